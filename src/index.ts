@@ -1,0 +1,10 @@
+/**
+ * prunelab: neural-network pruning on TensorFlow.js.
+ * The public API; the kernel exposes it to notebooks as `pl`.
+ */
+export * from './backend';
+export * from './data';
+export * from './models';
+export * from './train';
+export * from './prune';
+export * from './sparse';
