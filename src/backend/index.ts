@@ -4,19 +4,31 @@
  * Preference order: `tensorflow` (tfjs-node, native libtensorflow, when it loads) > `wasm`
  * (SIMD, with the gradient kernels it lacks registered by `./wasm-kernels`) > `cpu`.
  * Overridable with the `PRUNELAB_BACKEND` environment variable or `initBackend(name)`.
+ * Whatever the backend, the gradients tfjs-core lacks for second-order derivatives are
+ * registered by `./gradients`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerMissingGradients } from './gradients/index';
+
+export { registerMissingGradients } from './gradients/index';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
-let announced = false;
+/** The backend last announced on the console; the choice is printed once per change. */
+let announced: BackendName | undefined;
+/** Serialises concurrent initBackend calls (tf.setBackend is not re-entrant). */
+let pending: Promise<unknown> = Promise.resolve();
 
-function tryRequire(moduleName: string): boolean {
+/** Why a backend module could not be loaded, by backend name (for error messages). */
+const loadErrors = new Map<BackendName, string>();
+
+function tryRequire(name: BackendName, moduleName: string): boolean {
   try {
     require(moduleName);
     return true;
-  } catch {
+  } catch (e) {
+    loadErrors.set(name, e instanceof Error ? e.message.split('\n')[0] : String(e));
     return false;
   }
 }
@@ -25,11 +37,13 @@ function tryRequire(moduleName: string): boolean {
 function loadBackendModule(name: BackendName): boolean {
   switch (name) {
     case 'tensorflow':
-      return tryRequire('@tensorflow/tfjs-node');
+      return tryRequire(name, '@tensorflow/tfjs-node');
     case 'wasm':
-      if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
-      // Registers the kernels training needs that tfjs-backend-wasm lacks.
-      require('./wasm-kernels').registerMissingWasmKernels();
+      if (!tryRequire(name, '@tensorflow/tfjs-backend-wasm')) return false;
+      // Registers the kernels training needs that tfjs-backend-wasm lacks. The explicit
+      // '/index' keeps a stale build/src/backend/wasm-kernels.js (the old placeholder) from
+      // shadowing the folder.
+      require('./wasm-kernels/index').registerMissingWasmKernels();
       return true;
     case 'cpu':
       return true;
@@ -37,7 +51,8 @@ function loadBackendModule(name: BackendName): boolean {
 }
 
 function checkName(name: string): BackendName {
-  if ((BACKEND_PREFERENCE as readonly string[]).includes(name)) return name as BackendName;
+  const normalised = name.trim().toLowerCase();
+  if ((BACKEND_PREFERENCE as readonly string[]).includes(normalised)) return normalised as BackendName;
   throw new Error(
     `Unknown backend '${name}'. Known backends: ${BACKEND_PREFERENCE.join(', ')}. ` +
       `Set PRUNELAB_BACKEND to one of them or call initBackend('wasm').`,
@@ -45,33 +60,71 @@ function checkName(name: string): BackendName {
 }
 
 /**
- * Selects and initialises a backend, printing the choice once per process.
+ * Switches tfjs to `name`; on failure restores the previous backend (tf.setBackend leaves the
+ * engine pointing at a backend whose initialisation failed) and returns false.
+ */
+async function trySetBackend(name: BackendName): Promise<boolean> {
+  // A module that loaded but registered with another copy of tfjs-core leaves no factory here.
+  if (tf.findBackendFactory(name) == null) {
+    loadErrors.set(name, `the module loaded but registered no '${name}' backend with this @tensorflow/tfjs`);
+    return false;
+  }
+  const previous = tf.engine().backendName;
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+    if (ok) await tf.ready();
+  } catch (e) {
+    loadErrors.set(name, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    ok = false;
+  }
+  if (!ok) {
+    if (!loadErrors.has(name)) loadErrors.set(name, 'its initialisation failed');
+    if (previous && previous !== name) await tf.setBackend(previous).catch(() => false);
+  }
+  return ok;
+}
+
+/**
+ * Selects and initialises a backend, printing the choice once (and again only when it changes).
  *
  * @param requested a backend name; when omitted, `PRUNELAB_BACKEND` or the best available.
  * @returns the name of the active backend.
- * @throws when an explicitly requested backend cannot be loaded.
+ * @throws when the name is unknown or an explicitly requested backend cannot be loaded; the
+ *   previously active backend then stays active.
  */
-export async function initBackend(requested?: BackendName | string): Promise<BackendName> {
-  const wanted = requested ?? process.env.PRUNELAB_BACKEND;
-  const candidates: BackendName[] = wanted ? [checkName(wanted)] : [...BACKEND_PREFERENCE];
+export function initBackend(requested?: BackendName | string): Promise<BackendName> {
+  const run = pending.then(() => initBackendNow(requested));
+  pending = run.catch(() => undefined);
+  return run;
+}
+
+async function initBackendNow(requested?: BackendName | string): Promise<BackendName> {
+  const fromEnv = process.env.PRUNELAB_BACKEND?.trim();
+  const wanted = requested ?? (fromEnv ? fromEnv : undefined);
+  const candidates: BackendName[] = wanted !== undefined ? [checkName(wanted)] : [...BACKEND_PREFERENCE];
+  registerMissingGradients();
   for (const name of candidates) {
     if (!loadBackendModule(name)) continue;
-    if (await tf.setBackend(name)) {
-      await tf.ready();
-      if (!announced || requested !== undefined) {
-        console.log(`prunelab: using the '${name}' backend` + (wanted ? '' : ' (best available)'));
-        announced = true;
+    if (await trySetBackend(name)) {
+      if (announced !== name) {
+        const why = requested !== undefined ? '' : wanted !== undefined ? ' (PRUNELAB_BACKEND)' : ' (best available)';
+        console.log(`prunelab: using the '${name}' backend${why}`);
+        announced = name;
       }
       return name;
     }
   }
+  if (wanted === undefined) throw new Error('No tfjs backend could be initialised.');
+  const name = candidates[0];
+  const cause = loadErrors.get(name) ?? 'unknown reason';
   throw new Error(
-    wanted
-      ? `Backend '${wanted}' could not be loaded here. ` +
-          (wanted === 'tensorflow'
-            ? `Install @tensorflow/tfjs-node (its install downloads libtensorflow and needs internet), or use 'wasm'.`
-            : `Try one of: ${BACKEND_PREFERENCE.join(', ')}.`)
-      : 'No tfjs backend could be initialised.',
+    `Backend '${name}' could not be loaded here (${cause}). ` +
+      (name === 'tensorflow'
+        ? `It needs the optional dependency @tensorflow/tfjs-node, whose install downloads ` +
+          `libtensorflow (internet, linux/macOS x64 or arm64); install it or use 'wasm' ` +
+          `(initBackend('wasm') or PRUNELAB_BACKEND=wasm).`
+        : `Try one of: ${BACKEND_PREFERENCE.filter((b) => b !== name).join(', ')}.`),
   );
 }
 

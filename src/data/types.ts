@@ -32,6 +32,28 @@ export interface Dataset {
   classNames: string[];
   /** Where the data came from (a directory, `generated`, ...), for reports. */
   source: string;
+  /**
+   * Natural range of the raw feature values, e.g. `[0, 255]` for byte images. Set by loaders;
+   * `normalize: 'unit'` maps this range to `[0, 1]` (without it, per-feature min/max of `train`).
+   */
+  featureRange?: [number, number];
+  /**
+   * How `loadDataset` transformed the raw features (`x' = (x - offset) / scale`), so that new
+   * inputs (e.g. a user's drawing) can be prepared the same way. Absent when nothing was done.
+   */
+  normalization?: Normalization;
+}
+
+/** A feature normalisation `x' = (x - offset) / scale`, with statistics taken from the training split. */
+export interface Normalization {
+  /** The mode asked for: `unit` maps to `[0, 1]`, `standardize` to zero mean and unit variance. */
+  mode: 'unit' | 'standardize';
+  /** `global`: one offset/scale for all features (images); `perFeature`: one per feature. */
+  scope: 'global' | 'perFeature';
+  /** Subtracted first; one value (`global`) or one per feature. */
+  offset: number[];
+  /** Divided by afterwards; one value (`global`) or one per feature; never 0. */
+  scale: number[];
 }
 
 /** One mini-batch as tensors; whoever receives it disposes it. */

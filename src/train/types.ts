@@ -4,6 +4,7 @@
  * (extra loss terms with their own variables) and progress reporting.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/types';
 
 /**
  * Supplies the current 0/1 masks of masked weights. Read at every step, so the masks may change
@@ -90,6 +91,12 @@ export interface EpochMetrics {
   learningRate: number;
   /** Wall-clock seconds of the epoch. */
   seconds: number;
+  /** Mean value of each extra loss term over the epoch, by `LossTerm.name` (absent when there are none). */
+  terms?: Record<string, number>;
+  /** Optimizer steps taken in this epoch (fewer than the epoch's batches when stopped early). */
+  batches?: number;
+  /** True for the last row when training stopped before the epoch's end (abort signal or step limit). */
+  partial?: boolean;
 }
 
 /** Progress reported during training (for progress bars). */
@@ -103,4 +110,48 @@ export interface Progress {
   /** Running mean of the training loss in this epoch. */
   loss: number;
   accuracy: number;
+}
+
+/** One variable's update, as handed by the training loop to a {@link TrainOptimizer}. */
+export interface ParamUpdate {
+  /** Name the slots are kept under (the variable's name, e.g. `fc1/kernel`). */
+  name: string;
+  /** Other names `resetSlots`/`slots` accept for this variable (e.g. `fc1/kernel` for `fc1/kernel_1`). */
+  aliases?: string[];
+  /** The variable to update in place. */
+  variable: tf.Variable;
+  /** Its gradient, already masked and with any L2 weight-decay term added. */
+  gradient: tf.Tensor;
+  /** The 0/1 mask of the variable, if it is masked: the new weights are multiplied by it. */
+  mask?: tf.Tensor;
+  /** True when `mask` differs from the one of the previous step: the slots are masked too. */
+  maskChanged?: boolean;
+  /** Decoupled weight decay as a factor (1 − lr·wd) applied to the weights before the update. */
+  decayFactor?: number;
+}
+
+/** A {@link SlotOptimizer} that the training loop can drive (all built-in optimizers are). */
+export interface TrainOptimizer extends SlotOptimizer {
+  /**
+   * Applies one optimizer step to every variable in `updates`, in place. Masked positions stay
+   * exactly 0 in the weights and in every slot.
+   */
+  applyGradients(updates: ParamUpdate[], learningRate: number): void;
+  /** Frees the slot tensors. */
+  dispose(): void;
+}
+
+/**
+ * Mini-batches from somewhere other than an in-memory `Examples` (a generator, a streaming
+ * loader). The loop disposes every batch it receives.
+ */
+export interface BatchSource {
+  /** Shape of one example, checked against the model input before training. */
+  featureShape: number[];
+  /** Number of classes, checked against the model output before training. */
+  numClasses: number;
+  /** Number of batches `batches(epoch)` yields (used for progress and step-based stopping). */
+  batchesPerEpoch: number;
+  /** The batches of one epoch (0-based), in training order. */
+  batches(epoch: number): Iterable<Batch> | AsyncIterable<Batch>;
 }

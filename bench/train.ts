@@ -1,0 +1,193 @@
+/**
+ * Training-speed benchmark: one epoch of LeNet-300-100 on Fashion-MNIST (60k, batch 128, Adam)
+ * and of LeNet-5-Caffe (batch 64, SGD) with prunelab's mask-aware loop, on each backend; as a
+ * baseline in the same run, a plain tf.layers `model.fit` epoch of LeNet-300-100 on the same
+ * backend; and, when /usr/bin/python3 has torch, PyTorch's epoch of the same models as a peer.
+ * Median of `--repeats` (default 3). Prints a markdown table.
+ *
+ * Usage: node build/bench/train.js [--backends wasm,cpu] [--steps N] [--repeats 3]
+ *          [--models lenet-300-100,lenet-5-caffe] [--no-fit] [--no-torch] [--torch-threads 1]
+ * `--steps N` times N steps per run and extrapolates to a full epoch (marked "extrapolated").
+ * Without it, wasm/tensorflow run full epochs and cpu runs 50 (LeNet-300-100) / 2 (LeNet-5)
+ * steps, because tfjs-cpu's Conv2DBackpropFilter takes seconds per batch.
+ */
+import { spawnSync } from 'child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { loadDataset } from '../src/data';
+import type { Examples } from '../src/data/types';
+import { createModel } from '../src/models';
+import { train } from '../src/train';
+
+interface Args {
+  backends: string[];
+  steps?: number;
+  repeats: number;
+  models: string[];
+  fit: boolean;
+  torch: boolean;
+  torchThreads: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--backends') a.backends = v().split(',');
+    else if (k === '--steps') a.steps = Number(v());
+    else if (k === '--repeats') a.repeats = Number(v());
+    else if (k === '--models') a.models = v().split(',');
+    else if (k === '--no-fit') a.fit = false;
+    else if (k === '--no-torch') a.torch = false;
+    else if (k === '--torch-threads') a.torchThreads = Number(v());
+    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads`);
+  }
+  if (a.steps !== undefined && !(Number.isInteger(a.steps) && a.steps > 0)) throw new Error('--steps must be a positive integer');
+  if (!(Number.isInteger(a.repeats) && a.repeats > 0)) throw new Error('--repeats must be a positive integer');
+  return a;
+}
+
+interface Row {
+  backend: string;
+  what: string;
+  batch: number;
+  steps: number;
+  fullSteps: number;
+  msPerStep: number;
+  note?: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+
+const CASES: Record<string, { optimizer: 'adam' | 'sgd'; lr: number; batch: number; flat: boolean; cpuSteps: number }> = {
+  'lenet-300-100': { optimizer: 'adam', lr: 1e-3, batch: 128, flat: true, cpuSteps: 50 },
+  'lenet-5-caffe': { optimizer: 'sgd', lr: 0.01, batch: 64, flat: false, cpuSteps: 2 },
+};
+
+/** Same examples with image shape [28,28,1] (the flat copy shares the buffer). */
+function asImages(ex: Examples): Examples {
+  return { ...ex, featureShape: [28, 28, 1] };
+}
+
+async function timeLoop(name: string, data: Examples, steps: number, repeats: number): Promise<number> {
+  const c = CASES[name];
+  const model = createModel(name, { seed: 0, inputShape: data.featureShape });
+  await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps: Math.min(3, steps) }); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    const h = await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps, seed: r });
+    times.push((performance.now() - t) / h.steps);
+  }
+  model.dispose();
+  return median(times);
+}
+
+async function timeFit(data: Examples, steps: number, repeats: number): Promise<number> {
+  const n = Math.min(data.count, steps * 128);
+  const model = createModel('lenet-300-100', { seed: 0 });
+  model.compile({
+    optimizer: tf.train.adam(1e-3),
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
+  });
+  const xs = tf.tensor2d(data.x.subarray(0, n * 784), [n, 784]);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(data.y.subarray(0, n), 'int32'), 10).toFloat());
+  const warm = Math.min(n, 3 * 128);
+  await model.fit(xs.slice(0, warm), ys.slice(0, warm), { batchSize: 128, epochs: 1, verbose: 0 });
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    await model.fit(xs, ys, { batchSize: 128, epochs: 1, shuffle: true, verbose: 0 });
+    times.push((performance.now() - t) / Math.ceil(n / 128));
+  }
+  tf.dispose([xs, ys]);
+  model.dispose();
+  return median(times);
+}
+
+function torchPeer(dataDir: string, args: Args): Row[] {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.log('(PyTorch peer skipped: /usr/bin/python3 cannot import torch)');
+    return [];
+  }
+  const py = [
+    'bench/torch_train.py', dataDir, '--threads', String(args.torchThreads), '--repeats', String(args.repeats),
+    '--lenet300-steps', String(args.steps ?? 0),
+    '--lenet5-steps', args.models.includes('lenet-5-caffe') ? String(args.steps ?? 0) : '-1',
+  ];
+  const out = spawnSync('/usr/bin/python3', py, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (out.status !== 0) {
+    console.log(`(PyTorch peer failed: ${out.stderr.trim().split('\n').pop()})`);
+    return [];
+  }
+  const res = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
+    torch: string; threads: number; results: { model: string; ms_per_step: number; steps: number }[];
+  };
+  return res.results
+    .filter((r) => args.models.includes(r.model))
+    .map((r) => ({
+      backend: `torch ${res.torch} cpu (${res.threads} thread${res.threads > 1 ? 's' : ''})`,
+      what: `${r.model} ${CASES[r.model].optimizer} (PyTorch loop)`,
+      batch: CASES[r.model].batch,
+      steps: r.steps,
+      fullSteps: Math.ceil(60000 / CASES[r.model].batch),
+      msPerStep: r.ms_per_step,
+    }));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const ds = await loadDataset('fashion-mnist', { flatten: true });
+  const flat = ds.train;
+  console.log(`Fashion-MNIST: ${flat.count} training examples from ${ds.source}`);
+  const rows: Row[] = [];
+  const fitMs = new Map<string, number>();
+  for (const backend of args.backends) {
+    try {
+      await initBackend(backend);
+    } catch (e) {
+      console.log(`(backend ${backend} skipped: ${(e as Error).message})`);
+      continue;
+    }
+    for (const name of args.models) {
+      const c = CASES[name];
+      if (!c) throw new Error(`Unknown bench model '${name}'. Known: ${Object.keys(CASES).join(', ')}`);
+      const full = Math.ceil(flat.count / c.batch);
+      const steps = Math.min(full, args.steps ?? (backend === 'cpu' ? c.cpuSteps : full));
+      const ms = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats);
+      rows.push({ backend, what: `${name} ${c.optimizer} (prunelab loop)`, batch: c.batch, steps, fullSteps: full, msPerStep: ms });
+      console.log(`  ${backend} ${name}: ${ms.toFixed(2)} ms/step`);
+    }
+    if (args.fit && args.models.includes('lenet-300-100')) {
+      const full = Math.ceil(flat.count / 128);
+      const steps = Math.min(full, args.steps ?? (backend === 'cpu' ? CASES['lenet-300-100'].cpuSteps : full));
+      const ms = await timeFit(flat, steps, args.repeats);
+      fitMs.set(backend, ms);
+      rows.push({ backend, what: 'lenet-300-100 adam (tf.layers model.fit, baseline)', batch: 128, steps, fullSteps: full, msPerStep: ms });
+      console.log(`  ${backend} model.fit: ${ms.toFixed(2)} ms/step`);
+    }
+  }
+  if (args.torch) rows.push(...torchPeer(ds.source, args));
+
+  console.log('\n| backend | model / loop | batch | steps timed | ms/step | epoch (s) | vs model.fit LeNet-300-100 |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const epoch = (r.msPerStep * r.fullSteps) / 1000;
+    const extrap = r.steps < r.fullSteps ? ` (extrapolated from ${r.steps})` : '';
+    const base = fitMs.get(r.backend);
+    const ratio = base && r.what.startsWith('lenet-300-100') ? `${(r.msPerStep / base).toFixed(2)}×` : '';
+    console.log(`| ${r.backend} | ${r.what} | ${r.batch} | ${r.steps}/${r.fullSteps} | ${r.msPerStep.toFixed(2)} | ${epoch.toFixed(1)}${extrap} | ${ratio} |`);
+  }
+  console.log(`\nmedian of ${args.repeats} runs; targets on wasm: LeNet-300-100 ≤ 6 s/epoch, LeNet-5-Caffe ≤ 60 s/epoch.`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,332 @@
+/**
+ * prunelab's executor: tslab's executor (TypeScript → JavaScript, declarations kept across
+ * cells, completion, inspection) wrapped with
+ * - the magic transform (`transform.ts`) before execution, completion and inspection;
+ * - capture of the cell's value (for `execute_result`), of TypeScript diagnostics and of thrown
+ *   errors (for `error` messages) instead of tslab's printing them to stdout/stderr;
+ * - stdout/stderr and rich display routed to the running request;
+ * - interruption: an AbortSignal per cell that long magics (training) stop on, then tslab's
+ *   own interrupt if the cell does not stop by itself.
+ */
+import * as path from 'path';
+import { createConverter, type CompletionInfo, type Converter, type ConvertResult } from 'tslab/dist/converter';
+import { createExecutor, type ConverterSet, type Executor } from 'tslab/dist/executor';
+import type * as tsTypes from '@tslab/typescript-for-tslab';
+import { mimeBundle, setDisplaySink, type DisplaySink, type MimeBundle } from '../src/report/display';
+import { closeMatches } from '../src/magics/close-matches';
+import { unknownVariableError, type MagicContext } from '../src/magics/context';
+import { display } from '../src/report/display';
+import { completeMagicLine, magicInspect } from './complete';
+import { diagnosticsError, magicSyntaxError, runtimeError, type CellDiagnostic, type ErrorContent } from './errors';
+import { RUNTIME, cellOffsetToGenerated, findMagicLines, generatedOffsetToCell, MagicSyntaxError, transformCell, type Transformed } from './transform';
+import { resetInline, setRuntimeHost } from './runtime';
+import { setSignalSource } from './signal';
+import { applyTypeScriptSpeedup } from './ts-speedup';
+
+applyTypeScriptSpeedup();
+
+/** Where a running cell's output goes. */
+export interface CellIO {
+  /** Writes to the cell's stdout or stderr stream. */
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  /** Sends display data (`update`: replace the output with this display id). */
+  display(bundle: MimeBundle, displayId: string | undefined, update: boolean): void;
+}
+
+/** How a cell ended. */
+export type Outcome = { status: 'ok'; result?: MimeBundle } | ({ status: 'error' } & ErrorContent);
+
+/** Options of {@link PrunelabExecutor}. */
+export interface ExecutorOptions {
+  /** Directory that relative imports in cells resolve from (default: the working directory). */
+  rootDir?: string;
+  /** Run the prelude (`pl`, `tf`, `dfd`, backend) at start (default true). */
+  prelude?: boolean;
+  /** Milliseconds an interrupted cell gets to stop on its AbortSignal before it is abandoned (default 3000). */
+  interruptGraceMs?: number;
+}
+
+const NO_VALUE = Symbol('no value');
+
+/** Absolute path of the repository root (build/kernel/ → ../..). */
+export function repoRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+/** Names hidden from variable listings and suggestions. */
+const INTERNAL_NAMES = new Set([RUNTIME, 'tsLastExpr']);
+
+/**
+ * The prelude every session starts with: `pl`, `tf` and `dfd` (danfojs, loaded on first use,
+ * as it takes most of a second) without imports, plus the magic runtime.
+ */
+export function preludeCode(root = repoRoot()): string {
+  const p = (rel: string) => JSON.stringify(path.join(root, rel).replace(/\\/g, '/'));
+  return [
+    `import * as pl from ${p('build/kernel/pl')};`,
+    `import * as tf from ${p('node_modules/@tensorflow/tfjs')};`,
+    `import * as ${RUNTIME} from ${p('build/kernel/runtime')};`,
+    `declare const dfd: typeof import(${p('node_modules/danfojs-node')});`,
+  ].join('\n');
+}
+
+/** A proxy that loads danfojs-node on first property access. */
+function lazyDanfo(root: string): unknown {
+  let mod: Record<string | symbol, unknown> | null = null;
+  const load = () => (mod ??= require(path.join(root, 'node_modules/danfojs-node')) as Record<string | symbol, unknown>);
+  return new Proxy({}, {
+    get: (_t, prop) => load()[prop],
+    has: (_t, prop) => prop in load(),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_t, prop) => {
+      const d = Object.getOwnPropertyDescriptor(load(), prop);
+      return d ? { ...d, configurable: true } : undefined;
+    },
+  });
+}
+
+/** The prunelab executor; see the module comment. */
+export class PrunelabExecutor implements Executor {
+  private readonly convs: ConverterSet;
+  private readonly inner: Executor;
+  private readonly root: string;
+  private readonly graceMs: number;
+  private readonly withPrelude: boolean;
+  private started: Promise<void> | null = null;
+
+  // State of the cell being executed.
+  private lastValue: unknown = NO_VALUE;
+  private diagnostics: CellDiagnostic[] | null = null;
+  private thrown: unknown[] = [];
+  private controller = new AbortController();
+  private running = false;
+  private forceTimer: NodeJS.Timeout | null = null;
+  private io: CellIO | null = null;
+
+  constructor(options: ExecutorOptions = {}) {
+    this.root = repoRoot();
+    this.graceMs = options.interruptGraceMs ?? 3000;
+    const node = this.wrapConverter(createConverter({ isJS: false, isBrowser: false }));
+    let browser: Converter | null = null;
+    this.convs = {
+      node,
+      get browser() {
+        return (browser ??= createConverter({ isJS: false, isBrowser: true }));
+      },
+      close() {
+        node.close();
+        browser?.close();
+      },
+    };
+    this.inner = createExecutor(options.rootDir ?? process.cwd(), this.convs, {
+      log: (value: unknown) => {
+        this.lastValue = value;
+      },
+      error: (...args: unknown[]) => {
+        // tslab prints diagnostics as ("%s%d:%d - %s", file, line, col, text); those are
+        // captured structurally by the converter wrapper. Anything else is a thrown value.
+        if (typeof args[0] === 'string' && args[0].startsWith('%s%d:%d')) return;
+        this.thrown.push(args[0]);
+      },
+    });
+    setRuntimeHost({ context: () => this.context() });
+    setSignalSource(() => this.controller.signal);
+    this.withPrelude = options.prelude !== false;
+  }
+
+  /**
+   * Runs the prelude (once; later calls return the same promise). The kernel calls this after
+   * binding its sockets, so that clients get `kernel_info` answered while TypeScript loads the
+   * API's types; the first cell waits for it.
+   */
+  start(): Promise<void> {
+    this.started ??= this.withPrelude ? this.runPrelude() : Promise.resolve();
+    return this.started;
+  }
+
+  private wrapConverter(conv: Converter): Converter {
+    return {
+      ...conv,
+      convert: (prevDecl: string, src: string): ConvertResult => {
+        const r = conv.convert(prevDecl, src);
+        if (r.diagnostics.length) this.diagnostics = r.diagnostics;
+        return r;
+      },
+      inspect: conv.inspect.bind(conv),
+      complete: conv.complete.bind(conv),
+      close: conv.close.bind(conv),
+      addModule: conv.addModule.bind(conv),
+    };
+  }
+
+  private async runPrelude(): Promise<void> {
+    const out = await this.runCode(preludeCode(this.root));
+    if (out.status === 'error') throw new Error(`The prunelab prelude failed: ${out.evalue}\n${out.traceback.join('\n')}`);
+    // After the prelude's `declare const dfd` (which exports nothing), so the value stays.
+    this.locals.dfd = lazyDanfo(this.root);
+    // Backend choice prints one line; keep it out of the first cell's output.
+    const backend = await import('../src/backend');
+    await backend.initBackend();
+  }
+
+  /** The notebook's variables (tslab's exported locals). */
+  get locals(): Record<string, unknown> {
+    return this.inner.locals;
+  }
+
+  /** Names of user variables (without the kernel's internals). */
+  variableNames(): string[] {
+    return Object.keys(this.locals).filter((n) => !INTERNAL_NAMES.has(n));
+  }
+
+  /** The magic context of the running cell. */
+  context(): MagicContext {
+    const locals = this.locals;
+    return {
+      get: (name) => {
+        if (!(name in locals) || INTERNAL_NAMES.has(name)) throw unknownVariableError(name, this.variableNames());
+        return locals[name];
+      },
+      has: (name) => name in locals && !INTERNAL_NAMES.has(name),
+      variableNames: () => this.variableNames(),
+      display: (value) => display(value),
+      print: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+      signal: this.controller.signal,
+    };
+  }
+
+  /** The AbortSignal of the running cell (aborted on interrupt). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * Runs a cell: transforms magics, executes, and reports the value or the error.
+   *
+   * @param cell the cell's source.
+   * @param io where its output goes (stdout/stderr and displays stay routed here until the next cell).
+   */
+  async run(cell: string, io: CellIO): Promise<Outcome> {
+    await this.start().catch(() => undefined);
+    this.io = io;
+    const sink: DisplaySink = { show: (bundle, id, update) => io.display(bundle, id, update) };
+    setDisplaySink(sink);
+    const redirect = (name: 'stdout' | 'stderr') =>
+      ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
+        io.stream(name, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        const done = typeof encoding === 'function' ? encoding : cb;
+        if (typeof done === 'function') done();
+        return true;
+      }) as typeof process.stdout.write;
+    process.stdout.write = redirect('stdout');
+    process.stderr.write = redirect('stderr');
+    return this.runCode(cell);
+  }
+
+  private async runCode(cell: string): Promise<Outcome> {
+    let t: Transformed;
+    try {
+      t = transformCell(cell);
+    } catch (e) {
+      if (e instanceof MagicSyntaxError) return { status: 'error', ...magicSyntaxError(cell, e) };
+      return { status: 'error', ...runtimeError(e) };
+    }
+    this.lastValue = NO_VALUE;
+    this.diagnostics = null;
+    this.thrown = [];
+    this.controller = new AbortController();
+    this.running = true;
+    resetInline();
+    let ok: boolean;
+    try {
+      ok = await this.inner.execute(t.code);
+    } finally {
+      this.running = false;
+      if (this.forceTimer) clearTimeout(this.forceTimer);
+      this.forceTimer = null;
+    }
+    if (this.diagnostics) return { status: 'error', ...diagnosticsError(cell, t, this.diagnostics) };
+    if (!ok || this.thrown.length) {
+      if (this.controller.signal.aborted && this.thrown.length === 0) return { status: 'error', ...runtimeError(this.controller.signal.reason) };
+      return { status: 'error', ...runtimeError(this.thrown[0]) };
+    }
+    if (this.lastValue === NO_VALUE) return { status: 'ok' };
+    try {
+      return { status: 'ok', result: mimeBundle(this.lastValue) };
+    } catch (e) {
+      return { status: 'error', ...runtimeError(e) };
+    }
+  }
+
+  /** tslab's Executor interface: runs `src` with output to the process streams. */
+  async execute(src: string): Promise<boolean> {
+    return (await this.runCode(src)).status === 'ok';
+  }
+
+  /**
+   * Interrupts the running cell: aborts its signal (training stops at the next step, leaving
+   * the model consistent) and, if the cell has not finished after the grace period, abandons
+   * it with tslab's interrupt so that the kernel can take the next request.
+   */
+  interrupt(): void {
+    if (!this.running) return;
+    const err = new Error('Interrupted by the user');
+    err.name = 'KeyboardInterrupt';
+    if (!this.controller.signal.aborted) this.controller.abort(err);
+    this.forceTimer ??= setTimeout(() => {
+      if (this.running) this.inner.interrupt();
+    }, this.graceMs);
+  }
+
+  /** True while a cell runs. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Completion at `position`: magic names, options and variables on magic lines; TypeScript
+   * completion elsewhere (on the transformed cell, offsets mapped back).
+   */
+  complete(src: string, position: number): CompletionInfo {
+    const m = findMagicLines(src).find((l) => position >= l.start && position <= l.end);
+    if (m) return completeMagicLine(src, m, position, this.variableNames());
+    const t = transformCell(src, { analysis: true });
+    const info = this.inner.complete(t.code, cellOffsetToGenerated(src, t.code, position));
+    return {
+      ...info,
+      start: generatedOffsetToCell(src, t.code, info.start),
+      end: generatedOffsetToCell(src, t.code, info.end),
+    };
+  }
+
+  /** The help of the magic whose line holds `position`, or null when it is not on a magic line. */
+  magicHelpAt(src: string, position: number): string | null {
+    const m = findMagicLines(src).find((l) => position >= l.start && position <= l.end);
+    return m ? magicInspect(m) : null;
+  }
+
+  /** TypeScript quick info at `position` (on the transformed cell, offsets mapped). */
+  inspect(src: string, position: number): tsTypes.QuickInfo {
+    const t = transformCell(src, { analysis: true });
+    return this.inner.inspect(t.code, cellOffsetToGenerated(src, t.code, position));
+  }
+
+  /** Suggestions for a misspelt variable name. */
+  suggestVariables(name: string): string[] {
+    return closeMatches(name, this.variableNames());
+  }
+
+  /** Forgets all variables and declarations (the prelude is run again). */
+  reset(): void {
+    this.inner.reset();
+    void this.runCode(preludeCode(this.root)).then(() => {
+      this.locals.dfd = lazyDanfo(this.root);
+    });
+  }
+
+  /** Releases the TypeScript compiler's resources. */
+  close(): void {
+    setRuntimeHost(null);
+    this.inner.close();
+  }
+}

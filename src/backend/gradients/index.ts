@@ -1,0 +1,46 @@
+/**
+ * Gradients that tfjs-core 4.22 does not define but that second-order derivatives need
+ * (Hessian-vector products for GraSP-style criteria, OBD diagonals, …). They are
+ * backend-independent: each is written with tfjs ops, so it runs — and is itself
+ * differentiable — on every backend.
+ *
+ * To add one: create `<kernel-name>-grad.ts` exporting a `tf.GradConfig` and list it below.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { avgPoolGradGradConfig } from './avg-pool-grad-grad';
+import { booleanOpGradConfigs } from './boolean-op-grads';
+import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter-grad';
+import { depthwiseConv2dNativeBackpropFilterGradConfig } from './depthwise-conv2d-backprop-filter-grad';
+import { depthwiseConv2dNativeBackpropInputGradConfig } from './depthwise-conv2d-backprop-input-grad';
+import { maxPoolGradGradConfig } from './max-pool-grad-grad';
+import { installTapeOrderFix } from './tape-order-fix';
+
+export { installTapeOrderFix } from './tape-order-fix';
+
+/** Every gradient this folder provides. */
+export const PRUNELAB_GRADIENTS: readonly tf.GradConfig[] = [
+  conv2DBackpropFilterGradConfig,
+  depthwiseConv2dNativeBackpropFilterGradConfig,
+  depthwiseConv2dNativeBackpropInputGradConfig,
+  maxPoolGradGradConfig,
+  avgPoolGradGradConfig,
+  ...booleanOpGradConfigs,
+];
+
+/**
+ * Registers the missing gradients and installs the tape-order fix (./tape-order-fix) without
+ * which second derivatives through exp, tanh, softmax, … are wrong. Idempotent: a kernel that
+ * already has a gradient (from an earlier call or a newer tfjs-core) is left alone.
+ *
+ * @returns the kernel names whose gradient this call registered.
+ */
+export function registerMissingGradients(): string[] {
+  installTapeOrderFix();
+  const added: string[] = [];
+  for (const config of PRUNELAB_GRADIENTS) {
+    if (tf.getGradient(config.kernelName) != null) continue;
+    tf.registerGradient(config);
+    added.push(config.kernelName);
+  }
+  return added;
+}

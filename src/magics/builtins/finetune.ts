@@ -1,0 +1,89 @@
+/** `%finetune`: train a (pruned) model with its masks held, with a live progress bar. */
+import * as tf from '@tensorflow/tfjs';
+import { batchCount, type Dataset } from '../../data';
+import { agpSchedule, iterativeSchedule, MaskedModel, Pruner, type SparsitySchedule } from '../../prune';
+import { ProgressBar } from '../../report/progress';
+import { evaluate, listOptimizers, train, type TrainOptions } from '../../train';
+import { defineMagic } from '../registry';
+import { magicSeed, takePendingSchedule, type PendingSchedule } from '../state';
+import { checkDataset, checkModel, modelOf } from './checks';
+
+/** The schedule of a pending plan for a training run of `totalSteps` steps. */
+export function scheduleFor(plan: PendingSchedule, totalSteps: number): SparsitySchedule {
+  if (plan.kind === 'agp') {
+    // Zhu & Gupta: prune over the first 80 % of training in ~10 steps, then recover.
+    const endStep = Math.max(1, Math.round(0.8 * totalSteps));
+    return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency: Math.max(1, Math.floor(endStep / 10)) });
+  }
+  return iterativeSchedule({ sparsity: plan.sparsity, rounds: plan.rounds, stepsPerRound: Math.max(1, Math.floor(totalSteps / plan.rounds)) });
+}
+
+defineMagic({
+  name: 'finetune',
+  summary: 'Train a model on a dataset with its masks held, showing a live progress bar.',
+  description: 'Interrupt the kernel to stop early: training stops after the current step and the masks still hold.',
+  args: [
+    { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to train.' },
+    { name: 'data', type: 'variable', required: true, check: checkDataset, help: 'Dataset (trains on .train, validates on .validation when present, tests on .test).' },
+    { name: 'epochs', type: 'int', min: 1, default: 1, help: 'Passes over the training data.' },
+    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, help: 'Learning rate (default: 1e-3 for adam, 0.01 for the SGD family).' },
+    { name: 'optimizer', choices: () => listOptimizers(), default: 'adam', help: 'Optimizer.' },
+    { name: 'batch-size', type: 'int', min: 1, default: 32, help: 'Examples per step.' },
+    { name: 'weight-decay', type: 'number', min: 0, default: 0, help: 'L2 weight decay.' },
+    { name: 'seed', type: 'int', help: 'Shuffling seed (default: the %seed value).' },
+    { name: 'no-test', type: 'boolean', help: 'Skip the test-set evaluation at the end.' },
+    { name: 'as', type: 'identifier', default: 'history', help: 'Variable to store the training history in.' },
+  ],
+  assigns: { arg: 'as', type: 'pl.History' },
+  examples: ['%finetune net --data ds --epochs 2 --lr 1e-3 --optimizer adam'],
+  api: "const history = await pl.train(net, ds.train, { epochs: 2, learningRate: 1e-3, optimizer: 'adam', masks: pl.MaskedModel.existing(net) });",
+  async run({ args, names }, ctx) {
+    const net = modelOf(args.model as tf.LayersModel | MaskedModel);
+    const data = args.data as Dataset;
+    const epochs = args.epochs as number;
+    const batchSize = args['batch-size'] as number;
+    const options: TrainOptions = {
+      epochs,
+      batchSize,
+      optimizer: args.optimizer as TrainOptions['optimizer'],
+      weightDecay: args['weight-decay'] as number,
+      seed: (args.seed as number | undefined) ?? magicSeed(),
+      signal: ctx.signal,
+      ...(args.lr !== undefined ? { learningRate: args.lr as number } : {}),
+      ...(data.validation ? { validation: data.validation } : {}),
+    };
+    const plan = takePendingSchedule(net);
+    let gradual = '';
+    if (plan) {
+      const total = epochs * batchCount(data.train.count, batchSize);
+      const schedule = scheduleFor(plan, total);
+      const hook = new Pruner(schedule, plan.options).hook(net);
+      options.hooks = [hook];
+      options.masks = hook;
+      gradual = ` with ${schedule.name} pruning`;
+    } else {
+      const masked = MaskedModel.existing(net);
+      if (masked) options.masks = masked;
+    }
+    const bar = new ProgressBar(`training ${names.model}${gradual}`);
+    const label = (e: number, b: number, nb: number, loss: number, acc: number) =>
+      `epoch ${e}/${epochs} · batch ${b}/${nb} · loss ${loss.toFixed(4)} · accuracy ${acc.toFixed(4)}`;
+    options.onProgress = (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs, label(p.epoch + 1, p.batch, p.batches, p.loss, p.accuracy));
+    const history = await train(net, data.train, options);
+    const last = history.epochs[history.epochs.length - 1];
+    const done = last ? label(last.epoch + 1, last.batches ?? 0, batchCount(data.train.count, batchSize), last.loss, last.accuracy) : 'no step taken';
+    if (history.stopReason === 'aborted') {
+      bar.done(`interrupted: ${done}`, last ? (last.epoch + (last.partial ? 0 : 1)) / epochs : 0);
+      const e = new Error(`%finetune stopped after ${history.steps} steps; ${names.model} keeps the weights of the last completed step and its masks still hold.`);
+      e.name = 'KeyboardInterrupt';
+      throw e;
+    }
+    bar.done(`${done} · ${history.seconds.toFixed(1)} s`);
+    if (last?.valAccuracy !== undefined) ctx.print(`validation: loss ${last.valLoss?.toFixed(4)}, accuracy ${last.valAccuracy.toFixed(4)}`);
+    if (!args['no-test']) {
+      const t = evaluate(net, data.test);
+      ctx.print(`test: loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(4)} (${t.count} examples)`);
+    }
+    return history;
+  },
+});

@@ -1,0 +1,86 @@
+/** `%prune`: prune a model's weights now, or set up gradual pruning for the next `%finetune`. */
+import * as tf from '@tensorflow/tfjs';
+import { batches, type Dataset } from '../../data';
+import { allocationNames, criterionNames, prune, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
+import { defineMagic } from '../registry';
+import { magicSeed, setPendingSchedule } from '../state';
+import { checkDataset, checkModel, modelOf } from './checks';
+import type { MaskedModel } from '../../prune';
+
+/** Takes `count` batches of `examples`-size `size` from a dataset's training split (caller disposes). */
+export function pruneBatches(data: Dataset, count: number, size: number, seed: number): PruneBatch[] {
+  const out: PruneBatch[] = [];
+  for (const b of batches(data.train, { batchSize: size, seed })) {
+    out.push({ xs: b.xs, ys: b.ys, size: b.size });
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+defineMagic({
+  name: 'prune',
+  summary: 'Prune a model (criterion, sparsity, granularity, scope, schedule).',
+  description:
+    'With --schedule oneshot (default) the masks are computed and applied now. With agp or iterative, ' +
+    'the model is pruned gradually during the next %finetune of this model, up to --sparsity.',
+  args: [
+    { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to prune.' },
+    { name: 'criterion', kind: 'positional', choices: () => criterionNames(), help: 'Pruning criterion (register more with pl.registerCriterion).' },
+    { name: 'sparsity', type: 'number', default: 0.9, min: 0, max: 1, exclusiveMax: true, help: 'Fraction of the weights (or groups) to remove.' },
+    { name: 'granularity', default: 'element', metavar: 'G', help: 'element, neuron, filter, channel, N:M (e.g. 2:4) or block:RxC.' },
+    { name: 'scope', choices: () => allocationNames(), default: 'layerwise', help: 'How sparsity is allocated across layers.' },
+    { name: 'schedule', choices: ['oneshot', 'agp', 'iterative'], default: 'oneshot', help: 'oneshot prunes now; agp/iterative prune during the next %finetune.' },
+    { name: 'rounds', type: 'int', min: 1, default: 5, help: 'Rounds of the iterative schedule.' },
+    { name: 'exclude', type: 'list', help: 'Layers (or weights, or layer types) to leave dense.' },
+    { name: 'include', type: 'list', help: 'Only these layers (default: every prunable layer).' },
+    { name: 'keep-first-dense', type: 'boolean', help: 'Leave the first prunable layer dense.' },
+    { name: 'keep-last-dense', type: 'boolean', help: 'Leave the last prunable layer (the classifier) dense.' },
+    { name: 'data', type: 'variable', check: checkDataset, help: 'Dataset for data-driven criteria (gradients, activations).' },
+    { name: 'batches', type: 'int', min: 1, default: 1, help: 'Number of training batches data-driven criteria look at.' },
+    { name: 'batch-size', type: 'int', min: 1, default: 128, help: 'Examples per such batch.' },
+    { name: 'seed', type: 'int', help: 'Seed of random criteria and data batches (default: the %seed value).' },
+  ],
+  examples: ['%prune net magnitude --sparsity 0.9 --scope global --exclude dense_Dense3'],
+  api: "pl.prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', exclude: ['dense_Dense3'] });",
+  run({ args, names }, ctx) {
+    const net = modelOf(args.model as tf.LayersModel | MaskedModel);
+    const seed = (args.seed as number | undefined) ?? magicSeed();
+    const options: PruneOptions = {
+      criterion: args.criterion as string,
+      granularity: args.granularity as string,
+      scope: args.scope as string,
+      seed,
+      ...(args.exclude ? { exclude: args.exclude as string[] } : {}),
+      ...(args.include ? { include: args.include as string[] } : {}),
+      ...(args['keep-first-dense'] ? { keepFirstDense: true } : {}),
+      ...(args['keep-last-dense'] ? { keepLastDense: true } : {}),
+    };
+    const sparsity = args.sparsity as number;
+    const data = args.data as Dataset | undefined;
+    if (args.schedule !== 'oneshot') {
+      setPendingSchedule(net, {
+        kind: args.schedule as 'agp' | 'iterative',
+        sparsity,
+        rounds: args.rounds as number,
+        options: { ...options, ...(data ? { data: () => pruneBatches(data, args.batches as number, args['batch-size'] as number, seed) } : {}) },
+      });
+      ctx.print(`${names.model}: ${args.schedule} pruning to ${(100 * sparsity).toFixed(1)}% is set up; it runs during the next %finetune ${names.model}.`);
+      return undefined;
+    }
+    const batchList = data ? pruneBatches(data, args.batches as number, args['batch-size'] as number, seed) : undefined;
+    try {
+      const masked = prune(net, { ...options, sparsity, ...(batchList ? { data: batchList } : {}) });
+      const s = sparsitySummary(masked);
+      const prunable = s.rows.reduce((a, r) => a + r.params, 0);
+      const left = s.rows.reduce((a, r) => a + r.nonzeros, 0);
+      ctx.print(
+        `pruned ${names.model} (${args.criterion}, ${args.granularity}, ${args.scope}): ` +
+          `${(100 * (1 - left / prunable)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
+          `${s.total.nonzeros.toLocaleString('en-US')} of ${s.total.params.toLocaleString('en-US')} left.`,
+      );
+    } finally {
+      batchList?.forEach((b) => tf.dispose([b.xs, b.ys]));
+    }
+    return undefined;
+  },
+});

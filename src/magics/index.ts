@@ -1,0 +1,12 @@
+/**
+ * Magics: IPython-style `%name args` and `%%name args` commands for notebooks, each a thin layer
+ * over the TypeScript API. Arguments are declared once ({@link ArgSpec}); parsing, validation,
+ * `%name?` help and `%lsmagic` come from the declaration.
+ */
+export * from './args';
+export * from './close-matches';
+export * from './context';
+export * from './registry';
+export * from './state';
+export { timeit, timeitSummary, formatDuration, type TimeitResult } from './builtins/time';
+import './builtins';

@@ -1,0 +1,10 @@
+/**
+ * Plot builders: each returns a plain plotly figure (`{data, layout}`) that displays as an
+ * interactive plot in notebooks (see `figure.ts` for the MIME bundle).
+ */
+export * from './figure';
+export * from './histogram';
+export * from './heatmap';
+export * from './curves';
+export * from './tradeoff';
+export * from './sparsity-bars';

@@ -1,0 +1,446 @@
+/**
+ * A `tf.LayersModel` with 0/1 masks on its prunable kernels, like torch's `weight_orig` +
+ * `weight_mask`: the variable always holds `value * mask`, and the values at pruned positions
+ * are kept aside so pruning can be undone. Every change goes through an all-or-nothing
+ * {@link MaskEdit}: a failing pruning call leaves the model exactly as it was.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MaskSource, SlotOptimizer } from '../train/types';
+import { prunableWeights, variableName, type PrunableWeight } from './targets';
+import { sparsitySummary, type SparsitySummary } from './accounting';
+import { loadMasks, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
+import { saveModelToDir } from './model-io';
+
+/** One masked weight. */
+interface MaskEntry {
+  weight: PrunableWeight;
+  /** float32 0/1, same shape as the weight. */
+  mask: tf.Tensor;
+  /** Values at pruned positions (and latest known values elsewhere) for undo. */
+  orig: tf.Tensor;
+}
+
+/** A record of one pruning operation, kept for reports and saved with the masks. */
+export interface PruneRecord {
+  /** What was done, e.g. `magnitude` or `fold-constant-neurons`. */
+  method: string;
+  /** Options that matter for reproducing it (sparsity, granularity, scope, seed, step...). */
+  details: Record<string, unknown>;
+}
+
+const registry = new WeakMap<tf.LayersModel, MaskedModel>();
+
+function findVariable(model: tf.LayersModel, name: string): tf.LayerVariable {
+  const v = model.weights.find((w) => variableName(w) === name || w.name === name);
+  if (!v) {
+    const names = model.weights.map((w) => w.name);
+    throw new Error(`Model '${model.name}' has no weight '${name}'. Its weights are: ${names.join(', ')}.`);
+  }
+  return v;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Stages changes to masks, weight values and optimizer slots, and applies them all at once in
+ * {@link MaskEdit.commit}. Each method validates its input immediately, so errors surface before
+ * anything is written. Tensors passed in are owned by the edit afterwards.
+ */
+export class MaskEdit {
+  private readonly masks = new Map<string, tf.Tensor>();
+  private readonly values = new Map<string, { variable: tf.LayerVariable; value: tf.Tensor }>();
+  private readonly resets: { optimizer: SlotOptimizer; name: string; where: tf.Tensor }[] = [];
+  private readonly records: PruneRecord[] = [];
+  private done = false;
+
+  constructor(private readonly owner: MaskedModel) {}
+
+  /** The model being edited. */
+  get model(): tf.LayersModel {
+    return this.owner.model;
+  }
+
+  private live(): void {
+    if (this.done) throw new Error('This MaskEdit was already committed or discarded.');
+  }
+
+  /**
+   * Stages a new mask for a prunable weight (replaces, not composes: compose with
+   * `tf.mul(edit.mask(name), newMask)` when that is what you want).
+   *
+   * @param name weight variable name.
+   * @param mask float 0/1 tensor of the weight's shape; owned by the edit afterwards.
+   * @throws when the name is not a prunable weight, the shape differs, or values are not 0/1.
+   */
+  setMask(name: string, mask: tf.Tensor): void {
+    this.live();
+    const w = this.owner.prunable(name);
+    if (!sameShape(mask.shape, w.shape)) {
+      throw new Error(`Mask for '${name}' has shape [${mask.shape}] but the weight has shape [${w.shape}].`);
+    }
+    const bad = tf.tidy(() => {
+      const m = mask.toFloat();
+      return tf.sum(tf.abs(tf.mul(m, tf.sub(1, m)))).add(tf.sum(tf.isNaN(m).toFloat())).dataSync()[0];
+    });
+    if (bad !== 0) throw new Error(`Mask for '${name}' must contain only 0 and 1.`);
+    const m = mask.dtype === 'float32' ? mask : tf.tidy(() => mask.toFloat());
+    if (m !== mask) mask.dispose();
+    this.masks.get(name)?.dispose();
+    this.masks.set(name, m);
+  }
+
+  /** The mask as staged so far (the committed one, or all ones when the weight is unmasked). Caller must not dispose it. */
+  mask(name: string): tf.Tensor {
+    this.live();
+    const staged = this.masks.get(name);
+    if (staged) return staged;
+    const cur = this.owner.mask(name);
+    if (cur) return cur;
+    const w = this.owner.prunable(name);
+    const ones = tf.keep(tf.ones(w.shape)); // keep: may be called inside a caller's tidy
+    this.scratch.push(ones);
+    return ones;
+  }
+  private readonly scratch: tf.Tensor[] = [];
+
+  /**
+   * Stages new values for any weight of the model (a kernel whose remaining weights a method
+   * compensates, the next layer's bias when folding a neuron, ...). For a masked weight the
+   * committed value is `value * mask`.
+   *
+   * @param name weight variable name.
+   * @param value tensor of the weight's shape; owned by the edit afterwards.
+   */
+  setValue(name: string, value: tf.Tensor): void {
+    this.live();
+    const variable = findVariable(this.owner.model, name);
+    if (!sameShape(value.shape, variable.shape as number[])) {
+      throw new Error(`New value for '${name}' has shape [${value.shape}] but the weight has shape [${variable.shape}].`);
+    }
+    if (tf.tidy(() => tf.any(tf.isNaN(value)).dataSync()[0])) throw new Error(`New value for '${name}' contains NaN.`);
+    const key = variableName(variable);
+    this.values.get(key)?.value.dispose();
+    const v = value.dtype === 'float32' ? value : tf.tidy(() => value.toFloat());
+    if (v !== value) value.dispose();
+    this.values.set(key, { variable, value: v });
+  }
+
+  /** The value as staged so far (or the current one). Caller must not dispose it. */
+  value(name: string): tf.Tensor {
+    this.live();
+    const variable = findVariable(this.owner.model, name);
+    return this.values.get(variableName(variable))?.value ?? variable.read();
+  }
+
+  /**
+   * Regrows pruned weights: sets the mask to 1 at `where`, the weight there to `init` (0 by
+   * default, as in RigL/SET), and resets the optimizer's slots there so that regrown weights
+   * start without stale momentum.
+   *
+   * @param name prunable weight name.
+   * @param where 0/1 tensor of the weight's shape; 1 = regrow. Owned by the edit afterwards.
+   * @param opts `init`: value(s) for regrown weights; `optimizer`: whose slots to reset.
+   */
+  regrow(name: string, where: tf.Tensor, opts: { init?: number | tf.Tensor; optimizer?: SlotOptimizer } = {}): void {
+    this.live();
+    const w = this.owner.prunable(name);
+    if (!sameShape(where.shape, w.shape)) {
+      throw new Error(`Regrowth positions for '${name}' have shape [${where.shape}] but the weight has shape [${w.shape}].`);
+    }
+    const init = opts.init ?? 0;
+    const [newMask, newValue] = tf.tidy(() => {
+      const wh = where.toFloat();
+      const m = tf.maximum(this.mask(name), wh);
+      const iv = typeof init === 'number' ? tf.fill(w.shape, init) : init;
+      return [m, tf.add(tf.mul(this.value(name), tf.sub(1, wh)), tf.mul(iv, wh))];
+    });
+    this.setMask(name, newMask);
+    this.setValue(name, newValue);
+    if (opts.optimizer) this.resets.push({ optimizer: opts.optimizer, name: w.name, where: where.toFloat() });
+    if (where.dtype !== 'float32') where.dispose();
+  }
+
+  /** Adds a history record saved with the mask state. */
+  record(rec: PruneRecord): void {
+    this.records.push(rec);
+  }
+
+  /** Names of the weights whose masks this edit changes. */
+  changedMasks(): string[] {
+    return [...this.masks.keys()];
+  }
+
+  /** Drops everything staged; the model is untouched. */
+  discard(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const m of this.masks.values()) m.dispose();
+    for (const v of this.values.values()) v.value.dispose();
+    for (const r of this.resets) r.where.dispose();
+    for (const s of this.scratch) s.dispose();
+  }
+
+  /** Writes everything staged to the model. Called by {@link MaskedModel.edit}. */
+  commit(): void {
+    this.live();
+    this.owner.applyEdit(this.masks, this.values, this.records);
+    for (const r of this.resets) r.optimizer.resetSlots(r.name, r.where);
+    for (const r of this.resets) r.where.dispose();
+    for (const s of this.scratch) s.dispose();
+    this.done = true;
+  }
+}
+
+/**
+ * A model with masks on some of its prunable kernels. Get one with {@link MaskedModel.of} (one
+ * per model: pruning the same model twice composes into the same MaskedModel) or from `prune`.
+ * Implements the training loop's `MaskSource`.
+ */
+export class MaskedModel implements MaskSource {
+  private readonly entries = new Map<string, MaskEntry>();
+  private readonly methodVars = new Map<string, Map<string, tf.Variable>>();
+  private readonly prunableByName = new Map<string, PrunableWeight>();
+  /** Values of other weights (biases of neighbouring layers) before a method first changed them, for undo. */
+  private readonly touched = new Map<string, { variable: tf.LayerVariable; value: tf.Tensor }>();
+  /** Pruning operations applied so far, oldest first. */
+  readonly history: PruneRecord[] = [];
+
+  private constructor(readonly model: tf.LayersModel) {
+    for (const w of prunableWeights(model)) this.prunableByName.set(w.name, w);
+  }
+
+  /** The MaskedModel of a model, created (with no masks) on first use. */
+  static of(model: tf.LayersModel): MaskedModel {
+    let m = registry.get(model);
+    if (!m) {
+      m = new MaskedModel(model);
+      registry.set(model, m);
+    }
+    return m;
+  }
+
+  /** The MaskedModel of a model if one exists. */
+  static existing(model: tf.LayersModel): MaskedModel | undefined {
+    return registry.get(model);
+  }
+
+  /** Every prunable weight of the model (masked or not), in layer order. */
+  prunableWeights(): PrunableWeight[] {
+    return [...this.prunableByName.values()];
+  }
+
+  /** The prunable weight called `name`. @throws listing the prunable names when unknown. */
+  prunable(name: string): PrunableWeight {
+    const w = this.prunableByName.get(name);
+    if (!w) {
+      throw new Error(`'${name}' is not a prunable weight of model '${this.model.name}'. Prunable weights: ${[...this.prunableByName.keys()].join(', ') || 'none'}.`);
+    }
+    return w;
+  }
+
+  /** `MaskSource`: the current masks by weight name. Tensors are owned by this object. */
+  currentMasks(): ReadonlyMap<string, tf.Tensor> {
+    return this.masks();
+  }
+
+  /** The current masks by weight name (float32 0/1). Owned by this object: do not dispose. */
+  masks(): Map<string, tf.Tensor> {
+    return new Map([...this.entries].map(([k, e]) => [k, e.mask]));
+  }
+
+  /** The mask of one weight, or undefined when it is not masked. */
+  mask(name: string): tf.Tensor | undefined {
+    return this.entries.get(name)?.mask;
+  }
+
+  /**
+   * Runs `fn` with a fresh {@link MaskEdit} and commits it; if `fn` throws, nothing is written
+   * and the error propagates.
+   */
+  edit<T>(fn: (e: MaskEdit) => T): T {
+    const e = new MaskEdit(this);
+    let out: T;
+    try {
+      out = fn(e);
+    } catch (err) {
+      e.discard();
+      throw err;
+    }
+    e.commit();
+    return out;
+  }
+
+  /** @internal Writes a committed edit (called by MaskEdit.commit). */
+  applyEdit(
+    masks: Map<string, tf.Tensor>,
+    values: Map<string, { variable: tf.LayerVariable; value: tf.Tensor }>,
+    records: PruneRecord[],
+  ): void {
+    const names = new Set<string>([...masks.keys()]);
+    for (const k of values.keys()) if (this.prunableByName.has(k)) names.add(k);
+    // masked weights: new value = value * mask; originals refreshed at positions that were alive
+    for (const name of names) {
+      const w = this.prunableByName.get(name)!;
+      const old = this.entries.get(name);
+      const newMask = masks.get(name) ?? old?.mask ?? null;
+      const staged = values.get(name)?.value;
+      const cur = w.variable.read();
+      const [orig, written] = tf.tidy(() => {
+        const v = staged ?? cur;
+        const o = old ? tf.where(old.mask.cast('bool'), v, old.orig) : v.clone();
+        return [tf.keep(o), tf.keep(newMask ? tf.mul(v, newMask) : v.clone())];
+      });
+      w.variable.write(written);
+      written.dispose();
+      if (old) {
+        old.orig.dispose();
+        if (newMask !== old.mask) old.mask.dispose();
+      }
+      if (newMask) this.entries.set(name, { weight: w, mask: newMask, orig });
+      else orig.dispose();
+      staged?.dispose();
+      values.delete(name);
+    }
+    for (const [name, { variable, value }] of values) {
+      if (!this.touched.has(name)) this.touched.set(name, { variable, value: variable.read().clone() });
+      variable.write(value);
+      value.dispose();
+    }
+    this.history.push(...records);
+  }
+
+  /** Re-imposes the masks on the variables (`w ← w ⊙ m`), e.g. after an optimizer step that ignored them. */
+  apply(): void {
+    for (const e of this.entries.values()) {
+      const v = tf.tidy(() => tf.mul(e.weight.variable.read(), e.mask));
+      e.weight.variable.write(v);
+      v.dispose();
+    }
+  }
+
+  /**
+   * Undoes pruning: pruned positions get back their values from before they were pruned, kept
+   * positions keep their current (possibly trained) values, and all masks are removed. A full
+   * undo also restores other weights a method changed (e.g. a bias that absorbed a folded neuron).
+   *
+   * @param names only these weights (default: all masked weights).
+   */
+  undo(names?: string[]): void {
+    for (const name of names ?? [...this.entries.keys()]) {
+      const e = this.entries.get(name);
+      if (!e) throw new Error(`'${name}' is not masked; masked weights: ${[...this.entries.keys()].join(', ') || 'none'}.`);
+    }
+    for (const name of names ?? [...this.entries.keys()]) {
+      const e = this.entries.get(name)!;
+      const v = tf.tidy(() => tf.where(e.mask.cast('bool'), e.weight.variable.read(), e.orig));
+      e.weight.variable.write(v);
+      v.dispose();
+      e.mask.dispose();
+      e.orig.dispose();
+      this.entries.delete(name);
+    }
+    if (!names) {
+      for (const { variable, value } of this.touched.values()) {
+        variable.write(value);
+        value.dispose();
+      }
+      this.touched.clear();
+      this.history.length = 0;
+    }
+  }
+
+  /** Alias of {@link undo}, after torch's naming. */
+  restore(names?: string[]): void {
+    this.undo(names);
+  }
+
+  /**
+   * Makes pruning permanent (torch's `prune.remove`): weights keep their zeros, masks and kept
+   * originals are dropped, and the model is detached from this MaskedModel.
+   *
+   * @returns the plain model.
+   */
+  strip(): tf.LayersModel {
+    this.apply();
+    for (const e of this.entries.values()) {
+      e.mask.dispose();
+      e.orig.dispose();
+    }
+    this.entries.clear();
+    for (const t of this.touched.values()) t.value.dispose();
+    this.touched.clear();
+    this.disposeVariables();
+    registry.delete(this.model);
+    return this.model;
+  }
+
+  /** Alias of {@link strip}, after torch's naming. */
+  remove(): tf.LayersModel {
+    return this.strip();
+  }
+
+  /**
+   * Registers trainable variables that a pruning method carries (gates, thresholds, log σ²).
+   * They are saved and loaded with the mask state and disposed by `strip()`.
+   *
+   * @param owner method name, e.g. `learned-threshold`.
+   * @param vars variables by a name unique within the owner.
+   */
+  addVariables(owner: string, vars: Record<string, tf.Variable>): void {
+    const m = this.methodVars.get(owner) ?? new Map<string, tf.Variable>();
+    for (const [k, v] of Object.entries(vars)) {
+      m.get(k)?.dispose();
+      m.set(k, v);
+    }
+    this.methodVars.set(owner, m);
+  }
+
+  /** The variables registered by `owner` (or all owners) via {@link addVariables}. */
+  variables(owner?: string): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [o, m] of this.methodVars) {
+      if (owner !== undefined && o !== owner) continue;
+      for (const [k, v] of m) out.set(owner === undefined ? `${o}/${k}` : k, v);
+    }
+    return out;
+  }
+
+  /** Trainable method variables of all owners, for the training loop's `LossTerm.trainableVariables`. */
+  trainableVariables(): tf.Variable[] {
+    return [...this.variables().values()].filter((v) => v.trainable);
+  }
+
+  /** Parameters, non-zeros, sparsity, compression and FLOPs per prunable weight and in total (`.text` renders a table). */
+  summary(): SparsitySummary {
+    return sparsitySummary(this);
+  }
+
+  /** Saves the mask state (bit-packed masks, method variables, history) to a JSON file. */
+  save(file: string): void {
+    saveMasks(this, file);
+  }
+
+  /**
+   * Loads a saved mask state onto a model.
+   * @throws with the mismatches when shapes or names differ (the model is then unchanged).
+   */
+  static load(model: tf.LayersModel, source: string | MaskStateFile, opts?: LoadMasksOptions): MaskedModel {
+    return loadMasks(model, source, opts);
+  }
+
+  /**
+   * Exports the model with its zeros in tfjs's format (model.json + weights.bin) to a
+   * directory; load it with `loadModelFromDir` or `tf.loadLayersModel`. The masks stay attached.
+   */
+  async exportModel(dir: string): Promise<void> {
+    this.apply();
+    await saveModelToDir(this.model, dir);
+  }
+
+  private disposeVariables(): void {
+    for (const m of this.methodVars.values()) for (const v of m.values()) v.dispose();
+    this.methodVars.clear();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `prune(model, options)`: the one entry point every method and the `%prune` magic go through.
+ * Pipeline: select targets → partition by granularity → criterion scores → group scores →
+ * allocation → compose with existing masks → optional updates → commit. Everything is computed
+ * before anything is written, so a failing call leaves the model exactly as it was.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkSparsity, resolveAllocation, type AllocationItem, type ScopeSpec, type SparsityBase } from './allocation';
+import { createContext, type CriterionContext, type HvpMethod, type PruneData, type PruneLoss } from './context';
+import { getCriterion, type CriterionLike } from './criteria';
+import {
+  expandGroups, GROUP_REDUCES, groupScores, keepBestPerGroup, resolveGranularity,
+  type GranularitySpec, type GroupReduce, type Partition,
+} from './granularity';
+import { MaskedModel, type MaskEdit } from './masked-model';
+import { selectTargets, type PrunableWeight, type TargetOptions } from './targets';
+
+/** Something a method does beyond zeroing, run inside the same all-or-nothing edit. */
+export interface PruneUpdate {
+  /** Registry/display name. */
+  name: string;
+  /**
+   * Called after the new masks are staged (read them with `edit.mask(name)`); may stage more
+   * changes: new values for remaining weights, neighbouring layers, regrowth.
+   */
+  apply(edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[]): void;
+}
+
+const updates = new Map<string, PruneUpdate>();
+
+/** Registers an update by name (for `prune(..., { update: name })`). */
+export function registerUpdate(update: PruneUpdate): void {
+  updates.set(update.name, update);
+}
+
+/** Names of the registered updates. */
+export function updateNames(): string[] {
+  return [...updates.keys()].sort();
+}
+
+function getUpdate(u: string | PruneUpdate): PruneUpdate {
+  if (typeof u !== 'string') return u;
+  const f = updates.get(u);
+  if (!f) throw new Error(`Unknown update '${u}'. Known updates: ${updateNames().join(', ') || 'none'}.`);
+  return f;
+}
+
+/** Options of {@link prune}. */
+export interface PruneOptions extends TargetOptions {
+  /** Criterion name or object (default `magnitude`). */
+  criterion?: string | CriterionLike;
+  /** Fraction of groups to remove, in [0, 1). Not needed for N:M granularity or a full per-layer map. */
+  sparsity?: number;
+  /** Element (default), `neuron`, `filter`, `channel`, `'2:4'`, `'block:4x4'`, or an object. */
+  granularity?: GranularitySpec;
+  /** How element scores combine into group scores: `l1`, `l2` (default), `mean`, `max`. */
+  groupReduce?: GroupReduce;
+  /** Allocation: `layerwise` (default), `global`, `erk`, `{ perLayer: {...} }` or an Allocation. */
+  scope?: ScopeSpec;
+  /** Whether `sparsity` counts all groups (`total`, default) or only those still alive (`remaining`, torch's repeated pruning). */
+  relativeTo?: SparsityBase;
+  /** Seed for random criteria (default 0). */
+  seed?: number;
+  /** Data batches for data-driven criteria and updates. */
+  data?: PruneData;
+  /** Loss for data-driven criteria (default: cross-entropy). */
+  loss?: PruneLoss;
+  /** Hessian-vector product method (default `auto`). */
+  hvp?: HvpMethod;
+  /** Updates run after the masks are chosen, e.g. `'reconstruct'`. */
+  update?: string | PruneUpdate | (string | PruneUpdate)[];
+  /** Training step, recorded in the history (schedules set it). */
+  step?: number;
+}
+
+const KNOWN_OPTIONS = [
+  'criterion', 'sparsity', 'granularity', 'groupReduce', 'scope', 'relativeTo', 'seed', 'data', 'loss', 'hvp',
+  'update', 'step', 'include', 'exclude', 'keepFirstDense', 'keepLastDense',
+];
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Prunes a model: computes new masks and applies them (composing with existing masks).
+ *
+ * @param model a tf.LayersModel (or its MaskedModel).
+ * @param options criterion, sparsity, granularity, scope, include/exclude, ...
+ * @returns the model's MaskedModel (the same object on every call for the same model).
+ * @throws on bad options, unknown names, shape mismatches or NaN scores; the model is then unchanged.
+ *
+ * @example
+ * const m = prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', keepLastDense: true });
+ * console.log(m.summary().text);
+ */
+export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions = {}): MaskedModel {
+  const masked = model instanceof MaskedModel ? model : MaskedModel.of(model);
+  const net = masked.model;
+  const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.includes(k));
+  if (unknown.length) throw new Error(`prune: unknown option(s) ${unknown.join(', ')}. Known options: ${KNOWN_OPTIONS.join(', ')}.`);
+  const granularity = resolveGranularity(options.granularity);
+  const reduce = options.groupReduce ?? 'l2';
+  if (!GROUP_REDUCES.includes(reduce)) throw new Error(`Unknown groupReduce '${reduce}'. Known: ${GROUP_REDUCES.join(', ')}.`);
+  const base = options.relativeTo ?? 'total';
+  if (base !== 'total' && base !== 'remaining') throw new Error(`relativeTo must be 'total' or 'remaining'; got '${base}'.`);
+  if (options.sparsity !== undefined) checkSparsity(options.sparsity);
+  const criterion = getCriterion(options.criterion ?? 'magnitude');
+  const allocation = resolveAllocation(options.scope);
+  const updateList = ([] as (string | PruneUpdate)[]).concat(options.update ?? []).map(getUpdate);
+  const targets = selectTargets(net, options);
+  const parts: Partition[] = targets.map((t) => granularity.partition(t));
+  const patterned = parts.map((p) => p.keepPerGroup !== undefined);
+  if (patterned.some((x) => !x) && options.sparsity === undefined && !(typeof options.scope === 'object' && 'perLayer' in options.scope)) {
+    throw new Error(`prune: give a sparsity in [0, 1) (e.g. sparsity: 0.9); only N:M granularity implies its own.`);
+  }
+
+  const ctx = createContext(net, targets, { data: options.data, loss: options.loss, seed: options.seed, hvp: options.hvp, masks: masked.currentMasks() });
+  const scoreTensors = new Map<string, tf.Tensor>();
+  try {
+    // tidy: intermediates of a user's criterion are freed; the scores themselves are kept
+    tf.tidy(() => {
+      for (const [k, v] of criterion.scores(ctx)) scoreTensors.set(k, tf.keep(v));
+    });
+    const scores = targets.map((t) => {
+      const s = scoreTensors.get(t.name);
+      const critName = typeof options.criterion === 'string' ? options.criterion : 'magnitude';
+      if (!s) throw new Error(`Criterion '${critName}' returned no scores for '${t.name}'.`);
+      if (s.size !== t.size) throw new Error(`Criterion '${critName}' returned scores of shape [${s.shape}] for '${t.name}' of shape [${t.shape}].`);
+      const d = s.dataSync() as Float32Array;
+      const arr = d instanceof Float32Array ? d : Float32Array.from(d);
+      for (let i = 0; i < arr.length; i++) {
+        if (Number.isNaN(arr[i])) {
+          throw new Error(`Criterion '${critName}' gave NaN scores for '${t.name}' (first at index ${i}); check the weights/data for NaN or Inf. The model was not changed.`);
+        }
+      }
+      return arr;
+    });
+    const oldMasks = targets.map((t) => (masked.mask(t.name)?.dataSync() as Float32Array | undefined) ?? null);
+
+    const newMasks: (Float32Array | null)[] = targets.map(() => null);
+    const items: AllocationItem[] = [];
+    const itemIndex: number[] = [];
+    targets.forEach((t, i) => {
+      if (patterned[i]) newMasks[i] = keepBestPerGroup(scores[i], parts[i], parts[i].keepPerGroup!, oldMasks[i]);
+      else {
+        items.push({ weight: t, groups: groupScores(scores[i], parts[i], reduce, oldMasks[i]) });
+        itemIndex.push(i);
+      }
+    });
+    if (items.length) {
+      const keeps = allocation.allocate(items, { sparsity: options.sparsity, base });
+      keeps.forEach((keep, j) => {
+        const i = itemIndex[j];
+        const m = expandGroups(keep, parts[i], targets[i].size);
+        const old = oldMasks[i];
+        if (old) for (let e = 0; e < m.length; e++) m[e] *= old[e];
+        newMasks[i] = m;
+      });
+    }
+
+    masked.edit((edit) => {
+      targets.forEach((t, i) => edit.setMask(t.name, tf.tensor(newMasks[i]!, t.shape)));
+      for (const u of updateList) u.apply(edit, ctx, targets);
+      edit.record({
+        method: typeof options.criterion === 'string' || options.criterion === undefined ? (options.criterion ?? 'magnitude') : 'custom',
+        details: {
+          sparsity: options.sparsity, granularity: granularity.name, scope: allocation.name, groupReduce: reduce,
+          relativeTo: base, seed: options.seed ?? 0, step: options.step, targets: targets.map((t) => t.name),
+          updates: updateList.map((u) => u.name),
+        },
+      });
+    });
+    return masked;
+  } finally {
+    for (const s of scoreTensors.values()) s.dispose();
+    ctx.dispose();
+  }
+}
+
+/** Fraction of zeros of the masks of `names` (all masked weights by default). */
+export function maskSparsity(masked: MaskedModel, names?: string[]): number {
+  let zeros = 0, total = 0;
+  for (const w of masked.prunableWeights()) {
+    if (names && !names.includes(w.name)) continue;
+    const m = masked.mask(w.name);
+    total += sizeOf(w.shape);
+    if (m) zeros += w.size - tf.tidy(() => tf.sum(m).dataSync()[0]);
+  }
+  return total ? zeros / total : 0;
+}

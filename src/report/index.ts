@@ -1,0 +1,7 @@
+/** Reports: rich display (MIME bundles), tables (danfojs DataFrames), per-layer summaries, progress bars. */
+export * from './display';
+export * from './table';
+export * from './frames';
+export * from './sparsity';
+export * from './weights';
+export * from './progress';

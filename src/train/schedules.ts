@@ -1,0 +1,66 @@
+/** Learning-rate schedules as functions of the global step. */
+
+/**
+ * A learning-rate schedule. Steps are global optimizer steps (including `initialStep`).
+ * - `constant`: lr.
+ * - `step`: lr · γ^⌊step / every⌋ (decay by γ every `every` steps).
+ * - `cosine`: min + (lr − min)·(1 + cos(π·min(step, total)/total))/2, reaching `min` at `total`
+ *   and staying there; `total` defaults to the last step of the `train` call.
+ * - a function `(step, baseLr) => lr` for anything else.
+ */
+export type LrSchedule =
+  | { type: 'constant' }
+  | { type: 'step'; /** Steps between decays (> 0). */ every: number; /** Decay factor in (0, 1]. */ gamma: number }
+  | { type: 'cosine'; /** Step at which the minimum is reached (> 0). */ total?: number; /** Final learning rate (default 0). */ min?: number }
+  | ((step: number, baseLr: number) => number);
+
+/** Known schedule types, for error messages. */
+export const SCHEDULE_TYPES = ['constant', 'step', 'cosine'] as const;
+
+/**
+ * Validates a schedule and fills in defaults.
+ *
+ * @param schedule the schedule (default constant).
+ * @param totalSteps the global step at which this training run ends (default for cosine `total`).
+ * @returns a function from global step to learning rate, given the base rate.
+ */
+export function compileSchedule(
+  schedule: LrSchedule | undefined,
+  totalSteps: number,
+): (step: number, baseLr: number) => number {
+  if (schedule === undefined) return (_s, lr) => lr;
+  if (typeof schedule === 'function') return schedule;
+  switch (schedule.type) {
+    case 'constant':
+      return (_s, lr) => lr;
+    case 'step': {
+      const { every, gamma } = schedule;
+      if (!Number.isInteger(every) || every <= 0) throw new Error(`lr schedule 'step': every must be a positive integer number of steps, got ${every}.`);
+      if (!(gamma > 0 && gamma <= 1)) throw new Error(`lr schedule 'step': gamma must be in (0, 1], got ${gamma}.`);
+      return (s, lr) => lr * Math.pow(gamma, Math.floor(s / every));
+    }
+    case 'cosine': {
+      const total = schedule.total ?? totalSteps;
+      const min = schedule.min ?? 0;
+      if (!(total > 0) || !Number.isFinite(total)) throw new Error(`lr schedule 'cosine': total must be a positive number of steps, got ${total}.`);
+      if (!(min >= 0) || !Number.isFinite(min)) throw new Error(`lr schedule 'cosine': min must be a finite number ≥ 0, got ${min}.`);
+      return (s, lr) => min + ((lr - min) * (1 + Math.cos((Math.PI * Math.min(s, total)) / total))) / 2;
+    }
+    default:
+      throw new Error(
+        `Unknown lr schedule ${JSON.stringify(schedule)}. Known types: ${SCHEDULE_TYPES.join(', ')} (or pass a function (step, baseLr) => lr).`,
+      );
+  }
+}
+
+/**
+ * The learning rate at a global step (convenience for plots and tests).
+ *
+ * @param schedule the schedule.
+ * @param baseLr the base learning rate.
+ * @param step the global step.
+ * @param totalSteps default `total` of a cosine schedule.
+ */
+export function learningRateAt(schedule: LrSchedule | undefined, baseLr: number, step: number, totalSteps = step + 1): number {
+  return compileSchedule(schedule, totalSteps)(step, baseLr);
+}

@@ -1,0 +1,192 @@
+// The gradients prunelab registers for kernels that tfjs-core leaves without one, checked on the
+// active backend: each is the adjoint of a linear map (exact identities), and a Hessian-vector
+// product through conv/pool/dense layers matches central differences of the gradient.
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { PRUNELAB_GRADIENTS, registerMissingGradients } from '../../src/backend/gradients/index';
+import { concat, randomHost, relativeError, twiceDifferentiableCrossEntropy } from './helpers';
+
+type T4 = tf.Tensor4D;
+const t4 = (shape: number[], seed: number): T4 =>
+  tf.tensor4d(randomHost(shape, seed).values, shape as [number, number, number, number]);
+
+/**
+ * For a map F linear in `a`: checks ⟨∂⟨G, F(a)⟩/∂a, U⟩ = ⟨G, F(U)⟩ — the registered gradient is
+ * the adjoint of F. Both sides are exact up to float rounding.
+ */
+function expectAdjoint(name: string, f: (a: tf.Tensor) => tf.Tensor, a: tf.Tensor, seed: number): void {
+  tf.tidy(() => {
+    const g = tf.tensor(randomHost(f(a).shape, seed).values, f(a).shape);
+    const u = tf.tensor(randomHost(a.shape, seed + 1).values, a.shape);
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(g, f(x))))(a);
+    const lhs = tf.sum(tf.mul(grad, u)).dataSync()[0];
+    const rhs = tf.sum(tf.mul(g, f(u))).dataSync()[0];
+    const scale = tf.sum(tf.abs(tf.mul(g, f(u)))).dataSync()[0];
+    assert.ok(Math.abs(lhs - rhs) <= 1e-4 * scale, `${name}: <grad, U> = ${lhs}, <G, F(U)> = ${rhs}`);
+  });
+}
+
+describe('backend: gradients tfjs-core lacks', function () {
+  it('are registered, and a second registration is a no-op', function () {
+    registerMissingGradients();
+    for (const g of PRUNELAB_GRADIENTS) assert.ok(tf.getGradient(g.kernelName), `${g.kernelName} has a gradient`);
+    assert.deepStrictEqual(registerMissingGradients(), []);
+  });
+
+  it('Conv2DBackpropFilter: gradients w.r.t. x and dy are adjoints (NHWC strided, NCHW same)', function () {
+    const before = tf.memory().numTensors;
+    for (const [xShape, fShape, strides, pad, dataFormat] of [
+      [[2, 9, 8, 3], [3, 3, 3, 4], 2, 'valid', 'NHWC'],
+      [[2, 3, 7, 7], [3, 3, 3, 2], 1, 'same', 'NCHW'],
+    ] as Array<[number[], number[], number, 'valid' | 'same', 'NHWC' | 'NCHW']>) {
+      if (dataFormat === 'NCHW' && tf.getBackend() === 'wasm') {
+        console.log('      (NCHW case skipped: the wasm backend has no NCHW forward conv2d)');
+        continue;
+      }
+      const x = t4(xShape, 1);
+      const dy = tf.tidy(() => tf.conv2d(x, t4(fShape, 2), strides, pad, dataFormat));
+      const attrs = { strides, pad, dataFormat, filterShape: fShape } as unknown as tf.NamedAttrMap;
+      const run = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: a, dy: b }, attrs) as tf.Tensor;
+      expectAdjoint(`w.r.t. x (${dataFormat})`, (a) => run(a, dy), x, 3);
+      expectAdjoint(`w.r.t. dy (${dataFormat})`, (b) => run(x, b), dy, 5);
+      tf.dispose([x, dy]);
+    }
+    assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+
+  it('DepthwiseConv2dNativeBackpropFilter / BackpropInput: gradients are adjoints', function () {
+    const x = t4([2, 8, 9, 3], 7);
+    const w = t4([3, 3, 3, 2], 8);
+    const dy = tf.depthwiseConv2d(x, w, 2, 'same');
+    const before = tf.memory().numTensors;
+    const attrs = { strides: 2, dilations: 1, pad: 'same' };
+    const bf = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: a, dy: b }, { ...attrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const bi = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: a, filter: b }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    expectAdjoint('filter grad w.r.t. x', (a) => bf(a, dy), x, 9);
+    expectAdjoint('filter grad w.r.t. dy', (b) => bf(x, b), dy, 11);
+    expectAdjoint('input grad w.r.t. dy', (a) => bi(a, w), dy, 13);
+    expectAdjoint('input grad w.r.t. filter', (b) => bi(dy, b), w, 15);
+    assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+    tf.dispose([x, w, dy]);
+  });
+
+  it('MaxPoolGrad and AvgPoolGrad: gradients w.r.t. dy are adjoints; w.r.t. the input, zero', function () {
+    for (const [filterSize, strides, pad] of [[2, 2, 'valid'], [3, 2, 'same']] as Array<[number, number, 'valid' | 'same']>) {
+      const x = t4([2, 7, 7, 3], 17);
+      const y = tf.maxPool(x, filterSize, strides, pad);
+      const attrs = { filterSize, strides, pad } as unknown as tf.NamedAttrMap;
+      const maxGrad = (d: tf.Tensor, input: tf.Tensor = x) =>
+        tf.engine().runKernel(tf.MaxPoolGrad, { dy: d, input, output: y }, attrs) as tf.Tensor;
+      const avgGrad = (d: tf.Tensor, input: tf.Tensor = x) =>
+        tf.engine().runKernel(tf.AvgPoolGrad, { dy: d, input }, attrs) as tf.Tensor;
+      const dy = t4(y.shape, 19);
+      expectAdjoint(`MaxPoolGrad ${filterSize}/${strides} ${pad}`, (d) => maxGrad(d), dy, 21);
+      expectAdjoint(`AvgPoolGrad ${filterSize}/${strides} ${pad}`, (d) => avgGrad(d), dy, 23);
+      tf.tidy(() => {
+        const gx = tf.grad((input: tf.Tensor) => tf.sum(maxGrad(dy, input)))(x);
+        assert.strictEqual(tf.max(tf.abs(gx)).dataSync()[0], 0);
+      });
+      tf.dispose([x, y, dy]);
+    }
+  });
+
+  it('second derivatives through tf.max / logSumExp (Equal mask) match the closed form', function () {
+    // ∇²logSumExp(z) v = p ⊙ v − p (pᵀv), p = softmax(z).
+    tf.tidy(() => {
+      const z = tf.tensor1d([0.3, -1.2, 2.0, 0.5]);
+      const v = tf.tensor1d([1, -2, 0.5, 3]);
+      const hv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.grad((s: tf.Tensor) => tf.logSumExp(s))(t), v)))(z);
+      const p = tf.softmax(z);
+      const expected = tf.sub(tf.mul(p, v), tf.mul(p, tf.sum(tf.mul(p, v))));
+      assert.ok(relativeError(hv.dataSync(), expected.dataSync()) < 1e-5);
+    });
+  });
+
+  describe('tape-order fix (second derivatives through kernels that save their outputs)', function () {
+    const x = [-1.5, -0.2, 0.4, 2.0];
+    const second = (f: (t: tf.Tensor) => tf.Tensor) =>
+      tf.tidy(() => Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.grad((s: tf.Tensor) => tf.sum(f(s)))(t)))(tf.tensor1d(x)).dataSync()));
+    const close = (a: number[], b: number[], what: string) =>
+      assert.ok(relativeError(a, b) < 1e-5, `${what}: got ${a}, expected ${b}`);
+
+    it('exp, tanh, sigmoid and sqrt match their closed-form second derivatives', function () {
+      close(second((t) => tf.exp(t)), x.map(Math.exp), 'exp');
+      close(second((t) => tf.tanh(t)), x.map((v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)), 'tanh');
+      const sg = (v: number) => 1 / (1 + Math.exp(-v));
+      close(second((t) => tf.sigmoid(t)), x.map((v) => sg(v) * (1 - sg(v)) * (1 - 2 * sg(v))), 'sigmoid');
+      close(second((t) => tf.sqrt(tf.add(t, 3))), x.map((v) => -0.25 * (v + 3) ** -1.5), 'sqrt');
+    });
+
+    it('cross-entropy through tf.logSoftmax and through tf.softmax has the softmax curvature', function () {
+      tf.tidy(() => {
+        const z = tf.tensor2d([[0.3, -1.2, 2.0, 0.5]]);
+        const v = tf.tensor2d([[1, -2, 0.5, 3]]);
+        const y = tf.tensor2d([[0, 0, 1, 0]]);
+        const p = tf.softmax(z);
+        const expected = tf.sub(tf.mul(p, v), tf.mul(p, tf.sum(tf.mul(p, v)))).dataSync();
+        const hvp = (loss: (s: tf.Tensor) => tf.Scalar) =>
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.grad(loss)(t), v)))(z).dataSync();
+        const viaLogSoftmax = hvp((s) => tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(s)))) as tf.Scalar);
+        const viaSoftmax = hvp((s) => tf.sum(tf.metrics.categoricalCrossentropy(y, tf.softmax(s))) as tf.Scalar);
+        assert.ok(relativeError(viaLogSoftmax, expected) < 1e-5, `logSoftmax: ${viaLogSoftmax} vs ${expected}`);
+        assert.ok(relativeError(viaSoftmax, expected) < 1e-4, `softmax: ${viaSoftmax} vs ${expected}`);
+      });
+    });
+
+    it('known limit: tf.losses.softmaxCrossEntropy stays once-differentiable (it saves an untracked intermediate)', function () {
+      // If a tfjs upgrade makes this pass, the advice to avoid it for Hessians can go.
+      tf.tidy(() => {
+        const z = tf.tensor2d([[0.3, -1.2, 2.0]]);
+        const y = tf.tensor2d([[0, 1, 0]]);
+        assert.throws(
+          () => tf.grad((t: tf.Tensor) => tf.sum(tf.grad((s: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, s))(t)))(z),
+          /Cannot compute gradient/,
+        );
+      });
+    });
+  });
+
+  it('a Hessian-vector product through conv, maxPool, avgPool, depthwise and dense matches finite differences', function () {
+    this.timeout(30000);
+    const before = tf.memory().numTensors;
+    const [x, labels, ...params] = tf.tidy(() => [
+      t4([2, 10, 10, 2], 31),
+      tf.oneHot(tf.tensor1d([1, 2], 'int32'), 3).toFloat(),
+      tf.mul(t4([3, 3, 2, 3], 32), 0.5), // conv 3x3
+      tf.mul(t4([3, 3, 3, 1], 33), 0.5), // depthwise 3x3
+      tf.mul(tf.tensor2d(randomHost([27, 3], 34).values, [27, 3]), 0.3), // dense
+    ]);
+    const v = params.map((p, i) => tf.tensor(randomHost(p.shape, 40 + i).values, p.shape));
+    const loss = (w: tf.Tensor[]) => {
+      let h: tf.Tensor4D = tf.tanh(tf.conv2d(x, w[0] as T4, 1, 'valid')); // [2,8,8,3]
+      h = tf.maxPool(h, 2, 2, 'valid'); // [2,4,4,3]
+      h = tf.tanh(tf.depthwiseConv2d(h, w[1] as T4, 1, 'same'));
+      h = tf.avgPool(h, 2, 1, 'valid'); // [2,3,3,3]
+      return twiceDifferentiableCrossEntropy(labels, tf.matMul(tf.reshape(h, [2, 27]), w[2] as tf.Tensor2D));
+    };
+    const gradAt = (w: tf.Tensor[]) => tf.tidy(() => concat(tf.grads((...ws: tf.Tensor[]) => loss(ws))(w).map((g) => g.dataSync())));
+    const hv = tf.tidy(() =>
+      concat(
+        tf.grads((...ws: tf.Tensor[]) => {
+          const g = tf.grads((...inner: tf.Tensor[]) => loss(inner))(ws);
+          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, v[i])))) as tf.Scalar;
+        })(params).map((t) => t.dataSync()),
+      ),
+    );
+    // Small enough that no max-pool window changes its arg-max between w − εv and w + εv.
+    const eps = 1e-4;
+    const shifted = (sign: number) => tf.tidy(() => params.map((p, i) => tf.add(p, tf.mul(v[i], sign * eps))));
+    const plus = shifted(1);
+    const minus = shifted(-1);
+    const gPlus = gradAt(plus);
+    const gMinus = gradAt(minus);
+    const fd = gPlus.map((g, i) => (g - gMinus[i]) / (2 * eps));
+    const err = relativeError(hv, fd);
+    assert.ok(err < 1e-2, `Hv vs central differences: relative error ${err.toExponential(2)}`);
+    assert.ok(hv.some((h) => h !== 0));
+    tf.dispose([x, labels, ...params, ...v, ...plus, ...minus]);
+    assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+});

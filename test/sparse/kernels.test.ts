@@ -1,0 +1,167 @@
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import {
+  denseToSparse, kernelToSparse, sparseToKernel, SparseConv2D, SparseFormat, SparseLinear, sparseMatMul, ToSparseOptions,
+  sparseWasm, WasmSparseOperator, resolveSparseImpl,
+} from '../../src/sparse';
+import { noLeak, randn, randomMask, refMatMulT, relErr, rng } from './helpers';
+
+/** A mask whose pattern fits format f (N:M masks for 'nm', 4×4-block masks half the time for 'bsr'). */
+function maskFor(f: SparseFormat, rows: number, cols: number, sparsity: number, r: () => number): Float32Array {
+  if (f === 'nm') {
+    const m = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let g = 0; g < cols / 4; g++) {
+      const a = Math.floor(r() * 4);
+      const b = (a + 1 + Math.floor(r() * 3)) % 4;
+      if (sparsity < 1) { m[i * cols + g * 4 + a] = 1; if (r() > 0.2) m[i * cols + g * 4 + b] = 1; }
+    }
+    return m;
+  }
+  return randomMask(rows * cols, sparsity, r);
+}
+
+const CASES: Array<{ f: SparseFormat; opts?: ToSparseOptions }> = [
+  { f: 'csr' }, { f: 'coo' }, { f: 'csc' }, { f: 'bsr', opts: { blockShape: [4, 4] } }, { f: 'bsr', opts: { blockShape: [2, 3] } }, { f: 'nm', opts: { n: 2, m: 4 } },
+];
+
+describe('sparse kernels: sparse × dense equals the masked dense product', () => {
+  const r = rng(42);
+  for (const impl of ['wasm', 'tfjs'] as const) {
+    for (const { f, opts } of CASES) {
+      const label = f + (opts?.blockShape ? ` ${opts.blockShape.join('x')}` : '');
+      it(`${impl} ${label}: random shapes, batch 1/7/32, sparsity 0..1`, () => {
+        for (const [rows, cols] of [[13, 24], [37, 64], [64, 100], [5, 4]] as Array<[number, number]>) {
+          for (const s of [0, 0.6, 0.95, 1]) {
+            const w = randn(rows * cols, r);
+            const mask = maskFor(f, rows, cols, s, r);
+            if (rows > 2) mask.fill(0, cols, 2 * cols); // an empty row
+            const a = w.map((v, i) => (mask[i] ? v : 0));
+            const bias = randn(rows, r);
+            const sp = denseToSparse(a, [rows, cols], f, { ...opts, mask });
+            const op = new SparseLinear(sp, { bias, impl });
+            for (const B of [1, 7, 32]) {
+              const x = randn(B * cols, r);
+              const ref = refMatMulT(x, B, a, rows, cols, bias);
+              const xt = tf.tensor2d(x, [B, cols]);
+              const y = noLeak(() => { const t = op.apply(xt); const d = t.dataSync().slice(); t.dispose(); return d; });
+              xt.dispose();
+              const e = relErr(y, ref);
+              assert.ok(e <= 1e-5, `${impl} ${label} [${rows}, ${cols}] s=${s} B=${B}: rel err ${e}`);
+            }
+            op.dispose();
+          }
+        }
+      });
+    }
+  }
+
+  it('the dense tfjs product agrees with the float64 reference too (sanity of the reference)', () => {
+    const w = randn(30 * 40, r);
+    const x = randn(7 * 40, r);
+    const y = tf.tidy(() => tf.matMul(tf.tensor2d(x, [7, 40]), tf.tensor2d(w, [30, 40]), false, true).dataSync());
+    assert.ok(relErr(y, refMatMulT(x, 7, w, 30, 40)) < 1e-5);
+  });
+
+  it('batch 128 with BSR 4x4, 2:4 and CSR (the register-blocked paths) on a larger matrix', () => {
+    const rows = 96, cols = 128, B = 128;
+    for (const { f, opts } of [CASES[0], CASES[3], CASES[5]]) {
+      const w = randn(rows * cols, r);
+      const mask = maskFor(f, rows, cols, 0.7, r);
+      const a = w.map((v, i) => (mask[i] ? v : 0));
+      const x = randn(B * cols, r);
+      const op = new WasmSparseOperator(denseToSparse(a, [rows, cols], f, { ...opts, mask }));
+      assert.ok(relErr(op.matmul(x, B), refMatMulT(x, B, a, rows, cols)) < 1e-5, f);
+      op.dispose();
+    }
+  });
+
+  it('wasm operators release their memory on dispose', () => {
+    const heap = sparseWasm().heap;
+    const before = heap.allocatedBytes;
+    const op = new WasmSparseOperator(denseToSparse(randn(50 * 60, r), [50, 60], 'csr'), randn(50, r));
+    assert.ok(heap.allocatedBytes > before);
+    op.matmul(randn(9 * 60, r), 9);
+    op.dispose();
+    assert.equal(heap.allocatedBytes, before);
+    assert.throws(() => op.matmul(randn(60, r), 1), /after dispose/);
+  });
+
+  it('kernelToSparse / sparseToKernel: Dense [in, out] and Conv2D [kh, kw, cin, out] kernels', () => {
+    for (const shape of [[20, 7], [3, 3, 4, 5]]) {
+      const k = tf.tensor(randn(shape.reduce((a, b) => a * b, 1), r), shape);
+      const m = tf.tensor(randomMask(k.size, 0.7, r), shape);
+      const sp = kernelToSparse(k, 'csr', { mask: m });
+      assert.deepEqual(sp.shape, [shape[shape.length - 1], k.size / shape[shape.length - 1]]);
+      const back = sparseToKernel(sp, shape);
+      const expect = tf.mul(k, m);
+      assert.deepEqual(Array.from(back.dataSync(), (v) => v + 0), Array.from(expect.dataSync(), (v) => v + 0)); // -0 == 0
+      tf.dispose([k, m, back, expect]);
+    }
+  });
+});
+
+describe('sparse kernels: Conv2D via im2col + sparse product', () => {
+  const r = rng(7);
+  const configs = [
+    { H: 9, W: 8, cin: 3, cout: 5, k: [3, 3], strides: [1, 1], dil: [1, 1], padding: 'same' },
+    { H: 10, W: 7, cin: 2, cout: 6, k: [3, 2], strides: [2, 1], dil: [1, 1], padding: 'valid' },
+    { H: 11, W: 11, cin: 4, cout: 3, k: [3, 3], strides: [1, 1], dil: [2, 2], padding: 'same' },
+    { H: 6, W: 6, cin: 1, cout: 8, k: [5, 5], strides: [2, 2], dil: [1, 1], padding: 'same' },
+  ] as const;
+  for (const impl of ['wasm', 'tfjs'] as const) {
+    for (const f of ['csr', 'bsr'] as SparseFormat[]) {
+      it(`${impl} ${f}: equals tf.conv2d on the masked kernel (same/valid, strides, dilation; batch 1/7)`, () => {
+        for (const c of configs) {
+          const kshape: number[] = [c.k[0], c.k[1], c.cin, c.cout];
+          const kernel = tf.tensor4d(randn(kshape.reduce((a, b) => a * b, 1), r), kshape as [number, number, number, number]);
+          const mask = tf.tensor4d(randomMask(kernel.size, 0.6, r), kshape as [number, number, number, number]);
+          const bias = randn(c.cout, r);
+          const sp = kernelToSparse(kernel, f, { mask });
+          const op = new SparseConv2D(sp, { kernelSize: [c.k[0], c.k[1]], strides: [...c.strides], dilations: [...c.dil], padding: c.padding }, { bias, impl });
+          for (const B of [1, 7]) {
+            const x = tf.tensor4d(randn(B * c.H * c.W * c.cin, r), [B, c.H, c.W, c.cin]);
+            const ref = tf.tidy(() => tf.add(tf.conv2d(x, tf.mul(kernel, mask) as tf.Tensor4D, [...c.strides], c.padding, 'NHWC', [...c.dil]), tf.tensor1d(bias)));
+            const [yShape, y] = noLeak(() => { const t = op.apply(x); const out = [t.shape, t.dataSync().slice()] as const; t.dispose(); return out; });
+            assert.deepEqual(yShape, ref.shape);
+            const e = relErr(y, ref.dataSync());
+            assert.ok(e < 1e-5, `${impl} ${f} ${JSON.stringify(c)} B=${B}: ${e}`);
+            tf.dispose([x, ref]);
+          }
+          op.dispose();
+          tf.dispose([kernel, mask]);
+        }
+      });
+    }
+  }
+});
+
+describe('sparse kernels: bad input', () => {
+  const r = rng(3);
+  const sp = denseToSparse(randn(6 * 8, r), [6, 8], 'csr');
+  it('shape and dtype mismatches name the expected shape', () => {
+    const op = new SparseLinear(sp, { impl: 'wasm' });
+    const x = tf.zeros([2, 7]);
+    assert.throws(() => op.apply(x), /does not match the kernel's 8 inputs; expected \[batch, 8\]/);
+    const xi = tf.zeros([2, 8], 'int32');
+    assert.throws(() => op.apply(xi), /dtype int32/);
+    tf.dispose([x, xi]);
+    op.dispose();
+    assert.throws(() => new SparseLinear(sp, { bias: new Float32Array(5) }), /bias has 5 values/);
+    assert.throws(() => sparseMatMul(tf.zeros([1, 8]), sp, { impl: 'gpu' as 'wasm' }), /Unknown sparse implementation 'gpu'. Known: auto, wasm, tfjs/);
+  });
+  it('mask / kernel mismatches are reported', () => {
+    const k = tf.zeros([4, 3]);
+    const m = tf.zeros([3, 4]);
+    assert.throws(() => kernelToSparse(k, 'csr', { mask: m }), /mask shape \[3, 4\] differs from kernel shape \[4, 3\]/);
+    const ki = tf.zeros([4, 3], 'int32');
+    assert.throws(() => kernelToSparse(ki, 'csr'), /dtype is int32/);
+    tf.dispose([k, m, ki]);
+  });
+  it("'auto' picks wasm on the cpu / wasm backends", () => {
+    if (!['cpu', 'wasm', 'tensorflow'].includes(tf.getBackend())) {
+      console.log(`    (skipped: backend ${tf.getBackend()} is not a CPU backend)`);
+      return;
+    }
+    assert.equal(resolveSparseImpl('auto'), 'wasm');
+  });
+});
