@@ -30,6 +30,12 @@ const CASES: Case[] = [
     attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 20, 50] },
   },
   {
+    name: 'reference: LeNet-5 conv2 forward Conv2D, batch 64 (same multiply-adds as its filter grad)',
+    kernel: 'Conv2D',
+    inputs: { x: [64, 12, 12, 20], filter: [5, 5, 20, 50] },
+    attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 },
+  },
+  {
     name: 'VGG 3x3 same filter grad, batch 32 (x 32x16x16x32, dy 32x16x16x32)',
     kernel: 'Conv2DBackpropFilter',
     inputs: { x: [32, 16, 16, 32], dy: [32, 16, 16, 32] },

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { createConverter, type CompletionInfo, type Converter, type ConvertResult } from 'tslab/dist/converter';
 import { createExecutor, type ConverterSet, type Executor } from 'tslab/dist/executor';
 import type * as tsTypes from '@tslab/typescript-for-tslab';
-import { mimeBundle, setDisplaySink, type DisplaySink, type MimeBundle } from '../src/report/display';
+import { isNoResult, mimeBundle, setDisplaySink, type DisplaySink, type MimeBundle } from '../src/report/display';
 import { closeMatches } from '../src/magics/close-matches';
 import { unknownVariableError, type MagicContext } from '../src/magics/context';
 import { display } from '../src/report/display';
@@ -250,7 +250,7 @@ export class PrunelabExecutor implements Executor {
       if (this.controller.signal.aborted && this.thrown.length === 0) return { status: 'error', ...runtimeError(this.controller.signal.reason) };
       return { status: 'error', ...runtimeError(this.thrown[0]) };
     }
-    if (this.lastValue === NO_VALUE) return { status: 'ok' };
+    if (this.lastValue === NO_VALUE || isNoResult(this.lastValue)) return { status: 'ok' };
     try {
       return { status: 'ok', result: mimeBundle(this.lastValue) };
     } catch (e) {

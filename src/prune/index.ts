@@ -14,7 +14,6 @@ export * from './accounting';
 export * from './persistence';
 export * from './model-io';
 export * from './updates';
-export { seededRandom as pruneSeededRandom } from './rng';
 // mask utilities of the sparse core (src/sparse/mask-*.ts), re-exported here so that
 // src/sparse/index.ts stays with the sparse-format work
 export * from '../sparse/mask-bits';

@@ -1,24 +1,18 @@
 /**
- * Seeded pseudo-random numbers computed in JavaScript, so that the same seed gives the same
- * numbers on every backend (tfjs random ops differ between backends).
+ * Seeded pseudo-random numbers for pruning methods, computed in JavaScript so that the same seed
+ * gives the same numbers on every backend (tfjs random ops differ between backends). The
+ * generator itself is the project's one PRNG (`src/data/random.ts`).
  */
+import { mixSeed, mulberry32 } from '../data/random';
 
 /**
- * A mulberry32 generator: fast, 32-bit state, good enough for tie-free random scores and
- * sampling positions.
+ * A seeded uniform stream.
  *
  * @param seed any integer.
  * @returns a function giving uniform numbers in [0, 1).
  */
 export function seededRandom(seed: number): () => number {
-  let a = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(mixSeed(seed));
 }
 
 /** `n` uniform numbers in [0, 1) from a seed. */
@@ -31,7 +25,8 @@ export function seededUniform(seed: number, n: number): Float32Array {
 
 /** Mixes a base seed with a string (e.g. a weight name) into a new seed, so that layers get independent streams. */
 export function deriveSeed(seed: number, key: string): number {
-  let h = (Math.floor(seed) ^ 0x811c9dc5) >>> 0;
+  // FNV-1a over the key, then mixed with the seed.
+  let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
+  return mixSeed(seed, h);
 }

@@ -37,6 +37,17 @@ export interface DisplaySink {
   show(bundle: MimeBundle, displayId: string | undefined, update: boolean): void;
 }
 
+/**
+ * Marks values that are not a cell result of their own (display handles): a cell ending in
+ * `pl.display(x)` shows `x` once, not also the handle.
+ */
+export const NO_RESULT: unique symbol = Symbol.for('prunelab.noResult') as never;
+
+/** True for values marked with {@link NO_RESULT}. */
+export function isNoResult(v: unknown): boolean {
+  return !!v && typeof v === 'object' && (v as Record<symbol, unknown>)[NO_RESULT] === true;
+}
+
 /** A shown output that can be replaced in place (`update_display_data`). */
 export interface DisplayHandle {
   /** The display id. */
@@ -144,7 +155,8 @@ export function display(value: unknown): DisplayHandle {
     update(next: unknown) {
       target.show(mimeBundle(next), id, true);
     },
-  };
+    [NO_RESULT]: true,
+  } as DisplayHandle;
 }
 
 /** A value that displays as the given bundle (e.g. `display(rawBundle({'text/html': '<b>hi</b>'}))`). */

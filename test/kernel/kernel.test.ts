@@ -168,7 +168,7 @@ describe('prunelab kernel (real process over ZeroMQ)', function () {
     assert.strictEqual(reply.content.status, 'error');
     assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
     assert.match(String(reply.content.evalue), /masks still hold/);
-    r = await k.execute('const mm = pl.MaskedModel.existing(m2)!;\n[...mm.masks()].every(([name, mask]) => { const w = m2.weights.find((v) => v.read().name === name || v.name === name)!.read(); return tf.tidy(() => tf.sum(tf.abs(tf.mul(w, tf.sub(1, mask)))).dataSync()[0]) === 0; })');
+    r = await k.execute('const mm = pl.MaskedModel.existing(m2)!;\n[...mm.masks()].every(([name, mask]) => { const w = mm.prunable(name).variable.read(); return tf.tidy(() => tf.sum(tf.abs(tf.mul(w, tf.sub(1, mask)))).dataSync()[0]) === 0; })');
     assert.strictEqual(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
     assert.strictEqual((outputsOf(r.iopub, 'execute_result')[0].content.data as Record<string, string>)['text/plain'], 'true');
     r = await k.execute('%sparsity m2');
