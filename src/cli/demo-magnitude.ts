@@ -26,7 +26,7 @@ export function layerwiseMagnitudeMasks(model: tf.LayersModel, sparsity: number)
     order.sort((a, b) => mag[a] - mag[b] || a - b);
     const mask = new Float32Array(n).fill(1);
     for (let i = 0; i < prune; i++) mask[order[i]] = 0;
-    masks.set(w.name, tf.tensor(mask, w.shape));
+    masks.set(w.name, tf.tensor(mask, w.shape as number[]));
   }
   return masks;
 }
@@ -40,7 +40,7 @@ export function layerwiseMagnitudeMasks(model: tf.LayersModel, sparsity: number)
 export function applyMasks(model: tf.LayersModel, masks: ReadonlyMap<string, tf.Tensor>): void {
   for (const w of model.trainableWeights) {
     const m = masks.get(w.name);
-    if (m) tf.tidy(() => w.write(tf.mul(w.read(), m)));
+    if (m) tf.tidy(() => void w.write(tf.mul(w.read(), m)));
   }
 }
 

@@ -29,7 +29,7 @@ export interface DemoArgs {
   backend?: string;
   /** Mini-batch size. */
   batchSize: number;
-  /** Adam learning rate (fine-tuning uses a tenth of it). */
+  /** Adam learning rate (training and fine-tuning, each with a fresh optimizer). */
   lr: number;
 }
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const masks = layerwiseMagnitudeMasks(model, args.sparsity);
   applyMasks(model, masks);
   const pruned = evaluate(model, ds.test);
-  await phase('finetune', args.finetuneEpochs, args.lr / 10, masks);
+  await phase('finetune', args.finetuneEpochs, args.lr, masks);
   const tuned = evaluate(model, ds.test);
   const sparsity = kernelSparsity(model, masks.keys());
 

@@ -190,7 +190,7 @@ describe('backend: wasm kernels', function () {
     }
   });
 
-  describe('native wasm gradient kernels that training relies on', function () {
+  describe('Conv2DBackpropInput (replaced for speed) and native AvgPoolGrad', function () {
     it('Conv2DBackpropInput matches cpu (strides, same/valid/explicit padding, NCHW)', async function () {
       const cases: Array<[number[], number[], number | [number, number], Pad, 'NHWC' | 'NCHW']> = [
         [[2, 9, 9, 3], [3, 3, 3, 8], 1, 'same', 'NHWC'],

@@ -34,7 +34,7 @@ describe('notebooks/00-magics-tour.ipynb through nbclient', function () {
   };
   const mimes = (c: Cell) => (c.outputs ?? []).flatMap((o) => Object.keys(o.data ?? {}));
   const stdout = (c: Cell) => (c.outputs ?? []).filter((o) => o.output_type === 'stream' && o.name === 'stdout').map((o) => text(o.text)).join('');
-  const resultText = (c: Cell) => text((c.outputs ?? []).find((o) => o.output_type === 'execute_result')?.data?.['text/plain'] as string);
+  const resultText = (c: Cell) => text((c.outputs ?? []).find((o) => o.output_type === 'execute_result')?.data?.['text/plain'] as string | string[]);
 
   before(async function () {
     const missing = pythonCheck('import nbclient, nbformat', 'python3-nbclient');
@@ -71,14 +71,14 @@ describe('notebooks/00-magics-tour.ipynb through nbclient', function () {
     for (const c of [find('%sparsity net'), find('pl.display(pl.plot.sparsityBars(net))')]) {
       const r = (c.outputs ?? []).find((o) => o.output_type === 'execute_result')!;
       assert.ok(r, text(c.source));
-      const html = r.data!['text/html'] as string;
+      const html = text(r.data!['text/html'] as string | string[]);
       const rows = html.match(/<tr><th>/g) ?? [];
       assert.strictEqual(rows.length, 4, 'fc1, fc2, fc3 and total');
       for (const layer of ['fc1', 'fc2', 'fc3', 'total']) assert.ok(html.includes(`<td>${layer}</td>`), layer);
     }
     assert.match(resultText(find('%sparsity net')), /total/);
     const sweep = find('const results');
-    assert.strictEqual((((sweep.outputs ?? [])[0].data!['text/html'] as string).match(/<tr><th>/g) ?? []).length, 8);
+    assert.strictEqual((text((sweep.outputs ?? [])[0].data!['text/html'] as string[]).match(/<tr><th>/g) ?? []).length, 8);
   });
 
   it('shows every plot as plotly JSON with an offline HTML fallback', () => {
@@ -95,7 +95,7 @@ describe('notebooks/00-magics-tour.ipynb through nbclient', function () {
     const after = find('%finetune net --data ds --epochs 1');
     const updates = (after.outputs ?? []).filter((o) => o.output_type === 'display_data');
     assert.strictEqual(updates.length, 1, 'one progress bar, updated in place');
-    assert.match(text(updates[0].data!['text/plain'] as string), /100%\s+epoch 1\/1/);
+    assert.match(text(updates[0].data!['text/plain'] as string | string[]), /100%\s+epoch 1\/1/);
     assert.match(stdout(after), /test: loss [\d.]+, accuracy [\d.]+ \(500 examples\)/);
     const table = cells.filter((c) => text(c.source).startsWith('%sparsity net'));
     assert.strictEqual(resultText(table[0]), resultText(table[1]));

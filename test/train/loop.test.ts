@@ -146,6 +146,11 @@ describe('train: the loop', () => {
     const h = await train(model, imgs, { steps: 2, batchSize: 10 });
     assert.strictEqual(h.steps, 2);
     assert.ok(evaluate(model, imgs).count === 20);
+    const imageModel = mlp({ inputShape: [3, 4, 1], hidden: [8], classes: 2, seed: 1 });
+    const flat = { ...imgs, featureShape: [12] };
+    assert.strictEqual((await train(imageModel, flat, { steps: 2, batchSize: 10 })).steps, 2);
+    await assert.rejects(train(imageModel, { ...imgs, featureShape: [4, 3, 1] }), /Shape mismatch.*\[4,3,1\].*expects \[3,4,1\]/);
+    imageModel.dispose();
     model.dispose();
   });
 

@@ -7,10 +7,12 @@
  * tensors to the cpu backend.
  *
  * To add a kernel: create `<kernel-name>.ts` exporting a `tf.KernelConfig` and add one line to
- * MISSING (wasm has no such kernel) or REPLACED (wasm's own kernel is wrong; say why in the file).
+ * MISSING (wasm has no such kernel) or REPLACED (wasm's own kernel is wrong or slow; say why in
+ * the file).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -24,8 +26,9 @@ export const MISSING_WASM_KERNELS: readonly tf.KernelConfig[] = [
   (require('./unsorted-segment-sum') as typeof import('./unsorted-segment-sum')).unsortedSegmentSumConfig, // sparse tfjs-op path (src/sparse)
 ];
 
-/** Kernels whose native wasm version gives wrong results; ours replaces it. */
+/** Kernels whose native wasm version is wrong (or far slower than XNNPACK); ours replaces it. */
 export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropInputConfig,
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
 ];

@@ -111,8 +111,8 @@ defineMagic({
     { name: 'output', short: 'o', type: 'boolean', help: 'Return the TimeitResult (timings, average, stdev, best) as the cell result.' },
     { name: 'code', kind: 'positional', type: 'code', required: false, help: 'TypeScript to time (the cell body for %%timeit).' },
   ],
-  examples: ['%timeit -n 100 net.predict(x).dispose()', '%%timeit -r 3\nconst y = net.predict(x);\ny.dispose();'],
-  api: 'await pl.magics.timeit(async () => net.predict(x).dispose(), { loops: 100 })',
+  examples: ['%timeit -n 100 tf.dispose(net.predict(x))', '%%timeit -r 3\nconst y = net.predict(x);\ntf.dispose(y);'],
+  api: 'await pl.magics.timeit(async () => tf.dispose(net.predict(x)), { loops: 100 })',
   async run({ args, code, form }, ctx) {
     if (!code || (form === 'line' && !String(args.code ?? '').trim())) throw new Error('%timeit needs code to time, e.g. %timeit -n 10 f(x).');
     const r = await timeit(code, { loops: args.loops as number | undefined, repeat: args.repeat as number, signal: ctx.signal });
