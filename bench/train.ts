@@ -12,6 +12,7 @@
  * steps, because tfjs-cpu's Conv2DBackpropFilter takes seconds per batch.
  */
 import { spawnSync } from 'child_process';
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { loadDataset } from '../src/data';
@@ -77,7 +78,7 @@ function asImages(ex: Examples): Examples {
 async function timeLoop(name: string, data: Examples, steps: number, repeats: number): Promise<number> {
   const c = CASES[name];
   const model = createModel(name, { seed: 0, inputShape: data.featureShape });
-  await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps: Math.min(3, steps) }); // warm-up
+  await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps: Math.min(3, Math.max(1, steps - 1)) }); // warm-up
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t = performance.now();
@@ -184,7 +185,8 @@ async function main(): Promise<void> {
     const ratio = base && r.what.startsWith('lenet-300-100') ? `${(r.msPerStep / base).toFixed(2)}×` : '';
     console.log(`| ${r.backend} | ${r.what} | ${r.batch} | ${r.steps}/${r.fullSteps} | ${r.msPerStep.toFixed(2)} | ${epoch.toFixed(1)}${extrap} | ${ratio} |`);
   }
-  console.log(`\nmedian of ${args.repeats} runs; targets on wasm: LeNet-300-100 ≤ 6 s/epoch, LeNet-5-Caffe ≤ 60 s/epoch.`);
+  console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other processes slow every number alike).`);
+  console.log(`median of ${args.repeats} runs; targets on wasm: LeNet-300-100 ≤ 6 s/epoch, LeNet-5-Caffe ≤ 60 s/epoch.`);
 }
 
 main().catch((e) => {

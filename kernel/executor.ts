@@ -106,7 +106,9 @@ export class PrunelabExecutor implements Executor {
   constructor(options: ExecutorOptions = {}) {
     this.root = repoRoot();
     this.graceMs = options.interruptGraceMs ?? 3000;
+    const t0 = Date.now();
     const node = this.wrapConverter(createConverter({ isJS: false, isBrowser: false }));
+    if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] converter ${Date.now() - t0} ms\n`);
     let browser: Converter | null = null;
     this.convs = {
       node,
@@ -160,7 +162,9 @@ export class PrunelabExecutor implements Executor {
   }
 
   private async runPrelude(): Promise<void> {
+    const t0 = Date.now();
     const out = await this.runCode(preludeCode(this.root));
+    if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] prelude ${Date.now() - t0} ms\n`);
     if (out.status === 'error') throw new Error(`The prunelab prelude failed: ${out.evalue}\n${out.traceback.join('\n')}`);
     // After the prelude's `declare const dfd` (which exports nothing), so the value stays.
     this.locals.dfd = lazyDanfo(this.root);

@@ -3,12 +3,14 @@
  * kernelspec's argv runs). Starts tslab's executor (wrapped) and ZeroMQ server; tslab's own
  * `startKernel` is not used.
  */
+const loadStart = Date.now();
 import '../src/magics/builtins';
 import { PrunelabExecutor } from './executor';
 import { kernelLog, PrunelabHandler, PrunelabServer } from './server';
 
 /** Starts a kernel on the connection file; resolves once its sockets are bound. */
 export async function startKernel(connectionFile: string): Promise<PrunelabServer> {
+  if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] modules ${Date.now() - loadStart} ms (process up ${Math.round(process.uptime() * 1000)} ms)\n`);
   const executor = new PrunelabExecutor();
   const server = new PrunelabServer(new PrunelabHandler(executor), connectionFile);
   // Jupyter interrupts with SIGINT (interrupt_mode "signal"): stop the running cell, keep the process.

@@ -96,11 +96,12 @@ export function findMagicLines(cell: string): MagicLine[] {
     if (!m) return;
     const [, indent, pct, name = '', q = '', rest] = m;
     const percent = start + indent.length;
-    const argStart = percent + pct.length + name.length + q.length;
+    const lead = rest.length - rest.trimStart().length;
+    const argStart = percent + pct.length + name.length + q.length + lead;
     out.push({
       form: pct === '%%' ? 'cell' : 'line',
       name,
-      argText: rest.trim() === '' ? '' : rest,
+      argText: rest.trim() === '' ? '' : rest.slice(lead),
       help: q.length > 0 || /^\s*\?{1,2}\s*$/.test(rest),
       line,
       start,

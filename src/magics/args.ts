@@ -183,13 +183,15 @@ function describeDefault(spec: ArgSpec): string {
 
 /**
  * The help table of the arguments, one per line: `  --sparsity NUMBER   Fraction ... (default: 0.9)`.
+ * @param options `dynamicChoices: false` leaves out choices that come from registries.
  */
-export function argumentHelp(specs: readonly ArgSpec[]): string {
+export function argumentHelp(specs: readonly ArgSpec[], options: { dynamicChoices?: boolean } = {}): string {
   const rows = specs.map((s) => {
     const left = isPositional(s)
       ? `<${s.name}>`
       : `${s.short ? `-${s.short}, ` : ''}--${s.name}${typeOf(s) === 'boolean' ? '' : ' ' + metavar(s)}`;
-    const choices = choicesOf(s);
+    // Choices from registries (datasets, criteria, ...) change at runtime: static docs leave them out.
+    const choices = typeof s.choices === 'function' && options.dynamicChoices === false ? undefined : choicesOf(s);
     const choiceText = choices && choices.length > 4 ? ` One of: ${choices.join(', ')}.` : '';
     return [left, `${s.help}${choiceText}${describeDefault(s)}`];
   });

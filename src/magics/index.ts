@@ -10,3 +10,4 @@ export * from './registry';
 export * from './state';
 export { timeit, timeitSummary, formatDuration, type TimeitResult } from './builtins/time';
 import './builtins';
+export { magicsMarkdown } from './docs';

@@ -24,7 +24,7 @@ export interface CurvePoint {
 export function trainingCurves(history: CurvePoint[] | { epochs: CurvePoint[] } | { history: CurvePoint[] }, options: { title?: string } = {}): Figure {
   const rows = Array.isArray(history)
     ? history
-    : history && 'epochs' in history
+    : history && typeof history === 'object' && 'epochs' in history
       ? history.epochs
       : (history as { history?: CurvePoint[] } | undefined)?.history;
   if (!Array.isArray(rows)) throw new Error('trainingCurves: expected what pl.train returns (an object with `epochs`), or an array of epoch rows.');

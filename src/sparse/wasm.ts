@@ -4,8 +4,9 @@
  * in wasm memory and multiplies batches of inputs by it.
  *
  * Memory: the wasm module allocates nothing itself. Sparse matrices are copied in once
- * (when an operator is made) and stay until `dispose()`; inputs and outputs use scratch
- * blocks allocated per call and freed at its end. Typed-array views are always created
+ * (when an operator is made) and stay until `dispose()`; inputs and outputs use one scratch
+ * block per operator, kept between calls up to {@link SCRATCH_KEEP_BYTES} (at batch 1 the
+ * allocator's bookkeeping was a measurable part of a ~10 µs call) and freed by `dispose()`. Typed-array views are always created
  * afresh after an allocation, because growing the memory detaches old views.
  */
 import * as fs from 'fs';
@@ -25,6 +26,9 @@ interface SparseWasmExports {
   csrSpmmT32(rowPtr: number, colIdx: number, vals: number, nRows: number, xt: number, Bp: number, y: number, B: number, ldy: number, bias: number): void;
   csrSpmv16(rowPtr: number, colIdx: number, vals: number, nRows: number, x: number, y: number, bias: number): void;
   csrSpmv32(rowPtr: number, colIdx: number, vals: number, nRows: number, x: number, y: number, bias: number): void;
+  packPanels16(x: number, B: number, K: number, xp: number): void;
+  nmSpmmP16_16(colIdx: number, vals: number, nRows: number, per: number, xp: number, K: number, y: number, B: number, ldy: number, bias: number): void;
+  nmSpmmP16_32(colIdx: number, vals: number, nRows: number, per: number, xp: number, K: number, y: number, B: number, ldy: number, bias: number): void;
   bsrSpmmT(
     blockPtr: number, blockCol: number, vals: number, nBlockRows: number, R: number, C: number, nRows: number,
     xt: number, Bp: number, y: number, B: number, ldy: number, bias: number,
@@ -209,6 +213,14 @@ export function paddedBatch(batch: number): number {
 
 type Kind = 'csr16' | 'csr32' | 'bsr';
 
+/** Scratch blocks up to this size stay allocated between calls (larger ones are freed at once). */
+export const SCRATCH_KEEP_BYTES = 4 << 20;
+
+/** From this batch on, N:M products run on the 16-column panel kernel (below: the CSR kernels). */
+const NM_PANEL_MIN_BATCH = 16;
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
 /**
  * A sparse matrix A [rows, cols] resident in wasm memory, computing Y = X · Aᵀ + bias for
  * X of shape [batch, cols] (a Dense layer with kernel W = Aᵀ), or a convolution whose
@@ -231,6 +243,11 @@ export class WasmSparseOperator {
   private readonly C: number = 1;
   /** Rows of XT the kernel reads: cols padded to whole BSR blocks. */
   private readonly kPad: number;
+  /** N:M only: entries per row (G·N), for the panel kernel; 0 for other formats. */
+  private readonly nmPer: number = 0;
+  /** Scratch block kept between calls (0: none) and its size in bytes. */
+  private scratchPtr = 0;
+  private scratchBytes = 0;
   private disposed = false;
 
   /**
@@ -263,9 +280,11 @@ export class WasmSparseOperator {
           this.c = this.upload(s.values);
           break;
         case 'nm': {
-          // N:M runs on the CSR kernel: every row holds exactly G·N entries (implied row
-          // pointers), in-group positions expanded to column indices at upload. Measured
-          // faster than walking groups in the kernel (fewer loop levels per entry).
+          // Every row holds exactly G·N entries; in-group positions are expanded to column
+          // indices at upload (measured faster than walking groups in the kernel: fewer loop
+          // levels per entry). From batch 16 on the N:M panel kernel runs on them without
+          // row pointers; smaller batches, batch 1 and convolutions use the CSR kernels with
+          // the implied row pointers uploaded here.
           const G = s.shape[1] / s.m;
           const per = G * s.n;
           const rowPtr = new Uint32Array(s.shape[0] + 1);
@@ -273,6 +292,7 @@ export class WasmSparseOperator {
           const colIdx = s.shape[1] <= 0x10000 ? new Uint16Array(s.values.length) : new Uint32Array(s.values.length);
           for (let q = 0; q < colIdx.length; q++) colIdx[q] = Math.floor((q % per) / s.n) * s.m + s.indices[q];
           this.kind = colIdx instanceof Uint16Array ? 'csr16' : 'csr32';
+          this.nmPer = per;
           this.a = this.upload(rowPtr);
           this.b = this.upload(colIdx);
           this.c = this.upload(s.values);
@@ -332,29 +352,69 @@ export class WasmSparseOperator {
     }
     const out = new Float32Array(batch * rows);
     if (batch === 0 || rows === 0) return out;
-    const { heap, exports: e } = this.w;
+    const e = this.w.exports;
+    if (this.nmPer > 0 && batch >= NM_PANEL_MIN_BATCH) {
+      // N:M panel kernel: X copied in, packed to 16-column panels, product straight into Y.
+      const panels = Math.ceil(batch / 16);
+      const xpBytes = panels * 16 * cols * 4;
+      const yBytes = align16(batch * rows * 4);
+      const base = this.scratch(xpBytes + yBytes + x.byteLength);
+      try {
+        const xp = base, y = base + xpBytes, xin = y + yBytes;
+        new Float32Array(e.memory.buffer, xin, x.length).set(x);
+        e.packPanels16(xin, batch, cols, xp);
+        const f = this.kind === 'csr16' ? e.nmSpmmP16_16 : e.nmSpmmP16_32;
+        f(this.b, this.c, rows, this.nmPer, xp, cols, y, batch, rows, this.bias);
+        out.set(new Float32Array(e.memory.buffer, y, batch * rows));
+      } finally {
+        this.scratchDone(base);
+      }
+      return out;
+    }
     const Bp = paddedBatch(batch);
-    const xt = heap.alloc(this.kPad * Bp * 4);
-    const y = heap.alloc(batch * rows * 4);
-    let xin = 0;
+    const xtBytes = align16(this.kPad * Bp * 4);
+    const yBytes = align16(batch * rows * 4);
+    // Batch 1 needs no transpose: x itself (zero padded to kPad) is XT.
+    const base = this.scratch(xtBytes + yBytes + (Bp === 1 ? 0 : x.byteLength));
     try {
+      const xt = base, y = base + xtBytes;
       if (Bp === 1) {
         const view = new Float32Array(e.memory.buffer, xt, this.kPad);
         view.set(x);
-        view.fill(0, cols);
+        if (this.kPad > cols) view.fill(0, cols);
       } else {
-        xin = heap.alloc(x.byteLength);
+        const xin = y + yBytes;
         new Float32Array(e.memory.buffer, xin, x.length).set(x);
         e.transposePad(xin, batch, cols, xt, this.kPad, Bp);
       }
       this.run(xt, Bp, y, batch);
       out.set(new Float32Array(e.memory.buffer, y, batch * rows));
     } finally {
-      if (xin) heap.release(xin);
-      heap.release(y);
-      heap.release(xt);
+      this.scratchDone(base);
     }
     return out;
+  }
+
+  /**
+   * A scratch block of at least `bytes` (16-byte aligned): the operator's kept block when it
+   * is big enough, else a fresh one. Pair every call with {@link scratchDone}. Views into
+   * wasm memory must be made after this call (growing the memory detaches old ones).
+   */
+  private scratch(bytes: number): number {
+    bytes = align16(Math.max(16, bytes));
+    if (bytes <= this.scratchBytes) return this.scratchPtr;
+    const ptr = this.w.heap.alloc(bytes);
+    if (bytes <= SCRATCH_KEEP_BYTES) {
+      if (this.scratchPtr) this.w.heap.release(this.scratchPtr);
+      this.scratchPtr = ptr;
+      this.scratchBytes = bytes;
+    }
+    return ptr;
+  }
+
+  /** Ends a call's use of a {@link scratch} block: frees it unless it is the kept one. */
+  private scratchDone(ptr: number): void {
+    if (ptr !== this.scratchPtr) this.w.heap.release(ptr);
   }
 
   /**
@@ -379,20 +439,19 @@ export class WasmSparseOperator {
     const data = new Float32Array(N * rows);
     const shape: [number, number, number, number] = [B, Ho, Wo, rows];
     if (N === 0 || rows === 0) return { data, shape };
-    const { heap, exports: e } = this.w;
+    const e = this.w.exports;
     const Np = paddedBatch(N);
-    const xin = heap.alloc(x.byteLength);
-    const xt = heap.alloc(this.kPad * Np * 4);
-    const y = heap.alloc(N * rows * 4);
+    const xtBytes = align16(this.kPad * Np * 4);
+    const yBytes = align16(N * rows * 4);
+    const base = this.scratch(xtBytes + yBytes + x.byteLength);
     try {
+      const xt = base, y = base + xtBytes, xin = y + yBytes;
       new Float32Array(e.memory.buffer, xin, x.length).set(x);
       e.im2colT(xin, B, H, W, C, g.kh, g.kw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], padTop, padLeft, Ho, Wo, xt, this.kPad, Np);
       this.run(xt, Np, y, N);
       data.set(new Float32Array(e.memory.buffer, y, N * rows));
     } finally {
-      heap.release(y);
-      heap.release(xt);
-      heap.release(xin);
+      this.scratchDone(base);
     }
     return { data, shape };
   }
@@ -403,5 +462,8 @@ export class WasmSparseOperator {
     this.disposed = true;
     for (const p of this.ptrs) this.w.heap.release(p);
     this.ptrs.length = 0;
+    if (this.scratchPtr) this.w.heap.release(this.scratchPtr);
+    this.scratchPtr = 0;
+    this.scratchBytes = 0;
   }
 }

@@ -97,7 +97,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
   const varList = [...params.map((p) => p.variable), ...extraVars];
   if (varList.length === 0) throw new Error(`train: model '${model.name}' has no trainable weights.`);
   const binder = new MaskBinder(options.masks, params);
-  binder.bind('before training').clear(); // validates mask names/shapes before any step
+  binder.validate('before training'); // mask names/shapes fail before any step
 
   const perEpoch = source.batchesPerEpoch;
   const totalSteps = opts.steps ?? opts.epochs! * perEpoch;
@@ -179,6 +179,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
     }
     history.finalStep = step;
     history.seconds = (Date.now() - t0) / 1000;
+    began = false; // onTrainEnd runs once, even if one of them throws
     for (const h of hooks) await h.onTrainEnd?.(info(Math.max(0, history.epochs.length - 1)));
     return history;
   } catch (err) {

@@ -50,6 +50,9 @@ export class MaskBinder {
     const out = new Map<string, BoundMask>();
     if (!this.source) return out;
     const masks = this.source.currentMasks();
+    if (!masks || typeof (masks as Map<string, tf.Tensor>)[Symbol.iterator] !== 'function') {
+      throw new Error(`${where}: currentMasks() must return a Map from weight name to mask tensor.`);
+    }
     const present = new Set<string>();
     for (const [key, mask] of masks) {
       const p = this.byName.get(key);
@@ -83,6 +86,28 @@ export class MaskBinder {
       }
     }
     return out;
+  }
+
+  /**
+   * Checks the current masks (names and shapes) without recording them, so the first step still
+   * sees them as new and applies them.
+   *
+   * @param where description for error messages.
+   */
+  validate(where: string): void {
+    if (!this.source) return;
+    for (const [key, mask] of this.source.currentMasks()) {
+      const p = this.byName.get(key);
+      if (!p) {
+        throw new Error(
+          `${where}: the mask source has a mask for '${key}', which is not a trainable weight of the model. ` +
+            `Trainable weights: ${this.params.map((q) => q.originalName).join(', ')}.`,
+        );
+      }
+      if (!tf.util.arraysEqual(mask.shape, p.variable.shape)) {
+        throw new Error(`${where}: the mask for '${key}' has shape [${mask.shape}] but the weight has shape [${p.variable.shape}].`);
+      }
+    }
   }
 
   /** Frees the float32 copies made of non-float masks. */

@@ -123,6 +123,23 @@ describe('train: masks', () => {
     model.dispose();
   });
 
+  it('applies a mask before the first forward pass (weights zeroed even at learning rate 0)', async () => {
+    const model = mlp({ inputShape: [8], hidden: [16], classes: 4, seed: 6 });
+    const masks = new Masks();
+    masks.set('fc1/kernel', randomMask([8, 16], 0.5, 8));
+    let firstLossMasked = NaN;
+    await train(model, data, {
+      optimizer: 'sgd', learningRate: 0, steps: 1, batchSize: 256, shuffle: false, masks,
+      hooks: [{ onStepEnd: ({ loss }) => void (firstLossMasked = loss) }],
+    });
+    assertMaskedZero(model, masks);
+    // The step-0 loss is the loss of the masked network (the weights were masked before the forward pass).
+    const { evaluate } = await import('../../src/train');
+    assert.ok(Math.abs(evaluate(model, data).loss - firstLossMasked) < 1e-5);
+    masks.dispose();
+    model.dispose();
+  });
+
   it('accepts masks keyed by the unique variable name of a second model; rejects unknown names and wrong shapes', async () => {
     const a = mlp({ inputShape: [8], hidden: [16], classes: 4, seed: 5 });
     const b = mlp({ inputShape: [8], hidden: [16], classes: 4, seed: 5 });

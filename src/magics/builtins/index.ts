@@ -7,3 +7,4 @@ import './prune';
 import './finetune';
 import './sparsity';
 import './plot';
+import './speedup';

@@ -40,8 +40,8 @@ defineMagic({
     { name: 'batch-size', type: 'int', min: 1, default: 128, help: 'Examples per such batch.' },
     { name: 'seed', type: 'int', help: 'Seed of random criteria and data batches (default: the %seed value).' },
   ],
-  examples: ['%prune net magnitude --sparsity 0.9 --scope global --exclude dense_Dense3'],
-  api: "pl.prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', exclude: ['dense_Dense3'] });",
+  examples: ['%prune net magnitude --sparsity 0.9 --scope global --exclude fc3'],
+  api: "pl.prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', exclude: ['fc3'] });",
   run({ args, names }, ctx) {
     const net = modelOf(args.model as tf.LayersModel | MaskedModel);
     const seed = (args.seed as number | undefined) ?? magicSeed();

@@ -1,0 +1,78 @@
+/**
+ * Kernel benchmark (not a test): start to first result, round trip of a trivial cell and of
+ * `%sparsity` on LeNet-300-100, each as the median of several runs. Baselines measured in the
+ * same run: a `kernel_info` round trip (protocol cost alone), `node -e 0` (process start), and
+ * the same kernel without the TypeScript builder speed-up (PRUNELAB_TS_SPEEDUP=0).
+ *
+ * Targets (issue 4): start < 3 s, trivial cell < 30 ms.
+ * Run: npx tsc -p . && node build/bench/kernel.js [--runs 30]
+ */
+import { spawnSync } from 'child_process';
+import { KernelClient } from '../kernel/client';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median round trip of `code(i)`; the code differs per run, so TypeScript re-checks every time. */
+async function roundTrips(k: KernelClient, code: (i: number) => string, runs: number, warmup = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs + warmup; i++) {
+    const t0 = performance.now();
+    const { reply } = await k.execute(code(i));
+    if (reply.content.status !== 'ok') throw new Error(`${code}: ${JSON.stringify(reply.content)}`);
+    if (i >= warmup) times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function measure(env: Record<string, string>, runs: number) {
+  const t0 = performance.now();
+  const k = await KernelClient.start({ env });
+  const kernelInfo = performance.now() - t0;
+  const first = await k.execute('1 + 1');
+  if (first.reply.content.status !== 'ok') throw new Error(JSON.stringify(first.reply.content));
+  const start = performance.now() - t0;
+  const infoTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await k.request('shell', 'kernel_info_request', {});
+    infoTimes.push(performance.now() - t);
+  }
+  const trivial = await roundTrips(k, (i) => `${i}`, runs);
+  const setup = await k.execute('%model lenet-300-100 --as net\n%prune net magnitude --sparsity 0.9');
+  if (setup.reply.content.status !== 'ok') throw new Error(JSON.stringify(setup.reply.content));
+  const sparsity = await roundTrips(k, (i) => `%sparsity net${' '.repeat(i)}`, Math.max(5, Math.floor(runs / 3)));
+  await k.shutdown();
+  return { kernelInfo, start, info: median(infoTimes), trivial, sparsity };
+}
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--runs');
+  const runs = i > 0 ? Number(process.argv[i + 1]) : 30;
+  const env = { PRUNELAB_BACKEND: process.env.PRUNELAB_BACKEND ?? 'wasm' };
+  const nodeTimes: number[] = [];
+  for (let j = 0; j < 5; j++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeTimes.push(performance.now() - t);
+  }
+  const nodeStart = median(nodeTimes);
+  const fast = await measure(env, runs);
+  const slow = await measure({ ...env, PRUNELAB_TS_SPEEDUP: '0' }, runs);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(`prunelab kernel benchmark (backend ${env.PRUNELAB_BACKEND}, medians of ${runs} runs, Node ${process.version})`);
+  console.log(`  kernel start to kernel_info reply      ${ms(fast.kernelInfo)}`);
+  console.log(`  kernel start to first result           ${ms(fast.start)}   (target < 3000 ms; ${(fast.start / nodeStart).toFixed(1)}x a bare 'node -e 0' start of ${ms(nodeStart)})`);
+  console.log(`  kernel_info round trip (baseline)      ${ms(fast.info)}`);
+  console.log(`  trivial cell round trip                ${ms(fast.trivial)}   (target < 30 ms; ${(fast.trivial / fast.info).toFixed(1)}x the kernel_info round trip)`);
+  console.log(`  %sparsity on LeNet-300-100             ${ms(fast.sparsity)}`);
+  console.log(`  without the TypeScript builder speed-up: trivial cell ${ms(slow.trivial)} (${(slow.trivial / fast.trivial).toFixed(2)}x slower), %sparsity ${ms(slow.sparsity)}, start ${ms(slow.start)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
