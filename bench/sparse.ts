@@ -5,7 +5,9 @@
  * run, for CSR on random unstructured masks, BSR 4×4 on 4×4-block masks, and 2:4 at its
  * natural 50%. With /usr/bin/python3 + torch, also the ratio to PyTorch's CSR `torch.sparse`
  * (single-threaded like wasm) on this machine. Every number is a median of repeated runs,
- * each including the read-back of the result.
+ * each including the creation and read-back of the output tensor. Dense and sparse runs
+ * alternate (so a change in machine load hits both sides alike), and short products get more
+ * repeats (about 0.3 s per point): a 10 µs batch-1 product needs hundreds for a stable median.
  *
  * Env: PRUNELAB_BACKEND (default: best available), BENCH_QUICK=1 (fewer shapes / sparsities),
  * BENCH_JSON=path (also write the rows as JSON).
@@ -15,7 +17,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../src/backend';
-import { denseToSparse, SparseFormat, SparseLinear, timeIt, transpose2d } from '../src/sparse';
+import { denseToSparse, SparseFormat, SparseLinear, transpose2d } from '../src/sparse';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SHAPES: Array<[number, number]> = QUICK ? [[500, 800]] : [[300, 784], [500, 800], [4096, 4096]];
@@ -64,6 +66,20 @@ function makeWeights(out: number, inn: number, pattern: 'random' | 'block4x4' | 
   return a;
 }
 
+/** Medians (ms) of `a` and `b` timed alternately; repeats scale with their cost. */
+function pairedMedians(a: () => void, b: () => void, minRepeats: number): [number, number] {
+  const time = (f: () => void): number => { const s = performance.now(); f(); return performance.now() - s; };
+  const est = time(a) + time(b) + time(a) + time(b);
+  const repeats = Math.max(minRepeats, Math.min(1000, Math.ceil(600 / Math.max(est, 1e-3))));
+  for (let i = 0; i < Math.max(3, repeats >> 3); i++) { a(); b(); }
+  const ta: number[] = [], tb: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    if (i & 1) { tb.push(time(b)); ta.push(time(a)); } else { ta.push(time(a)); tb.push(time(b)); }
+  }
+  const med = (t: number[]): number => { t.sort((x, y) => x - y); return t[t.length >> 1]; };
+  return [med(ta), med(tb)];
+}
+
 function torchPeer(): Map<string, { dense: number; csr: number }> | undefined {
   const py = '/usr/bin/python3';
   if (!fs.existsSync(py)) return undefined;
@@ -87,7 +103,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const [out, inn] of SHAPES) {
     const big = out * inn > 4e6;
-    const timing = { warmup: big ? 1 : 3, repeats: big ? 5 : 15 };
+    const minRepeats = big ? 5 : 15;
     const cases: Array<{ pattern: 'random' | 'block4x4' | '2:4'; format: SparseFormat; sparsities: number[] }> = [
       { pattern: 'random', format: 'csr', sparsities: SPARSITIES },
       { pattern: 'block4x4', format: 'bsr', sparsities: SPARSITIES },
@@ -102,8 +118,12 @@ async function main(): Promise<void> {
         const op = new SparseLinear(denseToSparse(a, [out, inn], c.format, { blockShape: [4, 4], n: 2, m: 4 }));
         for (const B of BATCHES) {
           const x = tf.randomUniform([B, inn], -1, 1, 'float32', B) as tf.Tensor2D;
-          const dense = timeIt(() => tf.tidy(() => { tf.matMul(x, w).dataSync(); }), timing);
-          const sp = timeIt(() => { const y = op.apply(x); y.dataSync(); y.dispose(); }, timing);
+          const [denseMs, sparseMs] = pairedMedians(
+            () => tf.tidy(() => { tf.matMul(x, w).dataSync(); }),
+            () => { const y = op.apply(x); y.dataSync(); y.dispose(); },
+            minRepeats,
+          );
+          const dense = { median: denseMs }, sp = { median: sparseMs };
           const t = c.pattern === 'random' ? torch?.get(`${out}x${inn}|${s}|${B}`) : undefined;
           const row: Row = {
             shape: `${out}x${inn}`, pattern: c.pattern, format: c.format, sparsity: s, batch: B,

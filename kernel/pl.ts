@@ -3,9 +3,6 @@
  * magics, so that every magic has its TypeScript form (`pl.plot.sparsityBars(net)`).
  */
 export * from '../src';
-export * as plot from '../src/plot';
-export * as report from '../src/report';
-export * as magics from '../src/magics';
 export { display, html, rawBundle, DISPLAY_SYMBOL, registerFormatter, mimeBundle } from '../src/report/display';
 import { getCurrentSignal } from './signal';
 

@@ -8,3 +8,6 @@ export * from './models';
 export * from './train';
 export * from './prune';
 export * from './sparse';
+export * as plot from './plot';
+export * as report from './report';
+export * as magics from './magics';

@@ -547,7 +547,7 @@ export interface SeedBandOptions {
  * @param rows one row per run (e.g. from {@link evaluateVariants}).
  * @returns a plotly figure; the legend says how many seeds each line has.
  */
-export function seedBandFigure(rows: readonly Record<string, unknown>[], o: SeedBandOptions): Figure {
+export function seedBandFigure(rows: readonly object[], o: SeedBandOptions): Figure {
   const groupCol = o.group;
   const by = groupCol ? [groupCol, o.x] : [o.x];
   const summary = summarizeGroups(rows, by, [o.y]);
@@ -647,7 +647,8 @@ export function paperVsOurs(lines: readonly PaperComparison[]): Record<string, s
  * Renders rows as a GitHub-style markdown table (for the closing notes and the text/plain view).
  * @param digits decimals of non-integer numbers (default 4).
  */
-export function markdownTable(rows: readonly Record<string, unknown>[], digits = 4): string {
+export function markdownTable(rowsIn: readonly object[], digits = 4): string {
+  const rows = rowsIn as readonly Record<string, unknown>[];
   if (!rows.length) return '(no rows)';
   const cols = Object.keys(rows[0]);
   const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(digits) : String(v ?? ''));
@@ -664,7 +665,8 @@ export function markdownTable(rows: readonly Record<string, unknown>[], digits =
  *
  * @example meltColumns(rows, { accuracyPruned: 'after pruning', accuracyFinetuned: 'after fine-tuning' })
  */
-export function meltColumns(rows: readonly Record<string, unknown>[], columns: Record<string, string>): Record<string, unknown>[] {
+export function meltColumns(rowsIn: readonly object[], columns: Record<string, string>): Record<string, unknown>[] {
+  const rows = rowsIn as readonly Record<string, unknown>[];
   return rows.flatMap((r) => Object.entries(columns).map(([c, label]) => {
     if (!(c in r)) throw new Error(`meltColumns: a row has no column '${c}'. Columns: ${Object.keys(r).join(', ')}.`);
     return { ...r, series: label, value: r[c] };
@@ -679,7 +681,7 @@ export function meltColumns(rows: readonly Record<string, unknown>[], columns: R
  * @param o scale (default 100) and decimals (default 2) of the value cells.
  */
 export function summaryTable(
-  rows: readonly Record<string, unknown>[],
+  rows: readonly object[],
   by: readonly string[],
   values: Record<string, string>,
   o: { scale?: number; digits?: number } = {},

@@ -202,11 +202,13 @@ export type GroupSummaryRow = Record<string, string | number>;
  * @throws when a column is missing or a value is not a finite number.
  */
 export function summarizeGroups(
-  rows: readonly Record<string, unknown>[],
+  rowsIn: readonly object[],
   by: readonly string[],
   values: readonly string[],
   level = 0.95,
 ): GroupSummaryRow[] {
+  // plain objects and interfaces alike (an interface is not assignable to Record<string, unknown>)
+  const rows = rowsIn as readonly Record<string, unknown>[];
   const groups = new Map<string, { key: Record<string, string | number>; idx: number[] }>();
   rows.forEach((r, i) => {
     for (const c of [...by, ...values]) {

@@ -75,6 +75,105 @@ describe('sparse kernels: sparse × dense equals the masked dense product', () =
     }
   });
 
+  it('N:M panel kernel (batch ≥ 16): 2:4, 1:4 and 3:8 (odd entries per row), batch 16/17/33/128, bias, empty groups', () => {
+    for (const [n, m] of [[2, 4], [1, 4], [3, 8]]) {
+      const rows = 21, cols = 72; // 3:8 → 9 groups × 3 = 27 entries per row (odd: the one-entry tail)
+      const w = randn(rows * cols, r);
+      const mask = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++) for (let g = 0; g < cols / m; g++) {
+        if (i === 3) continue; // an all-zero row (stored as explicit zeros)
+        const picks = new Set<number>();
+        while (picks.size < n) picks.add(Math.floor(r() * m));
+        for (const j of picks) if (r() > 0.1) mask[i * cols + g * m + j] = 1;
+      }
+      const a = w.map((v, i) => (mask[i] ? v : 0));
+      const bias = randn(rows, r);
+      const op = new WasmSparseOperator(denseToSparse(a, [rows, cols], 'nm', { n, m, mask }), bias);
+      for (const B of [16, 17, 33, 128, 1, 7, 32]) {
+        const x = randn(B * cols, r);
+        const e = relErr(op.matmul(x, B), refMatMulT(x, B, a, rows, cols, bias));
+        assert.ok(e <= 1e-5, `${n}:${m} B=${B}: rel err ${e}`);
+      }
+      op.dispose();
+    }
+  });
+
+  it('N:M with 32-bit column indices (more than 65536 inputs) on the panel and CSR paths', () => {
+    const rows = 3, cols = 65544;
+    const w = randn(rows * cols, r);
+    const mask = new Float32Array(rows * cols);
+    for (let i = 0; i < rows * cols; i += 4) { mask[i + 1] = 1; mask[i + 3] = 1; }
+    const a = w.map((v, i) => (mask[i] ? v : 0));
+    const sp = denseToSparse(a, [rows, cols], 'nm', { n: 2, m: 4, mask });
+    const op = new WasmSparseOperator(sp);
+    for (const B of [1, 16]) {
+      const x = randn(B * cols, r);
+      const e = relErr(op.matmul(x, B), refMatMulT(x, B, a, rows, cols));
+      assert.ok(e <= 1e-5, `B=${B}: rel err ${e}`);
+    }
+    op.dispose();
+  });
+
+  it('batch-1 CSR kernel: every row length 0..20 (8- and 4-entry vector steps and scalar tail), 16- and 32-bit indices', () => {
+    for (const cols of [40, 70000]) {
+      const rows = 21;
+      const a = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++) {
+        const picks = new Set<number>();
+        while (picks.size < i) picks.add(Math.floor(r() * cols));
+        for (const j of picks) a[i * cols + j] = r() * 2 - 1;
+      }
+      const bias = randn(rows, r);
+      const sp = denseToSparse(a, [rows, cols], 'csr');
+      assert.equal(sp.format === 'csr' && sp.colIdx instanceof Uint16Array, cols <= 65536);
+      const op = new WasmSparseOperator(sp, bias);
+      const x = randn(cols, r);
+      const e = relErr(op.matmul(x, 1), refMatMulT(x, 1, a, rows, cols, bias));
+      assert.ok(e <= 1e-5, `cols ${cols}: rel err ${e}`);
+      op.dispose();
+    }
+  });
+
+  it('the scratch block kept between calls: growing and shrinking batches, matmul and conv2d on one operator, freed on dispose', () => {
+    const heap = sparseWasm().heap;
+    const before = heap.allocatedBytes;
+    const rows = 8, cols = 3 * 3 * 2;
+    const a = randn(rows * cols, r).map((v) => (r() < 0.5 ? 0 : v));
+    const bias = randn(rows, r);
+    const op = new WasmSparseOperator(denseToSparse(a, [rows, cols], 'csr'), bias);
+    const g = { kh: 3, kw: 3, strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'valid' as const };
+    for (const B of [128, 1, 7, 300, 1, 64]) {
+      const x = randn(B * cols, r);
+      assert.ok(relErr(op.matmul(x, B), refMatMulT(x, B, a, rows, cols, bias)) <= 1e-5, `B=${B}`);
+      // conv2d on a 3×3 image with a 3×3 kernel ('valid') is the same product, one pixel per image
+      const c = op.conv2d(x, [B, 3, 3, 2], g);
+      assert.deepEqual(c.shape, [B, 1, 1, rows]);
+      assert.ok(relErr(c.data, refMatMulT(x, B, a, rows, cols, bias)) <= 1e-5, `conv B=${B}`);
+    }
+    op.dispose();
+    assert.equal(heap.allocatedBytes, before);
+  });
+
+  it('SparseLinear reads inputs made by tfjs ops and returns tensors that outlive later ops', () => {
+    const rows = 12, cols = 30;
+    const a = randn(rows * cols, r).map((v) => (r() < 0.7 ? 0 : v));
+    const lin = new SparseLinear(denseToSparse(a, [rows, cols], 'csr'), { impl: 'wasm' });
+    for (const B of [1, 5]) {
+      const x0 = randn(B * cols, r);
+      const [y, x] = noLeak(() => {
+        const xs = tf.tidy(() => tf.mul(tf.tensor2d(x0, [B, cols]), 2)); // values live in the backend
+        const out = lin.apply(xs);
+        const big = tf.ones([512, 512]); // allocations after the product must not disturb it
+        big.dispose();
+        const d = out.dataSync().slice();
+        tf.dispose([xs, out]);
+        return [d, x0.map((v) => v * 2)];
+      });
+      assert.ok(relErr(y, refMatMulT(x, B, a, rows, cols)) <= 1e-5, `B=${B}`);
+    }
+    lin.dispose();
+  });
+
   it('wasm operators release their memory on dispose', () => {
     const heap = sparseWasm().heap;
     const before = heap.allocatedBytes;
