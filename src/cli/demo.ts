@@ -3,14 +3,14 @@
  * with the masks held, and print test accuracy before and after.
  *
  * Usage: node build/src/cli/demo.js [--epochs 3] [--finetune-epochs 2] [--sparsity 0.9]
- *          [--subset N] [--seed 0] [--backend wasm|cpu|tensorflow] [--batch-size 128] [--lr 0.001]
+ *          [--dataset fashion-mnist] [--subset N] [--seed 0] [--backend wasm|cpu|tensorflow] [--batch-size 128] [--lr 0.001]
  * Ctrl-C stops the current training phase cleanly (masks still hold) and moves on.
  */
 import { initBackend } from '../backend';
 import { loadDataset } from '../data';
 import { createModel } from '../models';
 import { evaluate, train, type TrainHook } from '../train';
-import { applyMasks, kernelSparsity, layerwiseMagnitudeMasks } from './demo-magnitude';
+import { prune, type MaskedModel } from '../prune';
 import { ConsoleProgress } from './progress';
 
 /** Parsed command-line flags. */
@@ -21,6 +21,8 @@ export interface DemoArgs {
   finetuneEpochs: number;
   /** Fraction of each kernel's weights to prune. */
   sparsity: number;
+  /** Dataset registry name (default `fashion-mnist`; `tiny-fashion` for a quick look). */
+  dataset: string;
   /** Training examples to use (class-stratified subset), or all. */
   subset?: number;
   /** Seed of model, shuffling and subset. */
@@ -34,7 +36,7 @@ export interface DemoArgs {
 }
 
 const USAGE =
-  'Usage: node build/src/cli/demo.js [--epochs 3] [--finetune-epochs 2] [--sparsity 0.9] [--subset N] ' +
+  'Usage: node build/src/cli/demo.js [--epochs 3] [--finetune-epochs 2] [--sparsity 0.9] [--dataset fashion-mnist] [--subset N] ' +
   '[--seed 0] [--backend wasm|cpu|tensorflow] [--batch-size 128] [--lr 0.001]';
 
 /**
@@ -45,7 +47,7 @@ const USAGE =
  * @throws for unknown flags or bad values, with the usage line.
  */
 export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
-  const a: DemoArgs = { epochs: 3, finetuneEpochs: 2, sparsity: 0.9, seed: 0, batchSize: 128, lr: 1e-3 };
+  const a: DemoArgs = { dataset: 'fashion-mnist', epochs: 3, finetuneEpochs: 2, sparsity: 0.9, seed: 0, batchSize: 128, lr: 1e-3 };
   const num = (flag: string, v: string | undefined, ok: (x: number) => boolean, what: string): number => {
     const x = Number(v);
     if (v === undefined || v === '' || !ok(x)) throw new Error(`${flag} must be ${what}, got '${v ?? ''}'.\n${USAGE}`);
@@ -61,6 +63,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
       case '--epochs': a.epochs = num(flag, value, int, 'an integer ≥ 0'); break;
       case '--finetune-epochs': a.finetuneEpochs = num(flag, value, int, 'an integer ≥ 0'); break;
       case '--sparsity': a.sparsity = num(flag, value, (x) => x >= 0 && x < 1, 'in [0, 1)'); break;
+      case '--dataset': a.dataset = value ?? ''; break;
       case '--subset': a.subset = num(flag, value, pos, 'a positive integer'); break;
       case '--seed': a.seed = num(flag, value, Number.isInteger, 'an integer'); break;
       case '--backend': a.backend = value; break;
@@ -81,8 +84,8 @@ async function main(): Promise<void> {
     return;
   }
   await initBackend(args.backend);
-  const ds = await loadDataset('fashion-mnist', { flatten: true, subset: args.subset, seed: args.seed });
-  console.log(`Fashion-MNIST: ${ds.train.count} training / ${ds.test.count} test examples (${ds.source})`);
+  const ds = await loadDataset(args.dataset, { flatten: true, subset: args.subset, seed: args.seed });
+  console.log(`${ds.name}: ${ds.train.count} training / ${ds.test.count} test examples (${ds.source})`);
   const model = createModel('lenet-300-100', { seed: args.seed });
 
   // Ctrl-C ends the current phase between steps; a second Ctrl-C exits.
@@ -95,13 +98,13 @@ async function main(): Promise<void> {
     console.log('\n(interrupted: finishing the current step; Ctrl-C again to quit)');
   });
 
-  const phase = async (label: string, epochs: number, lr: number, masks?: Map<string, import('@tensorflow/tfjs').Tensor>) => {
+  const phase = async (label: string, epochs: number, lr: number, masks?: MaskedModel) => {
     if (epochs === 0) return;
     const progress = new ConsoleProgress({ label });
     const printer: TrainHook = { onEpochEnd: ({ metrics }) => progress.epochEnd(metrics, epochs) };
     await train(model, ds.train, {
       optimizer: 'adam', learningRate: lr, epochs, batchSize: args.batchSize, seed: args.seed, validation: ds.test,
-      masks: masks && { currentMasks: () => masks }, hooks: [printer], onProgress: progress.onProgress, signal: controller.signal,
+      masks, hooks: [printer], onProgress: progress.onProgress, signal: controller.signal,
     });
     if (interrupted) {
       interrupted = false;
@@ -111,19 +114,20 @@ async function main(): Promise<void> {
 
   await phase('train', args.epochs, args.lr);
   const dense = evaluate(model, ds.test);
-  const masks = layerwiseMagnitudeMasks(model, args.sparsity);
-  applyMasks(model, masks);
+  const masked = prune(model, { criterion: 'magnitude', sparsity: args.sparsity, scope: 'layerwise' });
   const pruned = evaluate(model, ds.test);
-  await phase('finetune', args.finetuneEpochs, args.lr, masks);
+  await phase('finetune', args.finetuneEpochs, args.lr, masked);
   const tuned = evaluate(model, ds.test);
-  const sparsity = kernelSparsity(model, masks.keys());
+  const summary = masked.summary();
+  const sparsity = summary.total.sparsity;
 
-  console.log('\n| model | test accuracy | test loss | kernel sparsity |');
+  console.log('\n| model | test accuracy | test loss | sparsity (all parameters) |');
   console.log('|---|---|---|---|');
   console.log(`| dense LeNet-300-100 | ${pct(dense.accuracy)} | ${dense.loss.toFixed(4)} | 0% |`);
   console.log(`| pruned ${pct(args.sparsity)} (magnitude, layerwise) | ${pct(pruned.accuracy)} | ${pruned.loss.toFixed(4)} | ${pct(sparsity)} |`);
   console.log(`| pruned + fine-tuned ${args.finetuneEpochs} epochs | ${pct(tuned.accuracy)} | ${tuned.loss.toFixed(4)} | ${pct(sparsity)} |`);
-  for (const m of masks.values()) m.dispose();
+  console.log('\n' + summary.text);
+  masked.strip(); // makes the pruning permanent and releases the masks
   model.dispose();
   process.removeAllListeners('SIGINT');
 }

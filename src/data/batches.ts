@@ -21,6 +21,11 @@ export interface BatchOptions {
   epoch?: number;
   /** Drop the last batch when it is smaller than `batchSize` (default `false`). */
   dropRemainder?: boolean;
+  /**
+   * Shape of one example in the produced `xs` (default `featureShape`), e.g. `[784]` for a model
+   * that takes flat vectors; it must hold the same number of values as `featureShape`.
+   */
+  shape?: number[];
 }
 
 /**
@@ -65,6 +70,10 @@ export function* batches(examples: Examples, options: BatchOptions): Generator<B
   }
   const { count, numClasses, featureShape } = examples;
   const size = featureSize(featureShape);
+  const shape = options.shape ?? featureShape;
+  if (featureSize(shape) !== size) {
+    throw new Error(`batches: shape [${shape.join(', ')}] does not hold the ${size} values of one example (featureShape [${featureShape.join(', ')}]).`);
+  }
   if (examples.x.length !== count * size || examples.y.length !== count) {
     throw new Error(
       `batches: examples are inconsistent (x has ${examples.x.length} values, y ${examples.y.length} labels, ` +
@@ -89,7 +98,7 @@ export function* batches(examples: Examples, options: BatchOptions): Generator<B
     }
     // Tensors are created only after all checks passed, so an error leaks nothing.
     yield {
-      xs: tf.tensor(xs, [rows, ...featureShape], 'float32'),
+      xs: tf.tensor(xs, [rows, ...shape], 'float32'),
       ys: tf.tensor2d(ys, [rows, numClasses], 'float32'),
       size: rows,
     };

@@ -422,7 +422,7 @@ export interface CurveRow {
   method: string;
   /** Seed. */
   seed: number;
-  /** Global fine-tuning step. */
+  /** Fine-tuning step: 0 is the dense model, pruning and training start at step 1, the last point is after the last step. */
   step: number;
   /** Sparsity of the prunable weights at that step. */
   sparsity: number;
@@ -435,11 +435,12 @@ export function comparedSchedules(o: Pick<ScheduleComparisonOptions, 'sparsity' 
   const pruneSteps = Math.max(1, Math.floor(o.steps * (o.pruneFraction ?? 0.5)));
   const perRound = Math.max(1, Math.floor(pruneSteps / o.rounds));
   const freq = o.agpFrequency ?? Math.max(1, Math.floor(pruneSteps / 10));
+  // Fine-tuning steps are numbered 1..steps (step 0 is the dense model on the curves).
   return [
-    { method: 'one-shot', schedule: oneShotSchedule({ sparsity: o.sparsity, step: 0 }) },
-    { method: `iterative (${o.rounds} rounds)`, schedule: iterativeSchedule({ sparsity: o.sparsity, rounds: o.rounds, stepsPerRound: perRound, mode: 'geometric' }) },
-    // endStep is a multiple of the frequency so that AGP's last pruning step reaches the target exactly
-    { method: 'gradual (AGP)', schedule: agpSchedule({ finalSparsity: o.sparsity, beginStep: 0, endStep: Math.max(freq, Math.floor(pruneSteps / freq) * freq), frequency: freq }) },
+    { method: 'one-shot', schedule: oneShotSchedule({ sparsity: o.sparsity, step: 1 }) },
+    { method: `iterative (${o.rounds} rounds)`, schedule: iterativeSchedule({ sparsity: o.sparsity, rounds: o.rounds, stepsPerRound: perRound, beginStep: 1, mode: 'geometric' }) },
+    // endStep − beginStep is a multiple of the frequency so that AGP's last pruning step reaches the target exactly
+    { method: 'gradual (AGP)', schedule: agpSchedule({ finalSparsity: o.sparsity, beginStep: 1, endStep: 1 + Math.max(freq, Math.floor(pruneSteps / freq) * freq), frequency: freq }) },
   ];
 }
 
@@ -487,11 +488,12 @@ export async function scheduleComparison(
           if (pruned || info.step % o.evalEvery === 0) point(info.step);
         },
       };
+      point(0);
       await train(run.model, data.train, {
         ...recipeOptions({ ...o.finetune, steps: o.steps, epochs: undefined }, run.seed),
-        hooks: [hook, recorder], masks: hook,
+        hooks: [hook, recorder], masks: hook, initialStep: 1,
       });
-      point(o.steps);
+      point(o.steps + 1);
       const { params, remaining } = remainingParams(run.model);
       const acc = evaluate(run.model, data.test).accuracy;
       rows.push({
@@ -651,7 +653,7 @@ export function markdownTable(rowsIn: readonly object[], digits = 4): string {
   const rows = rowsIn as readonly Record<string, unknown>[];
   if (!rows.length) return '(no rows)';
   const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(digits) : String(v ?? ''));
+  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toFixed(digits))) : String(v ?? ''));
   return [
     `| ${cols.join(' | ')} |`,
     `| ${cols.map(() => '---').join(' | ')} |`,

@@ -1,7 +1,7 @@
 /** Loss and accuracy of a model on a set of examples (inference mode, no weight changes). */
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '../data/types';
-import { batchCount, epochOrder, gatherBatch } from './batching';
+import { batches } from '../data/batches';
 import { checkExamples, matchData, modelShapes } from './checks';
 import { correctCount, crossEntropy, outputKind } from './loss';
 
@@ -36,17 +36,14 @@ export function evaluate(model: tf.LayersModel, examples: Examples, options: Eva
   checkExamples(examples, 'evaluation data');
   const shape = matchData(examples.featureShape, examples.numClasses, modelShapes(model), 'evaluation data');
   const kind = outputKind(model);
-  const order = epochOrder(examples.count, 0, 0, false);
   let lossSum = 0;
   let correct = 0;
-  for (let b = 0; b < batchCount(examples.count, batchSize); b++) {
-    const start = b * batchSize;
-    const end = Math.min(start + batchSize, examples.count);
+  for (const batch of batches(examples, { batchSize, shuffle: false, shape })) {
     const stats = tf.tidy(() => {
-      const batch = gatherBatch(examples, order, start, end, shape);
       const out = model.apply(batch.xs, { training: false }) as tf.Tensor;
       return tf.stack([tf.mul(crossEntropy(kind, out, batch.ys), batch.size), correctCount(out, batch.ys)]);
     });
+    tf.dispose([batch.xs, batch.ys]);
     const [l, c] = stats.dataSync();
     stats.dispose();
     lossSum += l;

@@ -6,7 +6,6 @@ export { train, NonFiniteLossError } from './loop';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate';
 export type { TrainOptions, History } from './options';
 export { compileSchedule, learningRateAt, type LrSchedule } from './schedules';
-export { exampleBatches, epochOrder, type BatchingOptions } from './batching';
 export { outputKind, crossEntropy, correctCount, type OutputKind } from './loss';
 export * from './optimizers';
 export type * from './types';

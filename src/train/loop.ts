@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Examples } from '../data/types';
-import { batchCount, exampleBatches } from './batching';
+import { batchCount, batches } from '../data/batches';
 import { checkExamples, isExamples, matchData, modelShapes } from './checks';
 import { evaluate } from './evaluate';
 import { correctCount, crossEntropy, outputKind } from './loss';
@@ -46,7 +46,7 @@ function examplesSource(ex: Examples, batchSize: number, shuffle: boolean, seed:
     featureShape: ex.featureShape,
     numClasses: ex.numClasses,
     batchesPerEpoch: batchCount(ex.count, batchSize),
-    batches: (epoch) => exampleBatches(ex, { batchSize, shuffle, seed, epoch, shape }),
+    batches: (epoch) => batches(ex, { batchSize, shuffle, seed, epoch, shape }),
   };
 }
 
