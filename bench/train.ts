@@ -7,6 +7,9 @@
  *
  * Usage: node build/bench/train.js [--backends wasm,cpu] [--steps N] [--repeats 3]
  *          [--models lenet-300-100,lenet-5-caffe] [--no-fit] [--no-torch] [--torch-threads 1]
+ *          [--wasm-native BatchMatMul,_FusedMatMul]
+ * `--wasm-native K1,K2` also times the wasm loops with tfjs-backend-wasm's own versions of the
+ * named kernels in place of prunelab's replacements (before/after in one run, same load).
  * `--steps N` times N steps per run and extrapolates to a full epoch (marked "extrapolated").
  * Without it, wasm/tensorflow run full epochs and cpu runs 50 (LeNet-300-100) / 2 (LeNet-5)
  * steps, because tfjs-cpu's Conv2DBackpropFilter takes seconds per batch.
@@ -28,10 +31,11 @@ interface Args {
   fit: boolean;
   torch: boolean;
   torchThreads: number;
+  wasmNative: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1 };
+  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1, wasmNative: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -46,7 +50,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-fit') a.fit = false;
     else if (k === '--no-torch') a.torch = false;
     else if (k === '--torch-threads') a.torchThreads = Number(v());
-    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads`);
+    else if (k === '--wasm-native') a.wasmNative = v().split(',');
+    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads, --wasm-native`);
   }
   if (a.steps !== undefined && !(Number.isInteger(a.steps) && a.steps > 0)) throw new Error('--steps must be a positive integer');
   if (!(Number.isInteger(a.repeats) && a.repeats > 0)) throw new Error('--repeats must be a positive integer');
@@ -142,8 +147,40 @@ function torchPeer(dataDir: string, args: Args): Row[] {
     }));
 }
 
+/**
+ * tfjs-backend-wasm's own configs of the named kernels, captured before prunelab replaces them
+ * (so call before initBackend('wasm')).
+ */
+function captureNativeWasmKernels(names: string[]): tf.KernelConfig[] {
+  if (names.length === 0) return [];
+  require('@tensorflow/tfjs-backend-wasm');
+  const { REPLACED_WASM_KERNELS } = require('../src/backend/wasm-kernels/index') as typeof import('../src/backend/wasm-kernels/index');
+  return names.map((name) => {
+    const native = tf.getKernel(name, 'wasm');
+    if (native === undefined) throw new Error(`--wasm-native: tfjs-backend-wasm has no kernel '${name}'.`);
+    if (!REPLACED_WASM_KERNELS.some((k) => k.kernelName === name)) {
+      throw new Error(`--wasm-native: '${name}' is not replaced by prunelab. Replaced: ${REPLACED_WASM_KERNELS.map((k) => k.kernelName).join(', ')}`);
+    }
+    if (REPLACED_WASM_KERNELS.some((k) => k.kernelFunc === native.kernelFunc)) {
+      throw new Error(`--wasm-native: '${name}' was already replaced before the bench could capture the native kernel.`);
+    }
+    return native;
+  });
+}
+
+/** Swaps the given kernel configs into the registry (replacing whatever is registered). */
+function swapIn(configs: tf.KernelConfig[]): void {
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, c.backendName) !== undefined) tf.unregisterKernel(c.kernelName, c.backendName);
+    tf.registerKernel(c);
+    // A native kernel replaced before the backend initialised never ran its setup (cwrap).
+    if (tf.getBackend() === c.backendName) c.setupFunc?.(tf.backend());
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const natives = captureNativeWasmKernels(args.wasmNative);
   const ds = await loadDataset('fashion-mnist', { flatten: true });
   const flat = ds.train;
   console.log(`Fashion-MNIST: ${flat.count} training examples from ${ds.source}`);
@@ -164,6 +201,17 @@ async function main(): Promise<void> {
       const ms = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats);
       rows.push({ backend, what: `${name} ${c.optimizer} (prunelab loop)`, batch: c.batch, steps, fullSteps: full, msPerStep: ms });
       console.log(`  ${backend} ${name}: ${ms.toFixed(2)} ms/step`);
+      if (backend === 'wasm' && natives.length > 0) {
+        swapIn(natives);
+        try {
+          const nativeMs = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats);
+          const label = `wasm (native ${args.wasmNative.join(', ')})`;
+          rows.push({ backend: label, what: `${name} ${c.optimizer} (prunelab loop)`, batch: c.batch, steps, fullSteps: full, msPerStep: nativeMs, note: `${(nativeMs / ms).toFixed(2)}× the replaced kernels' time` });
+          console.log(`  ${label} ${name}: ${nativeMs.toFixed(2)} ms/step`);
+        } finally {
+          (require('../src/backend/wasm-kernels/index') as typeof import('../src/backend/wasm-kernels/index')).registerMissingWasmKernels();
+        }
+      }
     }
     if (args.fit && args.models.includes('lenet-300-100')) {
       const full = Math.ceil(flat.count / 128);
@@ -183,7 +231,8 @@ async function main(): Promise<void> {
     const extrap = r.steps < r.fullSteps ? ` (extrapolated from ${r.steps})` : '';
     const base = fitMs.get(r.backend);
     const ratio = base && r.what.startsWith('lenet-300-100') ? `${(r.msPerStep / base).toFixed(2)}×` : '';
-    console.log(`| ${r.backend} | ${r.what} | ${r.batch} | ${r.steps}/${r.fullSteps} | ${r.msPerStep.toFixed(2)} | ${epoch.toFixed(1)}${extrap} | ${ratio} |`);
+    const note = r.note ? ` (${r.note})` : '';
+    console.log(`| ${r.backend} | ${r.what}${note} | ${r.batch} | ${r.steps}/${r.fullSteps} | ${r.msPerStep.toFixed(2)} | ${epoch.toFixed(1)}${extrap} | ${ratio} |`);
   }
   console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other processes slow every number alike).`);
   console.log(`median of ${args.repeats} runs; targets on wasm: LeNet-300-100 ≤ 6 s/epoch, LeNet-5-Caffe ≤ 60 s/epoch.`);

@@ -54,6 +54,24 @@ const CASES: Case[] = [
     attrs: { strides: 1, dilations: 1, pad: 'same', inputShape: [32, 16, 16, 32] },
   },
   {
+    name: 'LeNet-300-100 fc1 weight grad x^T.dy, batch 128 (128x784, 128x300, transposeA)',
+    kernel: 'BatchMatMul',
+    inputs: { a: [128, 784], b: [128, 300] },
+    attrs: { transposeA: true, transposeB: false },
+  },
+  {
+    name: 'LeNet-5 fc1 input grad dy.W^T, batch 64 (64x500, 800x500, transposeB)',
+    kernel: 'BatchMatMul',
+    inputs: { a: [64, 500], b: [800, 500] },
+    attrs: { transposeA: false, transposeB: true },
+  },
+  {
+    name: 'LeNet-5 conv2 input grad, batch 64 (dy 64x8x8x50, col2im path)',
+    kernel: 'Conv2DBackpropInput',
+    inputs: { dy: [64, 8, 8, 50], filter: [5, 5, 20, 50] },
+    attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [64, 12, 12, 20] },
+  },
+  {
     name: 'LeNet-5 pool1 grad, batch 64 (x 64x24x24x20)',
     kernel: 'MaxPoolGrad',
     inputs: { dy: [64, 12, 12, 20], input: [64, 24, 24, 20], output: [64, 12, 12, 20] },

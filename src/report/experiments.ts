@@ -20,6 +20,7 @@ import {
   agpSchedule, iterativeSchedule, MaskedModel, oneShotSchedule, prune, PruningHook,
   type PruneOptions, type SparsitySchedule,
 } from '../prune';
+import { breakEvenFromSweep, shrinkModel, speedup, speedupSweepPoint, type SparseFormat, type SweepPoint } from '../sparse';
 import { evaluate, train, type History, type OptimizerName, type TrainOptions } from '../train';
 import { formatSummary, summarizeGroups } from './stats';
 
@@ -710,4 +711,187 @@ export function summaryTable(
 export function claim(holds: boolean, message: string): void {
   if (!holds) throw new Error(`Claim failed: ${message}`);
   console.log(`✓ ${message}`);
+}
+
+/**
+ * Accuracy against remaining parameters (or any cost, smaller is better): the mean of each
+ * (group, target) over seeds with 95% CI error bars, and the Pareto front of those means.
+ *
+ * @param rows one row per run with the columns named in `o`.
+ * @param o `x` (cost column, e.g. `remaining`), `y` (e.g. `accuracyFinetuned`), `group`
+ *   (e.g. `method`), `by` (the column that tells a group's points apart, default `target`).
+ */
+export function paretoFigure(
+  rows: readonly object[],
+  o: { x: string; y: string; group: string; by?: string; yScale?: number; title?: string; xTitle?: string; yTitle?: string; logX?: boolean },
+): Figure {
+  const by = o.by ?? 'target';
+  const s = summarizeGroups(rows, [o.group, by], [o.x, o.y]);
+  const scale = o.yScale ?? 1;
+  const names = [...new Set(s.map((r) => String(r[o.group])))];
+  const data: Trace[] = names.map((name, gi) => {
+    const pts = s.filter((r) => String(r[o.group]) === name);
+    return {
+      type: 'scatter', mode: 'markers', name: `${name} (n=${[...new Set(pts.map((p) => p.n))].join('/')})`,
+      x: pts.map((p) => Number(p[`${o.x}_mean`])), y: pts.map((p) => Number(p[`${o.y}_mean`]) * scale),
+      error_y: { type: 'data', array: pts.map((p) => (Number.isFinite(Number(p[`${o.y}_ci`])) ? Number(p[`${o.y}_ci`]) * scale : 0)), visible: true },
+      marker: { size: 9, color: COLORS[gi % COLORS.length] },
+      text: pts.map((p) => `${by} ${p[by]}`),
+    };
+  });
+  const xs = s.map((r) => Number(r[`${o.x}_mean`]));
+  const ys = s.map((r) => Number(r[`${o.y}_mean`]) * scale);
+  const front = paretoFrontIndices(xs, ys);
+  data.push({ type: 'scatter', mode: 'lines', name: 'Pareto front (means)', x: front.map((i) => xs[i]), y: front.map((i) => ys[i]), line: { shape: 'hv', color: 'black', dash: 'dash' } });
+  return {
+    data,
+    layout: baseLayout(o.title ?? `${o.y} vs ${o.x}`, {
+      xaxis: { title: { text: o.xTitle ?? o.x }, ...(o.logX ? { type: 'log' } : {}) },
+      yaxis: { title: { text: o.yTitle ?? o.y } },
+      legend: { orientation: 'h', y: -0.25 },
+      height: 480,
+    }),
+  };
+}
+
+/**
+ * Indices of the points on the Pareto front when x is a cost (smaller is better) and y a
+ * benefit: no other point has x ≤ and y ≥ with one strict. Sorted by x.
+ */
+export function paretoFrontIndices(xs: readonly number[], ys: readonly number[]): number[] {
+  if (xs.length !== ys.length) throw new Error(`paretoFrontIndices: ${xs.length} x values but ${ys.length} y values.`);
+  const order = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b] || ys[b] - ys[a]);
+  const front: number[] = [];
+  let best = -Infinity;
+  for (const i of order) {
+    if (ys[i] > best) {
+      front.push(i);
+      best = ys[i];
+    }
+  }
+  return front;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Practical speedup (notebook 04): compression, theoretical and measured speedup over seeds
+
+/** How a pruned model is executed in {@link speedupRows}. */
+export interface ExecutionVariant {
+  /** Sparse format (`csr`, `bsr`, `nm`, ...), or null to time only the structurally shrunk model. */
+  format: SparseFormat | null;
+  /** Also time the shrunk model (dead neurons/filters removed). */
+  shrunk?: boolean;
+  /** BSR block shape (default [4, 4]). */
+  blockShape?: [number, number];
+  /** N:M pattern (default 2:4). */
+  n?: number;
+  m?: number;
+}
+
+/** One row of {@link speedupRows}: one execution of one seed's pruned model at one batch size. */
+export interface SpeedupResultRow {
+  /** The pruning method label. */
+  method: string;
+  /** `csr`, `bsr`, `nm`, `shrunk`. */
+  execution: string;
+  /** Seed of the dense run. */
+  seed: number;
+  /** Batch size. */
+  batch: number;
+  /** Fraction of kernel weights pruned. */
+  sparsity: number;
+  /** Dense kernel bytes / bytes of this execution (values, indices, pointers; or the shrunk kernels). */
+  compression: number;
+  /** FLOP-based speedup, 1 / (1 − sparsity). */
+  theoretical: number;
+  /** Dense median time / this execution's median time (whole model, on the active backend). */
+  measured: number;
+  /** Dense and sparse median milliseconds. */
+  denseMs: number;
+  sparseMs: number;
+}
+
+/**
+ * Prunes each run's dense model with `variant.options` and times the whole model dense vs its
+ * sparse format (and/or shrunk), via the sparse core's `speedup`. Timings are medians of
+ * `repeats` runs: measurements, never asserted on.
+ */
+export function speedupRows(
+  runs: readonly DenseRun[],
+  variant: PruneVariant,
+  execution: ExecutionVariant,
+  o: { batchSizes: number[]; repeats: number; warmup?: number },
+): SpeedupResultRow[] {
+  const rows: SpeedupResultRow[] = [];
+  for (const run of runs) {
+    resetToDense(run);
+    prune(run.model, variant.options);
+    const report = speedup(run.model, {
+      formats: execution.format ? [execution.format] : [], shrunk: !!execution.shrunk, batchSizes: o.batchSizes,
+      repeats: o.repeats, warmup: o.warmup ?? 3, breakEvenSparsities: [], blockShape: execution.blockShape, n: execution.n, m: execution.m,
+    });
+    for (const r of report.rows.filter((x) => x.kind === 'model')) {
+      rows.push({
+        method: variant.method, execution: r.variant, seed: run.seed, batch: r.batch, sparsity: r.sparsity,
+        compression: r.denseBytes / r.variantBytes, theoretical: r.theoretical, measured: r.measured,
+        denseMs: r.dense.median, sparseMs: r.sparse.median,
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Break-even sweep: for each layer shape, format and batch size, measured speedup of random
+ * unstructured masks over sparsities, one mask seed per `seeds` entry.
+ *
+ * @returns rows `{shape, format, batch, seed, sparsity, measured, theoretical}` and the break-even
+ *   sparsity of each (shape, format, batch) computed on the mean over seeds.
+ */
+export function breakEvenSweep(
+  shapes: [number, number][],
+  o: { sparsities: number[]; formats: SparseFormat[]; batchSizes: number[]; seeds: number[]; repeats: number },
+): { rows: Record<string, string | number>[]; breakEven: { shape: string; format: string; batch: number; sparsity: number | null }[] } {
+  const rows: Record<string, string | number>[] = [];
+  const points: SweepPoint[] = [];
+  for (const shape of shapes) {
+    for (const s of o.sparsities) {
+      const perSeed = o.seeds.map((seed) => speedupSweepPoint(shape, s, { formats: o.formats, batchSizes: o.batchSizes, seed, warmup: 1, repeats: o.repeats }));
+      perSeed.forEach((pts, i) => pts.forEach((p) => rows.push({
+        shape: `${p.shape[0]}×${p.shape[1]}`, format: p.format, batch: p.batch, seed: o.seeds[i], sparsity: p.sparsity, measured: p.measured, theoretical: p.theoretical,
+      })));
+      // mean over seeds per (format, batch), for the break-even interpolation
+      for (const p of perSeed[0]) {
+        const same = perSeed.map((pts) => pts.find((q) => q.format === p.format && q.batch === p.batch)!).filter(Boolean);
+        points.push({ ...p, measured: same.reduce((a, q) => a + q.measured, 0) / same.length });
+      }
+    }
+  }
+  const breakEven = breakEvenFromSweep(points).map((b) => ({ shape: `${b.shape[0]}×${b.shape[1]}`, format: b.format, batch: b.batch, sparsity: b.sparsity }));
+  return { rows, breakEven };
+}
+
+/**
+ * Shrinks a pruned model structurally and checks it computes the same function.
+ *
+ * @param model a pruned chain model (its kernels' zeros are the pruned weights).
+ * @param examples inputs to compare on (the first `count`, default 256).
+ * @returns parameters before/after and the largest absolute output difference.
+ */
+export function shrinkCheck(model: tf.LayersModel, examples: Examples, count = 256): { paramsBefore: number; paramsAfter: number; maxAbsDiff: number } {
+  MaskedModel.existing(model)?.apply();
+  const res = shrinkModel(model);
+  try {
+    const n = Math.min(count, examples.count);
+    const size = examples.x.length / examples.count;
+    const diff = tf.tidy(() => {
+      const x = tf.tensor(examples.x.subarray(0, n * size), [n, ...examples.featureShape]);
+      const a = model.predict(x) as tf.Tensor;
+      const b = res.model.predict(x) as tf.Tensor;
+      return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    });
+    return { paramsBefore: res.paramsBefore, paramsAfter: res.paramsAfter, maxAbsDiff: diff };
+  } finally {
+    res.model.dispose();
+  }
 }

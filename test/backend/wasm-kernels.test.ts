@@ -7,6 +7,7 @@ import {
   REPLACED_WASM_KERNELS,
   registerMissingWasmKernels,
 } from '../../src/backend/wasm-kernels/index';
+import { preferCol2im } from '../../src/backend/wasm-kernels/conv2d-backprop-input';
 import {
   concat,
   HostTensor,
@@ -198,7 +199,14 @@ describe('backend: wasm kernels', function () {
         [[2, 10, 9, 3], [4, 3, 3, 2], 2, 'same', 'NHWC'],
         [[2, 3, 8, 9], [3, 3, 3, 4], [1, 2], 'same', 'NCHW'],
         [[2, 7, 8, 3], [3, 3, 3, 4], 1, [[0, 0], [2, 1], [0, 3], [0, 0]], 'NHWC'],
+        // Cases above go through col2im (≤ 4 input channels or mostly padding); these through both:
+        [[2, 9, 9, 8], [3, 3, 8, 5], 1, 'same', 'NHWC'], // transposed convolution
+        [[2, 6, 8, 9], [3, 3, 6, 5], 1, 'same', 'NCHW'], // transposed convolution, channels first
+        [[2, 12, 12, 6], [5, 5, 6, 7], 1, 'valid', 'NHWC'], // col2im, LeNet-5 conv2-like
+        [[2, 11, 10, 6], [3, 2, 6, 4], [2, 3], 'same', 'NHWC'], // col2im, strided
+        [[2, 9, 9, 5], [4, 3, 5, 3], 1, [[0, 0], [4, 0], [1, 3], [0, 0]], 'NHWC'], // col2im, padding wider than the filter
       ];
+      const paths = new Set<boolean>();
       for (const [xShape, fShape, strides, pad, dataFormat] of cases) {
         const info = tf.backend_util.computeConv2DInfo(
           xShape as [number, number, number, number], fShape as [number, number, number, number],
@@ -210,7 +218,9 @@ describe('backend: wasm kernels', function () {
           { strides, pad, dataFormat, inputShape: xShape },
           `x ${xShape} f ${fShape} s ${strides} ${JSON.stringify(pad)} ${dataFormat}`,
         );
+        paths.add(preferCol2im(info));
       }
+      assert.deepStrictEqual([...paths].sort(), [false, true], 'both the col2im and the transposed-convolution path are exercised');
     });
 
     it('AvgPoolGrad matches cpu (valid and same padding)', async function () {
@@ -226,6 +236,93 @@ describe('backend: wasm kernels', function () {
           `x ${xShape} ${filterSize}/${strides} ${pad}`,
         );
       }
+    });
+  });
+
+  describe('BatchMatMul / _FusedMatMul (replaced: XNNPACK for transposed and batched products)', function () {
+    /** [A shape, B shape] before transposes, i.e. op(A) is [.., M, K] and op(B) is [.., K, N]. */
+    const shapes: Array<[string, number[], number[]]> = [
+      ['2-D dense gradient shapes', [1, 12, 30], [1, 30, 7]],
+      ['2-D, tall result', [1, 40, 6], [1, 6, 9]],
+      ['batched, equal batch', [3, 5, 8], [3, 8, 6]],
+      ['batched A, single B', [4, 5, 8], [1, 8, 6]],
+      ['single A, batched B', [1, 5, 8], [3, 8, 6]],
+    ];
+    const transposed = (shape: number[], t: boolean) => (t ? [shape[0], shape[2], shape[1]] : shape);
+    for (const [name, aShape, bShape] of shapes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const label = `${name}, transposeA ${transposeA}, transposeB ${transposeB}`;
+          const a = randomHost(transposed(aShape, transposeA), 40);
+          const b = randomHost(transposed(bShape, transposeB), 41);
+          it(`BatchMatMul matches cpu: ${label}`, async function () {
+            await expectWasmMatchesCpu(tf.BatchMatMul, { a, b }, { transposeA, transposeB }, label);
+          });
+          it(`_FusedMatMul matches cpu: ${label}, bias + relu / linear / none`, async function () {
+            const bias = randomHost([bShape[2]], 42);
+            await expectWasmMatchesCpu(tf._FusedMatMul, { a, b, bias }, { transposeA, transposeB, activation: 'relu' }, `${label} bias relu`);
+            await expectWasmMatchesCpu(tf._FusedMatMul, { a, b, bias }, { transposeA, transposeB, activation: 'linear' }, `${label} bias linear`);
+            await expectWasmMatchesCpu(tf._FusedMatMul, { a, b }, { transposeA, transposeB, activation: 'relu' }, `${label} relu`);
+          });
+        }
+      }
+    }
+
+    it('BatchMatMul matches cpu for rank 2 and rank 4 operands', async function () {
+      await expectWasmMatchesCpu(tf.BatchMatMul, { a: randomHost([9, 4], 43), b: randomHost([5, 4], 44) }, { transposeA: false, transposeB: true }, 'rank 2');
+      await expectWasmMatchesCpu(tf.BatchMatMul, { a: randomHost([2, 3, 4, 5], 45), b: randomHost([4, 6], 46) }, { transposeA: true, transposeB: false }, 'rank 4 × rank 2');
+      await expectWasmMatchesCpu(tf.BatchMatMul, { a: randomHost([2, 3, 4, 5], 47), b: randomHost([2, 3, 6, 4], 48) }, { transposeA: true, transposeB: true }, 'rank 4 × rank 4');
+    });
+
+    it('_FusedMatMul matches cpu for the other activations on a transposed product', async function () {
+      const a = randomHost([1, 7, 5], 49);
+      const b = randomHost([1, 6, 7], 50);
+      const bias = randomHost([6], 51);
+      for (const activation of ['relu6', 'sigmoid', 'elu', 'leakyrelu']) {
+        await expectWasmMatchesCpu(tf._FusedMatMul, { a, b, bias }, { transposeA: true, transposeB: true, activation, leakyreluAlpha: 0.3 }, activation);
+      }
+      for (const [ta, aa] of [[false, randomHost([2, 5, 7], 52)], [true, randomHost([2, 7, 5], 53)]] as Array<[boolean, HostTensor]>) {
+        await expectWasmMatchesCpu(
+          tf._FusedMatMul,
+          { a: aa, b: randomHost([2, 7, 6], 54), bias, preluActivationWeights: randomHost([6], 55) },
+          { transposeA: ta, transposeB: false, activation: 'prelu' },
+          `prelu, batched, transposeA ${ta}`,
+        );
+      }
+    });
+
+    it('rejects mismatched inner dimensions with the shapes in the message', async function () {
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const a = tf.zeros([3, 4]);
+      const b = tf.zeros([5, 6]);
+      assert.throws(() => tf.matMul(a, b, true, false), /inner shapes \(3\) and \(5\)/);
+      tf.dispose([a, b]);
+      assert.strictEqual(tf.memory().numTensors, before);
+    });
+
+    it('gradients of a Dense-like product (all transpose flags) agree with cpu', async function () {
+      const x = randomHost([16, 20], 56);
+      const w = randomHost([20, 9], 57);
+      const bias = randomHost([9], 58);
+      const grads = async (backend: string) => {
+        await tf.setBackend(backend);
+        const before = tf.memory().numTensors;
+        const out = tf.tidy(() => {
+          const xt = tf.tensor2d(x.values, [16, 20]);
+          const wt = tf.tensor2d(w.values, [20, 9]);
+          const bt = tf.tensor1d(bias.values as Float32Array);
+          const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+            tf.sum(tf.square(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: 'relu' })));
+          return concat(tf.grads(loss)([xt, wt, bt]).map((g) => g.dataSync()));
+        });
+        assert.strictEqual(tf.memory().numTensors, before, `tensors leaked on ${backend}`);
+        return out;
+      };
+      const cpu = await grads('cpu');
+      const wasm = await grads('wasm');
+      const err = relativeError(wasm, cpu);
+      assert.ok(err <= TOL, `gradient relative error ${err.toExponential(2)}`);
     });
   });
 

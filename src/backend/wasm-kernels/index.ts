@@ -15,6 +15,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
+import { batchMatMulConfig, fusedMatMulConfig } from './mat-mul';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolWithArgmaxConfig } from './max-pool-with-argmax';
 
@@ -31,6 +32,8 @@ export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
 ];
 
 /**

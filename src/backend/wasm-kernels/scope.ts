@@ -66,8 +66,13 @@ export class WasmScope {
       backend: this.backend,
       attrs: attrs as tf.NamedAttrMap,
     }) as tf.TensorInfo;
-    this.owned.push(out);
-    return out;
+    return this.own(out);
+  }
+
+  /** Takes ownership of a TensorInfo made outside `run` (e.g. by `backend.makeOutput`). */
+  own(t: tf.TensorInfo): tf.TensorInfo {
+    this.owned.push(t);
+    return t;
   }
 
   /** Reshape without copying (wasm Reshape shares the data id). */
