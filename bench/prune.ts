@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { keepAllButLowest, MaskedModel, prunableWeights, prune, roundHalfEven } from '../src/prune';
+import { MaskedModel, prunableWeights, prune } from '../src/prune';
+import { keepAllButLowest, roundHalfEven } from '../src/sparse';
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;

@@ -99,11 +99,21 @@ export function initBackend(requested?: BackendName | string): Promise<BackendNa
   return run;
 }
 
+/**
+ * tfjs's `cpu` backend prints a "use tfjs-node" banner on its first tensor in Node. prunelab
+ * announces its own backend choice (and how to get `tensorflow`), so the banner only confuses.
+ */
+function silenceTfjsNodeBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
 async function initBackendNow(requested?: BackendName | string): Promise<BackendName> {
   const fromEnv = process.env.PRUNELAB_BACKEND?.trim();
   const wanted = requested ?? (fromEnv ? fromEnv : undefined);
   const candidates: BackendName[] = wanted !== undefined ? [checkName(wanted)] : [...BACKEND_PREFERENCE];
   registerMissingGradients();
+  silenceTfjsNodeBanner();
   for (const name of candidates) {
     if (!loadBackendModule(name)) continue;
     if (await trySetBackend(name)) {

@@ -14,7 +14,3 @@ export * from './accounting';
 export * from './persistence';
 export * from './model-io';
 export * from './updates';
-// mask utilities of the sparse core (src/sparse/mask-*.ts), re-exported here so that
-// src/sparse/index.ts stays with the sparse-format work
-export * from '../sparse/mask-bits';
-export * from '../sparse/mask-select';

@@ -1,10 +1,8 @@
 // The criterion context's accessors, checked against finite differences and manual forward passes.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import {
-  createContext, criterionNames, getCriterion, keepAllButLowest, prunableWeights, prune, registerCriterion,
-  type PruneBatch,
-} from '../../src/prune';
+import { createContext, criterionNames, getCriterion, prunableWeights, prune, registerCriterion, type PruneBatch } from '../../src/prune';
+import { keepAllButLowest } from '../../src/sparse';
 import { cnn, mlp, values } from './helpers';
 
 function batchFor(model: tf.LayersModel, n: number, classes: number, seed: number): PruneBatch {

@@ -1,7 +1,8 @@
 // Granularities, group reductions, allocation strategies and layer selection.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { erkDensities, MaskedModel, prunableWeights, prune, resolveGranularity, roundHalfEven } from '../../src/prune';
+import { erkDensities, MaskedModel, prunableWeights, prune, resolveGranularity } from '../../src/prune';
+import { roundHalfEven } from '../../src/sparse';
 import { cnn, fillWeights, mlp, uid, zeros } from './helpers';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());

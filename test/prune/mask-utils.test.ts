@@ -1,8 +1,5 @@
 import * as assert from 'assert';
-import {
-  base64ToBytes, bytesToBase64, countMaskBits, keepAllButLowest, keepAllButLowestBySort, kthSmallest, kthSmallestInPlace,
-  packMaskBits, roundHalfEven, unpackMaskBits,
-} from '../../src/prune';
+import { base64ToBytes, bytesToBase64, countMaskBits, keepAllButLowest, keepAllButLowestBySort, kthSmallest, kthSmallestInPlace, packMaskBits, roundHalfEven, unpackMaskBits } from '../../src/sparse';
 import { values } from './helpers';
 
 describe('prune: mask utilities (src/sparse/mask-*)', () => {

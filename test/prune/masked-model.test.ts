@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFromDir, MaskedModel, prunableWeights, prune, roundHalfEven } from '../../src/prune';
+import { loadModelFromDir, MaskedModel, prunableWeights, prune } from '../../src/prune';
+import { roundHalfEven } from '../../src/sparse';
 import { cnn, maxAbsDiff, mlp, zeros } from './helpers';
 
 describe('prune: MaskedModel', () => {

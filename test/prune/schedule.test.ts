@@ -1,9 +1,7 @@
 // Sparsity schedules (TF-MOT semantics) and the pruning hook, by hand and inside train().
 import * as assert from 'assert';
-import {
-  agpSchedule, constantSparsitySchedule, iterativeSchedule, maskSparsity, MaskedModel, oneShotSchedule,
-  polynomialDecaySchedule, prunableWeights, Pruner, PruningHook, roundHalfEven,
-} from '../../src/prune';
+import { agpSchedule, constantSparsitySchedule, iterativeSchedule, maskSparsity, MaskedModel, oneShotSchedule, polynomialDecaySchedule, prunableWeights, Pruner, PruningHook } from '../../src/prune';
+import { roundHalfEven } from '../../src/sparse';
 import { createOptimizer, train } from '../../src/train';
 import type { StepInfo } from '../../src/train/types';
 import { mlp, values, zeros } from './helpers';

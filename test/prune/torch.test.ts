@@ -3,7 +3,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { MaskedModel, prune, roundHalfEven } from '../../src/prune';
+import { MaskedModel, prune } from '../../src/prune';
+import { roundHalfEven } from '../../src/sparse';
 import { cnn, zeros } from './helpers';
 
 interface Fixture {
