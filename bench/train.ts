@@ -7,9 +7,11 @@
  *
  * Usage: node build/bench/train.js [--backends wasm,cpu] [--steps N] [--repeats 3]
  *          [--models lenet-300-100,lenet-5-caffe] [--no-fit] [--no-torch] [--torch-threads 1]
- *          [--wasm-native BatchMatMul,_FusedMatMul]
+ *          [--wasm-native BatchMatMul,_FusedMatMul] [--core-fused-conv2d]
  * `--wasm-native K1,K2` also times the wasm loops with tfjs-backend-wasm's own versions of the
  * named kernels in place of prunelab's replacements (before/after in one run, same load).
+ * `--core-fused-conv2d` also times them with tfjs-core's own tf.fused.conv2d, whose gradient
+ * computes every input's gradient (see src/backend/gradients/fused-conv2d-grad.ts).
  * `--steps N` times N steps per run and extrapolates to a full epoch (marked "extrapolated").
  * Without it, wasm/tensorflow run full epochs and cpu runs 50 (LeNet-300-100) / 2 (LeNet-5)
  * steps, because tfjs-cpu's Conv2DBackpropFilter takes seconds per batch.
@@ -18,6 +20,7 @@ import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
+import { installLazyFusedConv2d, uninstallLazyFusedConv2d } from '../src/backend/gradients/index';
 import { loadDataset } from '../src/data';
 import type { Examples } from '../src/data/types';
 import { createModel } from '../src/models';
@@ -32,10 +35,11 @@ interface Args {
   torch: boolean;
   torchThreads: number;
   wasmNative: string[];
+  coreFusedConv2d: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1, wasmNative: [] };
+  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1, wasmNative: [], coreFusedConv2d: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -51,7 +55,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-torch') a.torch = false;
     else if (k === '--torch-threads') a.torchThreads = Number(v());
     else if (k === '--wasm-native') a.wasmNative = v().split(',');
-    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads, --wasm-native`);
+    else if (k === '--core-fused-conv2d') a.coreFusedConv2d = true;
+    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads, --wasm-native, --core-fused-conv2d`);
   }
   if (a.steps !== undefined && !(Number.isInteger(a.steps) && a.steps > 0)) throw new Error('--steps must be a positive integer');
   if (!(Number.isInteger(a.repeats) && a.repeats > 0)) throw new Error('--repeats must be a positive integer');
@@ -210,6 +215,16 @@ async function main(): Promise<void> {
           console.log(`  ${label} ${name}: ${nativeMs.toFixed(2)} ms/step`);
         } finally {
           (require('../src/backend/wasm-kernels/index') as typeof import('../src/backend/wasm-kernels/index')).registerMissingWasmKernels();
+        }
+      }
+      if (backend === 'wasm' && args.coreFusedConv2d && uninstallLazyFusedConv2d()) {
+        try {
+          const coreMs = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats);
+          const label = 'wasm (core tf.fused.conv2d gradient)';
+          rows.push({ backend: label, what: `${name} ${c.optimizer} (prunelab loop)`, batch: c.batch, steps, fullSteps: full, msPerStep: coreMs, note: `${(coreMs / ms).toFixed(2)}× the time with prunelab's` });
+          console.log(`  ${label} ${name}: ${coreMs.toFixed(2)} ms/step`);
+        } finally {
+          installLazyFusedConv2d();
         }
       }
     }

@@ -106,6 +106,7 @@ export class PrunelabExecutor implements Executor {
   constructor(options: ExecutorOptions = {}) {
     this.root = repoRoot();
     this.graceMs = options.interruptGraceMs ?? 3000;
+    this.withPrelude = options.prelude !== false;
     const t0 = Date.now();
     const node = this.wrapConverter(createConverter({ isJS: false, isBrowser: false }));
     if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] converter ${Date.now() - t0} ms\n`);
@@ -133,7 +134,6 @@ export class PrunelabExecutor implements Executor {
     });
     setRuntimeHost({ context: () => this.context() });
     setSignalSource(() => this.controller.signal);
-    this.withPrelude = options.prelude !== false;
   }
 
   /**
@@ -163,14 +163,18 @@ export class PrunelabExecutor implements Executor {
 
   private async runPrelude(): Promise<void> {
     const t0 = Date.now();
+    // The backend starts (compiling the wasm module) while the prelude is type-checked; its one
+    // printed line stays out of the first cell's output.
+    const backend = (async () => {
+      const b = await import('../src/backend');
+      await b.initBackend();
+    })();
     const out = await this.runCode(preludeCode(this.root));
     if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] prelude ${Date.now() - t0} ms\n`);
+    await backend;
     if (out.status === 'error') throw new Error(`The prunelab prelude failed: ${out.evalue}\n${out.traceback.join('\n')}`);
     // After the prelude's `declare const dfd` (which exports nothing), so the value stays.
     this.locals.dfd = lazyDanfo(this.root);
-    // Backend choice prints one line; keep it out of the first cell's output.
-    const backend = await import('../src/backend');
-    await backend.initBackend();
   }
 
   /** The notebook's variables (tslab's exported locals). */

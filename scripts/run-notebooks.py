@@ -61,8 +61,10 @@ def default_notebooks():
 
 
 def first_error(nb):
-    """The first error output of an executed notebook as (cell index, ename, evalue, source head)."""
+    """The first unexpected error output of an executed notebook as (cell index, ename, evalue, source head)."""
     for i, cell in enumerate(nb.cells):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue  # nbclient's convention: the cell shows an error on purpose (e.g. a typo'd magic)
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 return i, out.get("ename", ""), out.get("evalue", ""), cell.get("source", "")[:300]

@@ -405,7 +405,7 @@ export interface ScheduleComparisonOptions {
   rounds: number;
   /** Fraction of the steps during which iterative and AGP prune (default 0.5); the rest recovers. */
   pruneFraction?: number;
-  /** AGP prunes every this many steps (default: so that it prunes ~10 times... at least every step). */
+  /** AGP prunes every this many steps (default: a tenth of the pruning phase, so about 10 pruning steps; at least 1). */
   agpFrequency?: number;
   /** Fine-tuning recipe (its `steps`/`epochs` are replaced by `steps`). */
   finetune: TrainRecipe;

@@ -8,6 +8,8 @@ import {
   registerMissingWasmKernels,
 } from '../../src/backend/wasm-kernels/index';
 import { preferCol2im } from '../../src/backend/wasm-kernels/conv2d-backprop-input';
+import { preferIm2col } from '../../src/backend/wasm-kernels/conv2d-backprop-filter';
+import { preferScatterNd } from '../../src/backend/wasm-kernels/col2im';
 import {
   concat,
   HostTensor,
@@ -74,7 +76,19 @@ describe('backend: wasm kernels', function () {
       [[2, 7, 8, 3], [3, 3, 3, 4], 1, [[0, 0], [2, 1], [0, 3], [0, 0]], 'NHWC'], // explicit padding
       [[2, 3, 8, 9], [3, 3, 3, 4], [1, 2], 'same', 'NCHW'], // channels first
       [[2, 8, 8, 2], [3, 3, 2, 3], 2, 1, 'NHWC', 'round'], // numeric pad + rounding
+      // ≥ 5 input channels: the convolution form instead of im2col.
+      [[2, 10, 9, 6], [4, 3, 6, 2], 2, 'same', 'NHWC'],
+      [[2, 7, 8, 5], [3, 3, 5, 4], [1, 2], [[0, 0], [2, 1], [0, 3], [0, 0]], 'NHWC'],
     ];
+    it('exercises both the im2col and the convolution form', function () {
+      const paths = new Set(
+        cases.map(([xShape, fShape, strides, pad, dataFormat, rounding]) =>
+          dataFormat === 'NHWC' &&
+          preferIm2col(tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], fShape as [number, number, number, number], strides, 1, pad, rounding)),
+        ),
+      );
+      assert.deepStrictEqual([...paths].sort(), [false, true]);
+    });
     for (const [xShape, fShape, strides, pad, dataFormat, rounding] of cases) {
       const label = `x ${xShape} f ${fShape} s ${strides} pad ${JSON.stringify(pad)} ${dataFormat}`;
       it(`matches cpu: ${label}`, async function () {
@@ -168,6 +182,12 @@ describe('backend: wasm kernels', function () {
       ['random 3x2/(1,2)', randomHost([2, 7, 9, 2], 12), [3, 2], [1, 2], 'valid'],
       ['random 3x3/1 same', randomHost([1, 9, 9, 2], 13), 3, 1, 'same'],
       ['relu-like (half zeros)', relu(randomHost([2, 8, 8, 4], 14)), 2, 2, 'valid'],
+      // The unrolled 2×2 path: overlapping windows, and sizes whose last row/column no window covers.
+      ['random 2x2/1 (overlapping)', randomHost([2, 7, 6, 3], 16), 2, 1, 'valid'],
+      ['random 2x2/2 odd size', randomHost([2, 9, 7, 5], 17), 2, 2, 'valid'],
+      ['random 2x2/(3,2) (gaps)', randomHost([1, 8, 8, 2], 18), 2, [3, 2], 'valid'],
+      ['NaN and -Infinity windows, 2x2/2', nonFinite(), 2, 2, 'valid'],
+      ['NaN and -Infinity windows, 3x3/3', nonFinite(), 3, 3, 'valid'],
     ];
     for (const [name, x, filterSize, strides, pad] of cases) {
       it(`match cpu: ${name}`, async function () {
@@ -205,8 +225,14 @@ describe('backend: wasm kernels', function () {
         [[2, 12, 12, 6], [5, 5, 6, 7], 1, 'valid', 'NHWC'], // col2im, LeNet-5 conv2-like
         [[2, 11, 10, 6], [3, 2, 6, 4], [2, 3], 'same', 'NHWC'], // col2im, strided
         [[2, 9, 9, 5], [4, 3, 5, 3], 1, [[0, 0], [4, 0], [1, 3], [0, 0]], 'NHWC'], // col2im, padding wider than the filter
+        // ≥ 16 input channels: col2im scatters with the native ScatterNd (into padded dx, then crops).
+        [[2, 12, 12, 16], [5, 5, 16, 7], 1, 'valid', 'NHWC'],
+        [[2, 11, 10, 16], [3, 2, 16, 4], [2, 3], 'same', 'NHWC'],
+        [[2, 9, 9, 17], [4, 3, 17, 3], 1, [[0, 0], [4, 0], [1, 3], [0, 0]], 'NHWC'],
+        [[2, 16, 8, 9], [3, 3, 16, 4], 2, 'same', 'NCHW'],
       ];
       const paths = new Set<boolean>();
+      const scatters = new Set<boolean>();
       for (const [xShape, fShape, strides, pad, dataFormat] of cases) {
         const info = tf.backend_util.computeConv2DInfo(
           xShape as [number, number, number, number], fShape as [number, number, number, number],
@@ -219,8 +245,10 @@ describe('backend: wasm kernels', function () {
           `x ${xShape} f ${fShape} s ${strides} ${JSON.stringify(pad)} ${dataFormat}`,
         );
         paths.add(preferCol2im(info));
+        if (preferCol2im(info)) scatters.add(preferScatterNd(info));
       }
       assert.deepStrictEqual([...paths].sort(), [false, true], 'both the col2im and the transposed-convolution path are exercised');
+      assert.deepStrictEqual([...scatters].sort(), [false, true], 'both the JS and the ScatterNd scatter are exercised');
     });
 
     it('AvgPoolGrad matches cpu (valid and same padding)', async function () {
@@ -385,4 +413,21 @@ describe('backend: wasm kernels', function () {
 
 function relu(t: HostTensor): HostTensor {
   return { values: t.values.map((v) => Math.max(0, v)) as Float32Array, shape: t.shape };
+}
+
+/**
+ * A [1, 6, 6, 2] input whose 2×2 windows (channel 0) and 3×3 windows (channel 1) hold NaN,
+ * −∞ and finite values in every order, so that both pooling paths meet each case.
+ */
+function nonFinite(): HostTensor {
+  const pool = [NaN, Number.NEGATIVE_INFINITY, -2, 0, 3, NaN, Number.NEGATIVE_INFINITY, 3, 1];
+  const values = new Float32Array(6 * 6 * 2);
+  for (let i = 0; i < 36; i++) {
+    values[2 * i] = pool[(i * 5 + (i >> 3)) % pool.length];
+    values[2 * i + 1] = pool[(i * 7 + 2) % pool.length];
+  }
+  // A window of only NaN and one of only −∞ (2×2 window at rows 0–1, columns 0–1 and 2–3).
+  for (const [r, c, v] of [[0, 0, NaN], [0, 1, NaN], [1, 0, NaN], [1, 1, NaN]] as Array<[number, number, number]>) values[2 * (r * 6 + c)] = v;
+  for (const [r, c] of [[0, 2], [0, 3], [1, 2], [1, 3]]) values[2 * (r * 6 + c)] = Number.NEGATIVE_INFINITY;
+  return { values, shape: [1, 6, 6, 2] };
 }

@@ -12,10 +12,12 @@ import { booleanOpGradConfigs } from './boolean-op-grads';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter-grad';
 import { depthwiseConv2dNativeBackpropFilterGradConfig } from './depthwise-conv2d-backprop-filter-grad';
 import { depthwiseConv2dNativeBackpropInputGradConfig } from './depthwise-conv2d-backprop-input-grad';
+import { fusedConv2DGradConfig, installLazyFusedConv2d } from './fused-conv2d-grad';
 import { maxPoolGradGradConfig } from './max-pool-grad-grad';
 import { installTapeOrderFix } from './tape-order-fix';
 
 export { installTapeOrderFix } from './tape-order-fix';
+export { installLazyFusedConv2d, uninstallLazyFusedConv2d } from './fused-conv2d-grad';
 
 /** Every gradient this folder provides. */
 export const PRUNELAB_GRADIENTS: readonly tf.GradConfig[] = [
@@ -24,13 +26,16 @@ export const PRUNELAB_GRADIENTS: readonly tf.GradConfig[] = [
   depthwiseConv2dNativeBackpropInputGradConfig,
   maxPoolGradGradConfig,
   avgPoolGradGradConfig,
+  fusedConv2DGradConfig,
   ...booleanOpGradConfigs,
 ];
 
 /**
  * Registers the missing gradients and installs the tape-order fix (./tape-order-fix) without
- * which second derivatives through exp, tanh, softmax, … are wrong. Idempotent: a kernel that
- * already has a gradient (from an earlier call or a newer tfjs-core) is left alone.
+ * which second derivatives through exp, tanh, softmax, … are wrong, and the tf.fused.conv2d
+ * wrapper (./fused-conv2d-grad) that lets backprop skip the input gradient of a first conv
+ * layer. Idempotent: a kernel that already has a gradient (from an earlier call or a newer
+ * tfjs-core) is left alone — and then tf.fused.conv2d is not wrapped either.
  *
  * @returns the kernel names whose gradient this call registered.
  */
@@ -42,5 +47,6 @@ export function registerMissingGradients(): string[] {
     tf.registerGradient(config);
     added.push(config.kernelName);
   }
+  if (tf.getGradient(tf.FusedConv2D) === fusedConv2DGradConfig) installLazyFusedConv2d();
   return added;
 }

@@ -42,6 +42,7 @@ export function col2imConvInput(
     { a: s.reshape(dy, [1, rows, outChannels]), b: s.reshape(filter, [1, taps, outChannels]) },
     { transposeA: false, transposeB: true },
   ); // [1, rows, KH·KW·Ci]
+  if (preferScatterNd(info)) return scatterNd(s, backend, cols, info);
   const out = s.own(backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32'));
   // Views are taken after the last allocation: growing the heap detaches older views.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
@@ -85,4 +86,56 @@ export function col2imConvInput(
     }
   }
   return out;
+}
+
+/**
+ * True when the native ScatterNd beats the JS scatter loop: its slices are one pixel's Ci
+ * channels, so it pays per slice and wins once slices are long (LeNet-5 conv2, Ci = 20: ~2 vs
+ * ~5 ms, and 3×3 stride-2 Ci = 32); the JS loop adds whole filter rows (KW·Ci floats) at
+ * once and wins for Ci ≤ 8.
+ */
+export function preferScatterNd(info: tf.backend_util.Conv2DInfo): boolean {
+  return process.env.PL_SCATTER === '1' ? true : process.env.PL_SCATTER === '0' ? false : info.inChannels >= 16;
+}
+
+/**
+ * The scatter step with the backend's ScatterNd kernel: cols, read as one Ci-vector per
+ * (b, oh, ow, kh, kw), is added at pixel (b, oh·s + kh·d − top, ow·s + kw·d − left) of dx, in
+ * the same order as the JS loop (so with the same rounding). ScatterNd has no bounds check, so
+ * with padding it scatters into dx padded on every side and crops.
+ */
+function scatterNd(s: WasmScope, backend: WasmHeapBackend, cols: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { top, left } = info.padInfo;
+  // Padding that brings every tap inside: top/left as given, bottom/right as far as the last tap reaches.
+  const padBottom = Math.max(0, (outHeight - 1) * strideHeight + (filterHeight - 1) * dilationHeight - top - (inHeight - 1));
+  const padRight = Math.max(0, (outWidth - 1) * strideWidth + (filterWidth - 1) * dilationWidth - left - (inWidth - 1));
+  const height = inHeight + top + padBottom;
+  const width = inWidth + left + padRight;
+  const n = batchSize * outHeight * outWidth * filterHeight * filterWidth;
+  const indices = s.own(backend.makeOutput([n, 3], 'int32'));
+  const idx = backend.typedArrayFromHeap(indices) as Int32Array;
+  let p = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh * dilationHeight; // in padded rows
+          for (let kw = 0; kw < filterWidth; kw++) {
+            idx[p++] = b;
+            idx[p++] = ih;
+            idx[p++] = ow * strideWidth + kw * dilationWidth;
+          }
+        }
+      }
+    }
+  }
+  const padded = s.run(
+    'ScatterNd',
+    { indices, updates: s.reshape(cols, [n, inChannels]) },
+    { shape: [batchSize, height, width, inChannels] },
+  );
+  if (height === inHeight && width === inWidth) return padded;
+  return s.slice(padded, [0, top, left, 0], [batchSize, inHeight, inWidth, inChannels]);
 }

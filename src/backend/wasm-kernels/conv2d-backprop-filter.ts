@@ -8,6 +8,8 @@
  * stride), same top/left padding. So two transposes feed the backend's XNNPACK Conv2D kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { im2colConvFilter } from './im2col';
+import { WasmHeapBackend } from './max-pool-positions';
 import { cropTopLeft, WASM, WasmBackendLike, withWasmScope } from './scope';
 
 function conv2DBackpropFilter(args: {
@@ -37,6 +39,7 @@ function conv2DBackpropFilter(args: {
   const right = Math.max(0, filterWidth + (outWidth - 1) * strideWidth - inWidth - left);
 
   return withWasmScope(args.backend as WasmBackendLike, (s) => {
+    if (channelsLast && preferIm2col(info)) return im2colConvFilter(s, args.backend as WasmHeapBackend, x, dy, info);
     // x -> [ci, H, W, b]; dy -> [oh, ow, b, co].
     const xT = s.transpose(x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);
     const dyT = s.transpose(dy, channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1]);
@@ -59,6 +62,13 @@ function conv2DBackpropFilter(args: {
     const cropped = cropTopLeft(s, dw, filterHeight, filterWidth); // [ci, kh, kw, co]
     return s.transpose(cropped, [1, 2, 0, 3]); // [kh, kw, ci, co]
   });
+}
+
+/**
+ * True when the patch-matrix + GEMM form (./im2col) is expected to beat the convolution form.
+ */
+export function preferIm2col(info: tf.backend_util.Conv2DInfo): boolean {
+  return process.env.PL_IM2COL === '1' ? true : process.env.PL_IM2COL === '0' ? false : info.inChannels <= 4;
 }
 
 /** Registration record for Conv2DBackpropFilter on wasm. */

@@ -4,7 +4,7 @@
  * maximum — the cpu backend's rule.
  */
 import * as tf from '@tensorflow/tfjs';
-import { maxPositions, WasmHeapBackend } from './max-pool-positions';
+import { addAtMaxPositions, WasmHeapBackend } from './max-pool-positions';
 import { WASM } from './scope';
 
 function maxPoolGrad(args: {
@@ -27,13 +27,9 @@ function maxPoolGrad(args: {
   // Views are taken after the allocation: growing the heap detaches older views.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(input);
-  const g = backend.typedArrayFromHeap(dy);
-  const positions = maxPositions(x, info);
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
   dx.fill(0);
-  for (let o = 0; o < positions.length; o++) {
-    const i = positions[o];
-    if (i >= 0) dx[i] += g[o];
-  }
+  addAtMaxPositions(x, g, dx, info);
   return out;
 }
 
