@@ -18,13 +18,13 @@ const REPS = Number(process.env.REPS ?? 10);
 
 const CASES: Case[] = [
   {
-    name: 'LeNet-5 conv1 filter grad, batch 64 (x 64x28x28x1, dy 64x24x24x20)',
+    name: 'LeNet-5 conv1 filter grad, batch 64 (x 64x28x28x1, dy 64x24x24x20, im2col path)',
     kernel: 'Conv2DBackpropFilter',
     inputs: { x: [64, 28, 28, 1], dy: [64, 24, 24, 20] },
     attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 1, 20] },
   },
   {
-    name: 'LeNet-5 conv2 filter grad, batch 64 (x 64x12x12x20, dy 64x8x8x50)',
+    name: 'LeNet-5 conv2 filter grad, batch 64 (x 64x12x12x20, dy 64x8x8x50, convolution path)',
     kernel: 'Conv2DBackpropFilter',
     inputs: { x: [64, 12, 12, 20], dy: [64, 8, 8, 50] },
     attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 20, 50] },
@@ -66,13 +66,13 @@ const CASES: Case[] = [
     attrs: { transposeA: false, transposeB: true },
   },
   {
-    name: 'LeNet-5 conv2 input grad, batch 64 (dy 64x8x8x50, col2im path)',
+    name: 'LeNet-5 conv2 input grad, batch 64 (dy 64x8x8x50, col2im path, ScatterNd)',
     kernel: 'Conv2DBackpropInput',
     inputs: { dy: [64, 8, 8, 50], filter: [5, 5, 20, 50] },
     attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [64, 12, 12, 20] },
   },
   {
-    name: 'LeNet-5 pool1 grad, batch 64 (x 64x24x24x20)',
+    name: 'LeNet-5 pool1 grad, batch 64 (x 64x24x24x20, unrolled 2x2 path)',
     kernel: 'MaxPoolGrad',
     inputs: { dy: [64, 12, 12, 20], input: [64, 24, 24, 20], output: [64, 12, 12, 20] },
     attrs: { filterSize: 2, strides: 2, pad: 'valid' },

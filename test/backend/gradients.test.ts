@@ -3,7 +3,12 @@
 // product through conv/pool/dense layers matches central differences of the gradient.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { PRUNELAB_GRADIENTS, registerMissingGradients } from '../../src/backend/gradients/index';
+import {
+  installLazyFusedConv2d,
+  PRUNELAB_GRADIENTS,
+  registerMissingGradients,
+  uninstallLazyFusedConv2d,
+} from '../../src/backend/gradients/index';
 import { concat, randomHost, relativeError, twiceDifferentiableCrossEntropy } from './helpers';
 
 type T4 = tf.Tensor4D;
@@ -188,5 +193,130 @@ describe('backend: gradients tfjs-core lacks', function () {
     assert.ok(hv.some((h) => h !== 0));
     tf.dispose([x, labels, ...params, ...v, ...plus, ...minus]);
     assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+
+  describe('FusedConv2D per-input gradient (tf.fused.conv2d under a tape)', function () {
+    /** Runs `f` with tfjs-core's own tf.fused.conv2d (its customGrad), restoring prunelab's after. */
+    function withCoreFusedConv2d<R>(f: () => R): R {
+      assert.ok(uninstallLazyFusedConv2d(), 'the wrapper was installed by registerMissingGradients');
+      try {
+        return f();
+      } finally {
+        installLazyFusedConv2d();
+      }
+    }
+
+    /** Caffe-style CNN: linear convs (one with bias, one without) fed by data, then a dense layer. */
+    function caffeLikeCnn(): tf.Sequential {
+      return tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [10, 10, 1], filters: 4, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 5 }) }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 5, kernelSize: 2, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+        ],
+      });
+    }
+
+    it('tf.layers conv nets: same gradients as tfjs-core, without the input gradient of the first conv', async function () {
+      const model = caffeLikeCnn();
+      const x = t4([3, 10, 10, 1], 50);
+      const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 2, 1], 'int32'), 3).toFloat());
+      const before = tf.memory().numTensors;
+      const run = async () => {
+        let grads: Float32Array = new Float32Array(0);
+        const profile = await tf.profile(() => {
+          tf.tidy(() => {
+            const { value, grads: g } = tf.variableGrads(() => twiceDifferentiableCrossEntropy(labels, model.apply(x) as tf.Tensor));
+            grads = concat(model.trainableWeights.map((w) => g[w.originalName].dataSync()));
+            value.dispose();
+          });
+        });
+        return { grads, inputGrads: profile.kernels.filter((k) => k.name === tf.Conv2DBackpropInput).length };
+      };
+      const lazy = await run();
+      assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+      uninstallLazyFusedConv2d();
+      let core: { grads: Float32Array; inputGrads: number };
+      try {
+        core = await run();
+      } finally {
+        installLazyFusedConv2d();
+      }
+      assert.strictEqual(core.inputGrads, 2, "tfjs-core's customGrad computes both convs' input gradients");
+      assert.strictEqual(lazy.inputGrads, 1, 'only conv 2 needs an input gradient');
+      const err = relativeError(lazy.grads, core.grads);
+      assert.ok(err <= 1e-6, `gradients differ from tfjs-core's: relative error ${err.toExponential(2)}`);
+      tf.dispose([x, labels]);
+      model.dispose();
+    });
+
+    it('gradients w.r.t. input, filter and bias, and a Hessian-vector product, equal conv2d + add', function () {
+      this.timeout(20000);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const x = t4([2, 9, 8, 3], 60);
+        const w = tf.mul(t4([3, 3, 3, 4], 61), 0.5);
+        const b = tf.tensor1d([0.1, -0.2, 0.3, 0.05]);
+        const g = t4([2, 5, 4, 4], 62); // weights the output: loss = Σ g ⊙ tanh(conv)
+        const vw = t4([3, 3, 3, 4], 63);
+        type Conv = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.Tensor;
+        const fused: Conv = (xi, wi, bi) =>
+          tf.fused.conv2d({ x: xi as T4, filter: wi as T4, bias: bi, strides: 2, pad: 'same' });
+        const plain: Conv = (xi, wi, bi) => tf.add(tf.conv2d(xi as T4, wi as T4, 2, 'same'), bi);
+        const loss = (conv: Conv) => (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(g, tf.tanh(conv(xi, wi, bi))));
+        const firstOrder = (conv: Conv) => concat(tf.grads(loss(conv))([x, w, b]).map((t) => t.dataSync()));
+        const hvp = (conv: Conv) =>
+          tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.grads(loss(conv))([x, wi, b])[1], vw)))(w).dataSync();
+        const e1 = relativeError(firstOrder(fused), firstOrder(plain));
+        const e2 = relativeError(hvp(fused), hvp(plain));
+        const e3 = relativeError(withCoreFusedConv2d(() => hvp(fused)), hvp(plain));
+        assert.ok(e1 <= 1e-5, `first-order gradients: relative error ${e1.toExponential(2)}`);
+        assert.ok(e2 <= 1e-5, `Hessian-vector product: relative error ${e2.toExponential(2)}`);
+        assert.ok(e3 <= 1e-5, `reference check of tfjs-core's own path: relative error ${e3.toExponential(2)}`);
+        // Without a bias the tape node has no bias input at all (an undefined one would break the tape).
+        const noBias = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(g, tf.fused.conv2d({ x: xi as T4, filter: wi as T4, strides: 2, pad: 'same' }))))([x, w]);
+        const noBiasRef = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(g, tf.conv2d(xi as T4, wi as T4, 2, 'same'))))([x, w]);
+        const e4 = relativeError(concat(noBias.map((t) => t.dataSync())), concat(noBiasRef.map((t) => t.dataSync())));
+        assert.ok(e4 <= 1e-5, `without bias: relative error ${e4.toExponential(2)}`);
+      });
+      assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+    });
+
+    it("leaves every other call to tfjs-core's op, with its results and error messages", function () {
+      tf.tidy(() => {
+        const x = t4([1, 6, 6, 3], 70);
+        const w = t4([3, 3, 3, 2], 71);
+        // Channel mismatch under a tape: core's message, not a kernel error.
+        const narrow = t4([3, 3, 2, 2], 72);
+        assert.throws(
+          () => tf.grad((f: tf.Tensor) => tf.sum(tf.fused.conv2d({ x, filter: f as T4, strides: 1, pad: 'valid' })))(narrow),
+          /depth of input \(3\) must match input depth for filter 2/,
+        );
+        // Non-linear activations under a tape: core's (unfused) path, same values and gradients.
+        const cases: Array<(f: tf.Tensor) => tf.Tensor> = [
+          (f) => tf.fused.conv2d({ x, filter: f as T4, strides: 1, pad: 'same', activation: 'relu', bias: tf.tensor1d([0.1, -0.1]) }),
+          (f) => tf.fused.conv2d({ x, filter: f as T4, strides: 2, pad: 'valid', activation: 'leakyrelu', leakyreluAlpha: 0.3 }),
+        ];
+        for (const conv of cases) {
+          const run = () => {
+            const { value, grad } = tf.valueAndGrad((f: tf.Tensor) => tf.sum(tf.square(conv(f))))(w);
+            return [...value.dataSync(), ...grad.dataSync()];
+          };
+          assert.deepStrictEqual(run(), withCoreFusedConv2d(run));
+        }
+        // Dilation under a tape: core's own message.
+        assert.throws(
+          () => tf.grad((f: tf.Tensor) => tf.sum(tf.fused.conv2d({ x, filter: f as T4, strides: 1, pad: 'same', dilations: 2 })))(w),
+          /dilation rates greater than 1/,
+        );
+      });
+    });
+
+    it('installs once', function () {
+      assert.strictEqual(installLazyFusedConv2d(), false, 'already installed by registerMissingGradients');
+      assert.strictEqual(tf.getGradient(tf.FusedConv2D)?.kernelName, tf.FusedConv2D);
+    });
   });
 });

@@ -9,7 +9,8 @@
  * convolution also multiplies the zeros of its "full" padding and of the inserted rows: 2.25×
  * the work for LeNet-5's conv2 (8×8 dy padded to 16×16), and an XNNPACK convolution with one
  * output channel (LeNet-5's conv1 input gradient) runs far below GEMM speed. The scatter is a
- * tight loop over the wasm heap, in place.
+ * tight loop over the wasm heap, in place, or — for ≥ 16 input channels — the backend's native
+ * ScatterNd kernel (see preferScatterNd).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WasmHeapBackend } from './max-pool-positions';
@@ -95,7 +96,7 @@ export function col2imConvInput(
  * once and wins for Ci ≤ 8.
  */
 export function preferScatterNd(info: tf.backend_util.Conv2DInfo): boolean {
-  return process.env.PL_SCATTER === '1' ? true : process.env.PL_SCATTER === '0' ? false : info.inChannels >= 16;
+  return info.inChannels >= 16;
 }
 
 /**
