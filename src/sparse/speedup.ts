@@ -14,6 +14,7 @@ import { chainLayers, kernelLayerKind, MaskMap, maskedKernel, transpose2d } from
 import { SparseConv2D, SparseImpl, SparseLinear } from './ops';
 import { SparseModel, toSparse } from './sparse-model';
 import { shrinkModel } from './shrink';
+import { mulberry32 } from '../data/random';
 
 /** Summary of repeated timings, in milliseconds. */
 export interface TimingStats {
@@ -180,11 +181,7 @@ export function speedupSweepPoint(
   opts: { formats: SparseFormat[]; batchSizes: number[]; impl?: SparseImpl; seed?: number } & TimingOptions & Omit<ToSparseOptions, 'mask'>,
 ): SweepPoint[] {
   const [out, inn] = shape;
-  let seed = opts.seed ?? 1;
-  const rnd = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 4294967296;
-  };
+  const rnd = mulberry32(opts.seed ?? 1);
   const a = new Float32Array(out * inn);
   for (let i = 0; i < a.length; i++) a[i] = rnd() >= sparsity ? rnd() * 2 - 1 : 0;
   const points: SweepPoint[] = [];

@@ -1,17 +1,9 @@
 // Shared helpers for the sparse-core tests: a seeded generator and float64 references.
+import { mulberry32 } from '../../src/data/random';
 import * as tf from '@tensorflow/tfjs';
 
-/** Mulberry32: small, seeded, reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32), floats in [0, 1). */
+export const rng = (seed: number): (() => number) => mulberry32(seed);
 
 /** Uniform values in [-1, 1). */
 export function randn(n: number, r: () => number): Float32Array {
