@@ -621,8 +621,11 @@ export function inputMaskImage(model: tf.LayersModel, weightName: string, imageS
     }
     z.push(row);
   }
+  // the colour range ends at the largest fraction kept (not at 1): at 90% sparsity no pixel keeps
+  // much more than a third of its weights, and a 0..1 scale would wash the pattern out
+  const zmax = Math.max(1e-6, ...z.map((row) => Math.max(...row)));
   return {
-    data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: [[0, '#f7fbff'], [1, '#08306b']], colorbar: { title: { text: 'kept fraction' } } }],
+    data: [{ type: 'heatmap', z, zmin: 0, zmax, colorscale: [[0, '#f7fbff'], [1, '#08306b']], colorbar: { title: { text: 'kept fraction' } } }],
     layout: baseLayout(title ?? `${weightName}: fraction of outgoing weights kept per input pixel`, {
       yaxis: { autorange: 'reversed', scaleanchor: 'x', title: { text: 'row' } }, xaxis: { title: { text: 'column' } }, width: 480, height: 460,
     }),

@@ -5,3 +5,5 @@ export * from './frames';
 export * from './sparsity';
 export * from './weights';
 export * from './progress';
+export * from './stats';
+export * from './experiments';
