@@ -241,6 +241,9 @@ export function dropAndGrow(
 /** Identity forward, zero gradient: the loss term trains thresholds, not the weights. */
 const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
 
+/** Makes tfjs variable names unique (tfjs needs that) without randomness, so runs stay reproducible. */
+let thresholdVariableCount = 0;
+
 /**
  * Learned per-weight thresholds (a method with its own trainable variables): a threshold t_l per
  * weight is trained so that the soft density mean σ((|w| − t_l)/(τ·s_l)) reaches `density`
@@ -265,7 +268,7 @@ export class LearnedThreshold {
       const w = masked.prunable(n).variable.read();
       this.scales.set(n, tf.tidy(() => tf.mean(tf.abs(w)).dataSync()[0]) || 1);
       const existing = masked.variables('learned-threshold').get(n);
-      const v = existing ?? tf.variable(tf.scalar(0), true, `learned_threshold_${n.replace(/[^A-Za-z0-9_]/g, '_')}_${Math.random().toString(36).slice(2, 8)}`);
+      const v = existing ?? tf.variable(tf.scalar(0), true, `learned_threshold_${n.replace(/[^A-Za-z0-9_]/g, '_')}_${thresholdVariableCount++}`);
       this.thresholds.set(n, v);
       if (!existing) vars[n] = v;
     }
