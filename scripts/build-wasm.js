@@ -21,6 +21,12 @@ for (const name of ['sparse']) {
   const src = path.join(root, 'assembly', `${name}.ts`);
   const out = path.join(outDir, `${name}.wasm`);
   const tmp = `${out}.tmp-${process.pid}`;
+  // `npm test` builds every time: skip the ~7 s compile when the .wasm is newer than its inputs.
+  const inputs = [src, __filename, path.join(root, 'assembly', 'tsconfig.json')].filter((f) => fs.existsSync(f));
+  if (fs.existsSync(out) && inputs.every((f) => fs.statSync(f).mtimeMs <= fs.statSync(out).mtimeMs)) {
+    console.log(`build-wasm: ${path.relative(root, out)} is up to date`);
+    continue;
+  }
   const args = [
     ascBin, src,
     '--outFile', tmp,

@@ -46,5 +46,5 @@ if [ -f scripts/install-kernelspec.sh ]; then bash scripts/install-kernelspec.sh
 
 echo "setup: done"
 if [ "$run_main" = 1 ]; then
-  exec npm run --silent main
+  PRUNELAB_SETUP_DONE=1 exec npm run --silent main
 fi

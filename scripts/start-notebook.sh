@@ -12,11 +12,14 @@ if ! "$PY" -c 'import notebook' 2>/dev/null; then
   exit 1
 fi
 cd "$ROOT"
-echo "Building prunelab ..."
-npx tsc -p . >/dev/null || true
-[ -f build/kernel/main.js ] || { echo "error: build/kernel/main.js is missing; run npx tsc -p . to see why" >&2; exit 1; }
-echo "Installing the prunelab kernelspec ..."
-if [ "$(id -u)" = "0" ]; then PRUNELAB_SKIP_BUILD=1 bash scripts/install-kernelspec.sh; else PRUNELAB_SKIP_BUILD=1 bash scripts/install-kernelspec.sh --user; fi
+# scripts/setup.sh has just built and installed the kernelspec when it starts this script.
+if [ "${PRUNELAB_SETUP_DONE:-0}" != "1" ]; then
+  echo "Building prunelab ..."
+  npx tsc -p . >/dev/null || true
+  [ -f build/kernel/main.js ] || { echo "error: build/kernel/main.js is missing; run npx tsc -p . to see why" >&2; exit 1; }
+  echo "Installing the prunelab kernelspec ..."
+  if [ "$(id -u)" = "0" ]; then PRUNELAB_SKIP_BUILD=1 bash scripts/install-kernelspec.sh; else PRUNELAB_SKIP_BUILD=1 bash scripts/install-kernelspec.sh --user; fi
+fi
 PORT="${PRUNELAB_PORT:-$(node -e '
 const net = require("net");
 (function tryPort(p) {
