@@ -76,6 +76,18 @@ describe('report/experiments: drivers on tiny-fashion', function () {
     await assert.rejects(iterativePruneRetrain(runs[0], data, { density: { fc1: 0 }, rounds: 2, retrain: recipe }, quiet), /density\['fc1'\] must be in \(0, 1\]/);
   });
 
+  it('iterative prune-retrain uses finalRetrain for the last round only', async () => {
+    const data = await experimentData(tiny);
+    // learning rate 0 leaves the weights as pruned, so only a round that retrains at lr > 0 moves them
+    const rows = await iterativePruneRetrain(runs[0], data, {
+      density: { fc1: 0.2, fc2: 0.2, fc3: 0.5 }, rounds: 2,
+      retrain: { steps: 3, batchSize: 50, learningRate: 0 }, finalRetrain: { steps: 3, batchSize: 50, learningRate: 0.05 },
+    }, quiet);
+    assert.equal(rows[1].accuracyRetrained, rows[1].accuracyPruned, 'round 1 retrains with `retrain` (lr 0: no change)');
+    assert.notEqual(rows[2].accuracyRetrained, rows[2].accuracyPruned, 'round 2 retrains with `finalRetrain`');
+    resetToDense(runs[0]);
+  });
+
   it('schedule comparison: same budget, same final sparsity, curves from the dense model on', async () => {
     const data = await experimentData(tiny);
     const { rows, curves } = await scheduleComparison(runs, data, {
