@@ -22,8 +22,10 @@ import { RUNTIME, cellOffsetToGenerated, findMagicLines, generatedOffsetToCell, 
 import { resetInline, setRuntimeHost } from './runtime';
 import { setSignalSource } from './signal';
 import { applyTypeScriptSpeedup } from './ts-speedup';
+import { applyShorthandFix } from './ts-shorthand';
 
 applyTypeScriptSpeedup();
+applyShorthandFix();
 
 /** Where a running cell's output goes. */
 export interface CellIO {

@@ -38,6 +38,17 @@ describe('prunelab kernel (real process over ZeroMQ)', function () {
     assert.strictEqual(stdout(iopub), 'hi\n');
   });
 
+  it('reads earlier cells\' variables in shorthand properties, unless a local shadows them', async () => {
+    assert.strictEqual((await k.execute('const width = 3; let depth = 4;')).reply.content.status, 'ok');
+    const { reply, iopub } = await k.execute(
+      'function shadow(width: number) { return { width, depth }; }\n' +
+      'let area = 0; ({ area = width * depth } = {} as { area?: number });\n' +
+      'JSON.stringify([{ width, depth }, shadow(5), area])');
+    assert.strictEqual(reply.content.status, 'ok', JSON.stringify(reply.content));
+    const result = outputsOf(iopub, 'execute_result')[0];
+    assert.strictEqual((result.content.data as Record<string, unknown>)['text/plain'], `'[{"width":3,"depth":4},{"width":5,"depth":4},12]'`);
+  });
+
   it('reports TypeScript errors with the cell line and column (also below magic lines)', async () => {
     const { reply, iopub } = await k.execute('%seed 1\nconst ok = 1;\nlet s: string = ok;');
     assert.strictEqual(reply.content.status, 'error');
