@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   installLazyFusedConv2d,
   PRUNELAB_GRADIENTS,
+  REPLACED_GRADIENTS,
   registerMissingGradients,
   uninstallLazyFusedConv2d,
 } from '../../src/backend/gradients/index';
@@ -35,6 +36,7 @@ describe('backend: gradients tfjs-core lacks', function () {
   it('are registered, and a second registration is a no-op', function () {
     registerMissingGradients();
     for (const g of PRUNELAB_GRADIENTS) assert.ok(tf.getGradient(g.kernelName), `${g.kernelName} has a gradient`);
+    for (const g of REPLACED_GRADIENTS) assert.strictEqual(tf.getGradient(g.kernelName), g, `${g.kernelName}: ours replaces tfjs-core's`);
     assert.deepStrictEqual(registerMissingGradients(), []);
   });
 
@@ -151,6 +153,20 @@ describe('backend: gradients tfjs-core lacks', function () {
         );
       });
     });
+  });
+
+  it('AvgPool: the gradient is the adjoint of the forward pass, also where windows overlap the padding', function () {
+    // AvgPool is linear in x, so its gradient must be its exact adjoint. tfjs-core's divides by
+    // the full window at the borders while the forward pass divides by the cells inside the input.
+    const x = t4([2, 7, 6, 3], 71);
+    expectAdjoint('avgPool 3x3 stride 2 same', (a) => tf.avgPool(a as T4, 3, 2, 'same'), x, 72);
+    expectAdjoint('avgPool 2x3 stride 1 same', (a) => tf.avgPool(a as T4, [2, 3], 1, 'same'), x, 73);
+    expectAdjoint('avgPool 3x3 stride 1 explicit pad 1', (a) => tf.avgPool(a as T4, 3, 1, 1), x, 74);
+    expectAdjoint('avgPool 2x2 stride 2 valid', (a) => tf.avgPool(a as T4, 2, 2, 'valid'), x, 75);
+    // a corner cell of a 3x3 'same' window at stride 1 is averaged with 3 others, so ∂/∂x = 1/4
+    const g = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.avgPool(a as T4, 3, 1, 'same')))(tf.ones([1, 4, 4, 1])).dataSync());
+    assert.ok(Math.abs(g[0] - (1 / 4 + 2 / 6 + 1 / 9)) < 1e-6, `corner gradient ${g[0]}`);
+    x.dispose();
   });
 
   it('a Hessian-vector product through conv, maxPool, avgPool, depthwise and dense matches finite differences', function () {

@@ -7,6 +7,7 @@
  * To add one: create `<kernel-name>-grad.ts` exporting a `tf.GradConfig` and list it below.
  */
 import * as tf from '@tensorflow/tfjs';
+import { avgPoolGradConfig } from './avg-pool-grad';
 import { avgPoolGradGradConfig } from './avg-pool-grad-grad';
 import { booleanOpGradConfigs } from './boolean-op-grads';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter-grad';
@@ -30,8 +31,11 @@ export const PRUNELAB_GRADIENTS: readonly tf.GradConfig[] = [
   ...booleanOpGradConfigs,
 ];
 
+/** Gradients tfjs-core defines wrongly; ours replaces them (each file says why). */
+export const REPLACED_GRADIENTS: readonly tf.GradConfig[] = [avgPoolGradConfig];
+
 /**
- * Registers the missing gradients and installs the tape-order fix (./tape-order-fix) without
+ * Registers the missing gradients and the corrected ones (REPLACED_GRADIENTS), and installs the tape-order fix (./tape-order-fix) without
  * which second derivatives through exp, tanh, softmax, … are wrong, and the tf.fused.conv2d
  * wrapper (./fused-conv2d-grad) that lets backprop skip the input gradient of a first conv
  * layer. Idempotent: a kernel that already has a gradient (from an earlier call or a newer
@@ -45,6 +49,11 @@ export function registerMissingGradients(): string[] {
   for (const config of PRUNELAB_GRADIENTS) {
     if (tf.getGradient(config.kernelName) != null) continue;
     tf.registerGradient(config);
+    added.push(config.kernelName);
+  }
+  for (const config of REPLACED_GRADIENTS) {
+    if (tf.getGradient(config.kernelName) === config) continue;
+    tf.registerGradient(config);  // replaces tfjs-core's silently (it warns only in DEBUG mode)
     added.push(config.kernelName);
   }
   if (tf.getGradient(tf.FusedConv2D) === fusedConv2DGradConfig) installLazyFusedConv2d();
