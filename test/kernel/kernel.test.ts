@@ -42,11 +42,13 @@ describe('prunelab kernel (real process over ZeroMQ)', function () {
     assert.strictEqual((await k.execute('const width = 3; let depth = 4;')).reply.content.status, 'ok');
     const { reply, iopub } = await k.execute(
       'function shadow(width: number) { return { width, depth }; }\n' +
+      'const before = { width, depth };\n' +
       'let area = 0; ({ area = width * depth } = {} as { area?: number });\n' +
-      'JSON.stringify([{ width, depth }, shadow(5), area])');
+      '({ depth = 0 } = { depth: 7 } as { depth?: number });  // assigns the earlier cell\'s variable\n' +
+      'JSON.stringify([before, area, shadow(5), depth])');
     assert.strictEqual(reply.content.status, 'ok', JSON.stringify(reply.content));
     const result = outputsOf(iopub, 'execute_result')[0];
-    assert.strictEqual((result.content.data as Record<string, unknown>)['text/plain'], `'[{"width":3,"depth":4},{"width":5,"depth":4},12]'`);
+    assert.strictEqual((result.content.data as Record<string, unknown>)['text/plain'], `'[{"width":3,"depth":4},12,{"width":5,"depth":7},7]'`);
   });
 
   it('reports TypeScript errors with the cell line and column (also below magic lines)', async () => {

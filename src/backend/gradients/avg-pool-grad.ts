@@ -5,7 +5,7 @@
  * tfjs's AvgPool (like TensorFlow's) divides each window's sum by the number of cells *inside*
  * the input, so with 'same' or explicit padding the border windows average fewer than fh·fw
  * cells. tfjs-core's gradient calls AvgPoolGrad, which divides by fh·fw everywhere: at the
- * borders the gradient is too small (by up to 4× for a 3×3 window at a corner), on every backend.
+ * borders the gradient is too small (2.25× at the corner of a 3×3 'same' window), on every backend.
  * The adjoint of the forward pass is AvgPoolGrad applied to dy · (fh·fw / count), where count is
  * the number of input cells each window covers. That scale depends only on the geometry, so it is
  * computed on the host once per call; with 'valid' padding it is 1 and tfjs's gradient is used.

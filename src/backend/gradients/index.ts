@@ -1,6 +1,7 @@
 /**
  * Gradients that tfjs-core 4.22 does not define but that second-order derivatives need
- * (Hessian-vector products for GraSP-style criteria, OBD diagonals, …). They are
+ * (Hessian-vector products for GraSP-style criteria, OBD diagonals, …), and the ones it defines
+ * wrongly (REPLACED_GRADIENTS). They are
  * backend-independent: each is written with tfjs ops, so it runs — and is itself
  * differentiable — on every backend.
  *
@@ -35,11 +36,13 @@ export const PRUNELAB_GRADIENTS: readonly tf.GradConfig[] = [
 export const REPLACED_GRADIENTS: readonly tf.GradConfig[] = [avgPoolGradConfig];
 
 /**
- * Registers the missing gradients and the corrected ones (REPLACED_GRADIENTS), and installs the tape-order fix (./tape-order-fix) without
- * which second derivatives through exp, tanh, softmax, … are wrong, and the tf.fused.conv2d
- * wrapper (./fused-conv2d-grad) that lets backprop skip the input gradient of a first conv
- * layer. Idempotent: a kernel that already has a gradient (from an earlier call or a newer
- * tfjs-core) is left alone — and then tf.fused.conv2d is not wrapped either.
+ * Registers the missing gradients and the corrected ones (REPLACED_GRADIENTS), and installs the
+ * tape-order fix (./tape-order-fix) without which second derivatives through exp, tanh,
+ * softmax, … are wrong, and the tf.fused.conv2d wrapper (./fused-conv2d-grad) that lets backprop
+ * skip the input gradient of a first conv layer. Idempotent: a missing gradient that has since
+ * been defined (by an earlier call or a newer tfjs-core) is left alone — and then
+ * tf.fused.conv2d is not wrapped either; a replaced one is registered again only if something
+ * else replaced ours.
  *
  * @returns the kernel names whose gradient this call registered.
  */
