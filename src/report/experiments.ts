@@ -550,6 +550,16 @@ export interface SeedBandOptions {
   markers?: boolean;
 }
 
+/** Layout of an x–y figure of experiment rows: axis titles default to the column names, legend below. */
+function xyLayout(o: { title?: string; x: string; y: string; xTitle?: string; yTitle?: string; logX?: boolean }, height: number): Record<string, unknown> {
+  return baseLayout(o.title ?? `${o.y} vs ${o.x}`, {
+    xaxis: { title: { text: o.xTitle ?? o.x }, ...(o.logX ? { type: 'log' } : {}) },
+    yaxis: { title: { text: o.yTitle ?? o.y } },
+    legend: { orientation: 'h', y: -0.25 },
+    height,
+  });
+}
+
 /**
  * Mean over seeds as a line with a shaded confidence band, one line per group: rows with the
  * same group and x are the seeds of one point.
@@ -588,12 +598,7 @@ export function seedBandFigure(rows: readonly object[], o: SeedBandOptions): Fig
   });
   return {
     data,
-    layout: baseLayout(o.title ?? `${o.y} vs ${o.x}`, {
-      xaxis: { title: { text: o.xTitle ?? o.x }, ...(o.logX ? { type: 'log' } : {}) },
-      yaxis: { title: { text: o.yTitle ?? o.y } },
-      legend: { orientation: 'h', y: -0.25 },
-      height: 460,
-    }),
+    layout: xyLayout(o, 460),
   };
 }
 
@@ -755,12 +760,7 @@ export function paretoFigure(
   data.push({ type: 'scatter', mode: 'lines', name: 'Pareto front (means)', x: front.map((i) => xs[i]), y: front.map((i) => ys[i]), line: { shape: 'hv', color: 'black', dash: 'dash' } });
   return {
     data,
-    layout: baseLayout(o.title ?? `${o.y} vs ${o.x}`, {
-      xaxis: { title: { text: o.xTitle ?? o.x }, ...(o.logX ? { type: 'log' } : {}) },
-      yaxis: { title: { text: o.yTitle ?? o.y } },
-      legend: { orientation: 'h', y: -0.25 },
-      height: 480,
-    }),
+    layout: xyLayout(o, 480),
   };
 }
 
