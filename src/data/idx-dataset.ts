@@ -116,7 +116,10 @@ async function downloadInto(dir: string, m: IdxDatasetManifest): Promise<void> {
 
 function howToGet(m: IdxDatasetManifest, cacheDir: string): string {
   const lines: string[] = [];
-  if (m.bundled) lines.push(`restore prunelab's datasets/${m.name}/ (regenerate it with: ${m.generatedBy ?? 'the script that made it'})`);
+  if (m.bundled) {
+    const restore = m.generatedBy ? `regenerate it with: ${m.generatedBy}` : `in a git checkout: git checkout -- datasets/${m.name}`;
+    lines.push(`restore prunelab's datasets/${m.name}/ (${restore})`);
+  }
   if (m.aptPackage) lines.push(`install the Debian package: apt-get install ${m.aptPackage} (puts the files in /usr/share/datasets/${m.name}/)`);
   lines.push(
     `put the files in a directory DIR (as DIR/${m.name}/ or DIR itself) and set PRUNELAB_DATA=DIR, or pass { dataDir: DIR }`,

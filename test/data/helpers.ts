@@ -13,9 +13,6 @@ export const repoRoot = (() => {
   return dir;
 })();
 
-/** Where the canonical MNIST files live beside the project (tests only; product code never names it). */
-export const sharedDatasets = path.resolve(repoRoot, '../shared/datasets');
-
 /** A fresh empty temp directory, removed by `cleanupTempDirs`. */
 const made: string[] = [];
 export function tempDir(prefix = 'prunelab-data-'): string {

@@ -1,14 +1,16 @@
-// The real datasets: Fashion-MNIST from Debian's package, MNIST from the shared directory
-// (passed via PRUNELAB_DATA), and the tiny set shipped in datasets/.
+// The real datasets: Fashion-MNIST from Debian's package, MNIST and the tiny set shipped in
+// datasets/ (MNIST also from a user's own copy named by PRUNELAB_DATA).
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { createHash } from 'crypto';
 import { classCounts, loadDataset, readManifest, sha256Hex } from '../../src/data';
-import { repoRoot, sharedDatasets, tempDir, cleanupTempDirs, withEnv, isolatedEnv } from './helpers';
+import { repoRoot, tempDir, cleanupTempDirs, withEnv, isolatedEnv } from './helpers';
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
-const MNIST_DIR = path.join(sharedDatasets, 'mnist');
+const MNIST_DIR = path.join(repoRoot, 'datasets', 'mnist');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Label and first-image pixels read straight from the gzip files, independently of src/data. */
 function readIndependently(dir: string, prefix: 'train' | 't10k') {
@@ -70,38 +72,48 @@ describe('data: real datasets', function () {
     });
   });
 
-  describe('mnist (via PRUNELAB_DATA)', function () {
-    before(function () {
-      if (!fs.existsSync(MNIST_DIR)) {
-        console.log(`    skipped: ${MNIST_DIR} is absent (the canonical MNIST files beside the project)`);
-        this.skip();
-      }
-    });
-
-    it('finds <PRUNELAB_DATA>/mnist and loads 60000/10000 with the canonical first labels', async () => {
-      const ds = await withEnv({ ...isolatedEnv(tempDir()), PRUNELAB_DATA: sharedDatasets }, () => loadDataset('mnist'));
+  describe('mnist (shipped in datasets/mnist)', () => {
+    it('loads 60000/10000 from the repository with no PRUNELAB_DATA, cache, system copy or download', async () => {
+      const ds = await withEnv(isolatedEnv(tempDir()), () => loadDataset('mnist'));
       assert.equal(ds.source, MNIST_DIR);
       assert.equal(ds.train.count, 60000);
       assert.equal(ds.test.count, 10000);
       const raw = readIndependently(MNIST_DIR, 'train');
-      assert.deepEqual(Array.from(ds.train.y.subarray(0, 5)), Array.from(raw.labels.subarray(0, 5)));
+      assert.deepEqual(Array.from(ds.train.y.subarray(0, 100)), Array.from(raw.labels.subarray(0, 100)));
       assert.deepEqual(Array.from(ds.train.y.subarray(0, 5)), [5, 0, 4, 1, 9]);
+      assert.deepEqual(Array.from(ds.train.x.subarray(0, 784)), Array.from(raw.firstImage, (v) => Math.fround(v / 255)));
       assert.equal(ds.test.y[0], 7);
       for (const v of ds.train.y) assert.ok(v >= 0 && v < 10);
     });
 
-    it("the manifest's digests agree with the shared SHA256SUMS", () => {
-      const sums = new Map(
-        fs.readFileSync(path.join(MNIST_DIR, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => {
-          const [digest, name] = l.trim().split(/\s+/);
-          return [name, digest] as const;
-        }),
-      );
+    it("the shipped files are the canonical ones: the manifest's digests, computed here independently", () => {
+      // The MD5s published with MNIST, so the manifest cannot merely agree with itself.
+      const canonicalMd5: Record<string, string> = {
+        'train-images-idx3-ubyte.gz': 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+        'train-labels-idx1-ubyte.gz': 'd53e105ee54ea40749a09fcbcd1e9432',
+        't10k-images-idx3-ubyte.gz': '9fb629c4189551a2d022fa330f9573f3',
+        't10k-labels-idx1-ubyte.gz': 'ec29112dd5afa0611ce80d1b7f02629c',
+      };
       const m = readManifest('mnist');
+      assert.equal(m.bundled, true, 'the manifest says the files ship with prunelab');
       for (const f of Object.values(m.files)) {
-        assert.equal(f.variants[0].sha256, sums.get(f.name), f.name);
-        assert.equal(f.contentSha256, sums.get(f.name.replace(/\.gz$/, '')), `${f.name} contents`);
+        const stored = fs.readFileSync(path.join(MNIST_DIR, f.name));
+        assert.equal(createHash('md5').update(stored).digest('hex'), canonicalMd5[f.name], `${f.name} MD5`);
+        assert.equal(sha256(stored), f.variants[0].sha256, f.name);
+        assert.equal(stored.length, f.variants[0].bytes, `${f.name} size`);
+        assert.equal(sha256(zlib.gunzipSync(stored)), f.contentSha256, `${f.name} contents`);
       }
+    });
+
+    it('a copy named by PRUNELAB_DATA (a user\'s own) is found before the shipped one', async () => {
+      const userData = tempDir();
+      fs.mkdirSync(path.join(userData, 'mnist'));
+      for (const f of fs.readdirSync(MNIST_DIR).filter((n) => n.endsWith('.gz'))) {
+        fs.copyFileSync(path.join(MNIST_DIR, f), path.join(userData, 'mnist', f));
+      }
+      const ds = await withEnv({ ...isolatedEnv(tempDir()), PRUNELAB_DATA: userData }, () => loadDataset('mnist', { testSubset: 100 }));
+      assert.equal(ds.source, path.join(userData, 'mnist'));
+      assert.equal(ds.train.count, 60000);
     });
   });
 
