@@ -12,7 +12,8 @@ Usage (from the repository root, with Debian's python3, which has nbclient):
   in which case a markdown cell at the top says that the outputs come from the quick budget.
 - The kernel is this checkout's build (build/kernel/main.js), installed as a throwaway
   kernelspec in a temporary JUPYTER_PATH, so that a stale system-wide kernelspec is never used.
-- PRUNELAB_DATA defaults to ../shared/datasets beside the checkout (where CI keeps MNIST).
+- Data: MNIST ships in datasets/mnist, Fashion-MNIST comes from Debian's dataset-fashion-mnist;
+  PRUNELAB_DATA, when set, is passed on to the kernel (a user's own copies).
 - Prints each notebook's wall time; exits 1 if any notebook raised an error (a failed assertion
   cell included), 2 for bad usage.
 """
@@ -158,11 +159,10 @@ def main():
         print("run-notebooks: no notebooks/NN-*.ipynb found; nothing to run.")
         return 0
 
-    os.environ.setdefault("PRUNELAB_DATA", os.path.join(os.path.dirname(ROOT), "shared", "datasets"))
     tmp = tempfile.mkdtemp(prefix="prunelab-nb-")
     jp = install_kernelspec(tmp)
     os.environ["JUPYTER_PATH"] = jp + (os.pathsep + os.environ["JUPYTER_PATH"] if os.environ.get("JUPYTER_PATH") else "")
-    print(f"run-notebooks: budget {budget}, {len(paths)} notebook(s), PRUNELAB_DATA={os.environ['PRUNELAB_DATA']}")
+    print(f"run-notebooks: budget {budget}, {len(paths)} notebook(s), PRUNELAB_DATA={os.environ.get('PRUNELAB_DATA', '(unset)')}")
 
     results = []
     for path in paths:

@@ -144,3 +144,21 @@ describe('data: a fresh git clone resolves every notebook dataset offline', func
     assert.equal(attempts, 0, 'the loader tried to open a network connection');
   });
 });
+
+describe('data: the tests and CI need nothing beside the checkout', () => {
+  it('no committed test, script, CI file or product code refers to ../shared', function () {
+    const listed = spawnSync('git', ['-C', repoRoot, 'ls-files', '-z', '.ci', 'scripts', 'test', 'src', 'kernel', 'bench', 'package.json', '.mocharc.json'], {
+      encoding: 'utf8',
+    });
+    if (listed.status !== 0) {
+      console.log(`    skipped: ${repoRoot} is not a git checkout`);
+      this.skip();
+    }
+    const self = path.relative(repoRoot, __filename).replace(/^build\//, '').replace(/\.js$/, '.ts');
+    const offenders = listed.stdout
+      .split('\0')
+      .filter((f) => f && f !== self && fs.existsSync(path.join(repoRoot, f)))
+      .filter((f) => /\.\.\/shared|shared\/datasets|"shared"\s*,\s*"datasets"/.test(fs.readFileSync(path.join(repoRoot, f), 'utf8')));
+    assert.deepEqual(offenders, [], `these files reach for ../shared, which a user's clone does not have`);
+  });
+});
