@@ -13,11 +13,10 @@
  * BENCH_JSON=path (also write the rows as JSON).
  */
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { initBackend } from '../src/backend';
 import { denseToSparse, SparseFormat, SparseLinear, transpose2d } from '../src/sparse';
+import { PEER_PYTHON, describePeerBlas, runTorchPeer, type PeerBlas } from './torch-peer';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SHAPES: Array<[number, number]> = QUICK ? [[500, 800]] : [[300, 784], [500, 800], [4096, 4096]];
@@ -81,14 +80,23 @@ function pairedMedians(a: () => void, b: () => void, minRepeats: number): [numbe
 }
 
 function torchPeer(): Map<string, { dense: number; csr: number }> | undefined {
-  const py = '/usr/bin/python3';
-  if (!fs.existsSync(py)) return undefined;
+  if (!fs.existsSync(PEER_PYTHON)) return undefined;
+  const threads = 1;
+  const cfg = JSON.stringify({ shapes: SHAPES, sparsities: SPARSITIES, batches: BATCHES, threads });
+  const out = runTorchPeer('torch_sparse.py', [cfg], threads);
+  if (out.status !== 0) {
+    console.log(`PyTorch comparison skipped: ${(out.error?.message ?? out.stderr.trim().split('\n').pop() ?? '').split('\n')[0]}`);
+    return undefined;
+  }
   try {
-    const cfg = JSON.stringify({ shapes: SHAPES, sparsities: SPARSITIES, batches: BATCHES, threads: 1 });
-    const script = path.resolve(__dirname, '..', '..', 'bench', 'torch_sparse.py');
-    const out = execFileSync(py, [script, cfg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 24 });
-    const res = JSON.parse(out) as { torch: string; rows: Array<{ out: number; in: number; sparsity: number; batch: number; dense_ms: number; csr_ms: number }> };
-    console.log(`PyTorch ${res.torch} (1 thread) found: comparing with torch.sparse CSR.`);
+    const res = JSON.parse(out.stdout) as {
+      torch: string;
+      threads: number;
+      blas?: PeerBlas;
+      rows: Array<{ out: number; in: number; sparsity: number; batch: number; dense_ms: number; csr_ms: number }>;
+    };
+    console.log(`PyTorch ${res.torch} (${res.threads} thread${res.threads > 1 ? 's' : ''}) found: comparing with torch.sparse CSR.`);
+    console.log(describePeerBlas(res.blas));
     return new Map(res.rows.map((r) => [`${r.out}x${r.in}|${r.sparsity}|${r.batch}`, { dense: r.dense_ms, csr: r.csr_ms }]));
   } catch (e) {
     console.log(`PyTorch comparison skipped: ${(e as Error).message.split('\n')[0]}`);

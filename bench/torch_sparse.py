@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 bench/torch_sparse.py '<json config>'
 Config: {"shapes": [[out, in], ...], "sparsities": [...], "batches": [...], "threads": 1}
-Prints one JSON object: {"torch": version, "rows": [{out, in, sparsity, batch, dense_ms, csr_ms}]}.
+Prints one JSON object: {"torch": version, "threads": n, "blas": {...} (see peer_blas.py),
+"rows": [{out, in, sparsity, batch, dense_ms, csr_ms}]}.
 Single-threaded by default, like the wasm backend, so the ratios compare like with like.
 """
 import json
@@ -11,6 +12,8 @@ import sys
 import time
 
 import torch
+
+from peer_blas import blas_info
 
 
 def median_ms(fn, warmup, repeats):
@@ -42,7 +45,7 @@ def main():
                 dense = median_ms(lambda: torch.mm(a, x), 2, reps)
                 sp = median_ms(lambda: torch.sparse.mm(csr, x) if hasattr(torch.sparse, "mm") else csr @ x, 2, reps)
                 rows.append({"out": out, "in": inn, "sparsity": s, "batch": b, "dense_ms": dense, "csr_ms": sp})
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(torch), "rows": rows}))
 
 
 if __name__ == "__main__":

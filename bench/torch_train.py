@@ -2,13 +2,16 @@
 LeNet-5-Caffe (SGD, batch 64) on Fashion-MNIST read from the IDX files, on the CPU.
 
 Usage: /usr/bin/python3 bench/torch_train.py DATA_DIR [--threads N] [--repeats 3] [--lenet5-steps N]
-Prints one JSON line: {"torch": version, "threads": n, "results": [{model, ms_per_step, steps, epoch_s, extrapolated}]}.
+Prints one JSON line: {"torch": version, "threads": n, "blas": {...} (see peer_blas.py),
+"results": [{model, ms_per_step, steps, epoch_s, extrapolated}]}.
 """
 import argparse, gzip, json, os, statistics, time
 
 import numpy as np
 import torch
 from torch import nn
+
+from peer_blas import blas_info
 
 
 def read_idx(path):
@@ -77,7 +80,7 @@ def main():
         full = (len(xs) + batch - 1) // batch
         ms = statistics.median(times)
         results.append({'model': name, 'ms_per_step': ms, 'steps': steps, 'epoch_s': ms * full / 1000, 'extrapolated': steps < full})
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': results}))
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch), 'results': results}))
 
 
 if __name__ == '__main__':

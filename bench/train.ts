@@ -25,6 +25,7 @@ import { loadDataset } from '../src/data';
 import type { Examples } from '../src/data/types';
 import { createModel } from '../src/models';
 import { train } from '../src/train';
+import { PEER_PYTHON, describePeerBlas, runTorchPeer, type PeerBlas } from './torch-peer';
 
 interface Args {
   backends: string[];
@@ -122,28 +123,30 @@ async function timeFit(data: Examples, steps: number, repeats: number): Promise<
 }
 
 function torchPeer(dataDir: string, args: Args): Row[] {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  const probe = spawnSync(PEER_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    console.log('(PyTorch peer skipped: /usr/bin/python3 cannot import torch)');
+    console.log(`(PyTorch peer skipped: ${PEER_PYTHON} cannot import torch)`);
     return [];
   }
   const py = [
-    'bench/torch_train.py', dataDir, '--threads', String(args.torchThreads), '--repeats', String(args.repeats),
+    dataDir, '--threads', String(args.torchThreads), '--repeats', String(args.repeats),
     '--lenet300-steps', String(args.steps ?? 0),
     '--lenet5-steps', args.models.includes('lenet-5-caffe') ? String(args.steps ?? 0) : '-1',
   ];
-  const out = spawnSync('/usr/bin/python3', py, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = runTorchPeer('torch_train.py', py, args.torchThreads, 1 << 20);
   if (out.status !== 0) {
-    console.log(`(PyTorch peer failed: ${out.stderr.trim().split('\n').pop()})`);
+    console.log(`(PyTorch peer failed: ${(out.error?.message ?? out.stderr.trim().split('\n').pop())})`);
     return [];
   }
   const res = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
-    torch: string; threads: number; results: { model: string; ms_per_step: number; steps: number }[];
+    torch: string; threads: number; blas?: PeerBlas; results: { model: string; ms_per_step: number; steps: number }[];
   };
+  console.log(describePeerBlas(res.blas));
+  const blasName = res.blas?.name ? `, ${res.blas.name.split(' (')[0]}` : '';
   return res.results
     .filter((r) => args.models.includes(r.model))
     .map((r) => ({
-      backend: `torch ${res.torch} cpu (${res.threads} thread${res.threads > 1 ? 's' : ''})`,
+      backend: `torch ${res.torch} cpu${blasName} (${res.threads} thread${res.threads > 1 ? 's' : ''})`,
       what: `${r.model} ${CASES[r.model].optimizer} (PyTorch loop)`,
       batch: CASES[r.model].batch,
       steps: r.steps,

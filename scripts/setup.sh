@@ -4,6 +4,8 @@
 #   bash scripts/setup.sh            set up, then run the main job
 #   bash scripts/setup.sh --no-run   set up only (what .ci/run uses)
 #   bash scripts/setup.sh --with-torch   also install python3-torch (reference fixtures, benchmark peer)
+#                                        and libopenblas0-pthread: without it Debian's torch runs on
+#                                        the reference BLAS (~30x slower), flattering our benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,7 @@ apt_packages=(dataset-fashion-mnist jupyter-notebook python3-nbclient jupyter-cl
 for arg in "$@"; do
   case "$arg" in
     --no-run) run_main=0 ;;
-    --with-torch) apt_packages+=(python3-torch) ;;
+    --with-torch) apt_packages+=(python3-torch libopenblas0-pthread) ;;
     *) echo "setup: unknown option '$arg' (known: --no-run, --with-torch)" >&2; exit 2 ;;
   esac
 done
