@@ -10,6 +10,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
+import { ensureDir } from '../io/files';
 import { checkSha256 } from './checksum';
 
 /** Options of {@link downloadFile}. */
@@ -63,7 +64,8 @@ export async function downloadFile(url: string, destPath: string, options: Downl
   const maxRedirects = options.maxRedirects ?? 5;
   // Created before the request so that no await separates the response from its listeners
   // (events of a connection that dies early would otherwise be missed).
-  await fs.promises.mkdir(path.dirname(path.resolve(destPath)), { recursive: true });
+  // Not fs.mkdir({ recursive }): that loops forever on file systems such as /proc (see io/files).
+  ensureDir(path.dirname(path.resolve(destPath)), `the download ${path.resolve(destPath)}`);
   let current = new URL(url);
   let res: http.IncomingMessage;
   for (let redirects = 0; ; redirects++) {

@@ -417,14 +417,20 @@ export class MaskedModel implements MaskSource {
     return sparsitySummary(this);
   }
 
-  /** Saves the mask state (bit-packed masks, method variables, history) to a JSON file. */
+  /**
+   * Saves the mask state (bit-packed masks, method variables, history) to a JSON file; missing
+   * directories are created and the file is replaced atomically.
+   * @throws Error naming the path when it cannot be written (never hangs, e.g. under /proc).
+   */
   save(file: string): void {
     saveMasks(this, file);
   }
 
   /**
-   * Loads a saved mask state onto a model.
-   * @throws with the mismatches when shapes or names differ (the model is then unchanged).
+   * Loads a saved mask state onto a model. Names match through tfjs's uniquifying suffixes
+   * (`fc1/kernel` ↔ `fc1/kernel_1`, e.g. for a model reloaded with `loadModelFromDir`).
+   * @throws naming the file and the problem when it is unreadable or corrupt, or with the
+   *   mismatches when shapes or names differ; the model is then unchanged.
    */
   static load(model: tf.LayersModel, source: string | MaskStateFile, opts?: LoadMasksOptions): MaskedModel {
     return loadMasks(model, source, opts);

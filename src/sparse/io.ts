@@ -5,9 +5,10 @@
  * zero padded to a multiple of 8 · the arrays named in the header, each padded to 8 bytes.
  * The header names the format, shape, format parameters and, for every array, its dtype and
  * length, so a truncated or tampered file is detected before anything is built. Saving writes
- * a temporary file and renames it: a failed save leaves no half-written file.
+ * a temporary file and renames it: a failed save leaves no half-written file, and an unwritable
+ * path gives an error naming it (never a hang).
  */
-import * as fs from 'fs';
+import { readRegularFile, writeFileAtomic } from '../io/files';
 import { SparseMatrix, SPARSE_FORMATS } from './formats';
 
 const MAGIC = 0x50534c50; // "PLSP" little endian
@@ -216,25 +217,15 @@ export function decodeSparse(bytes: Uint8Array): SparseMatrix {
 }
 
 /**
- * Writes a sparse matrix to a file atomically (temporary file + rename).
+ * Writes a sparse matrix to a file atomically (temporary file + rename; the directory is created).
  *
  * @param file destination path.
  * @param s the matrix.
+ * @throws Error naming `file` when the matrix is invalid or the file cannot be written (no path hangs).
  */
 export function saveSparse(file: string, s: SparseMatrix): void {
   const bytes = encodeSparse(s); // validates before touching the disk
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* nothing written */
-    }
-    throw e;
-  }
+  writeFileAtomic(file, bytes, 'sparse matrix file');
 }
 
 /**
@@ -243,8 +234,9 @@ export function saveSparse(file: string, s: SparseMatrix): void {
  * @param file path of a .plsp file.
  */
 export function loadSparse(file: string): SparseMatrix {
+  const bytes = new Uint8Array(readRegularFile(file, 'sparse matrix file')); // errors name the file
   try {
-    return decodeSparse(new Uint8Array(fs.readFileSync(file)));
+    return decodeSparse(bytes);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }

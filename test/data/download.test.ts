@@ -1,5 +1,6 @@
 // Downloads against a local HTTP server on 127.0.0.1 (no internet needed).
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -107,5 +108,15 @@ describe('data/download: verified downloads from a local server', () => {
     } finally {
       unregisterDataset('test-download');
     }
+  });
+
+  it('a cache directory that cannot be created (under /proc) fails at once, naming it, instead of hanging', () => {
+    // In a child with a time limit: node's recursive mkdir loops forever on procfs.
+    const download = path.resolve(__dirname, '..', '..', 'src', 'data', 'download.js');
+    const script = `require(${JSON.stringify(download)}).downloadFile('http://127.0.0.1:9/x', '/proc/nope/cache/x.gz')
+      .then(() => console.log('downloaded?!'), (err) => console.log(err.message));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.signal, null, 'the download hung creating its directory');
+    assert.match(r.stdout, /Cannot create directory \/proc\/nope.*refuses new entries/);
   });
 });

@@ -89,8 +89,8 @@ describe('data: a fresh git clone resolves every notebook dataset offline', func
     assert.equal(r.status, 0, `git clone failed: ${r.stderr}`);
     assert.ok(!fs.existsSync(path.join(root, 'shared')), 'the clone must have no ../shared sibling');
 
-    // The built loader, placed where a build of the clone would put it (it needs no npm package).
-    fs.cpSync(path.join(repoRoot, 'build', 'src', 'data'), path.join(clone, 'build', 'src', 'data'), { recursive: true });
+    // The built code, placed where a build of the clone would put it (the data loader needs no npm package).
+    fs.cpSync(path.join(repoRoot, 'build', 'src'), path.join(clone, 'build', 'src'), { recursive: true });
 
     const names = notebookDatasets(path.join(clone, 'notebooks'));
     assert.deepEqual(names, NOTEBOOK_DATASETS, 'the committed notebooks use other datasets than this checkout (commit your work)');

@@ -79,7 +79,12 @@ describe('sparse files (.plsp)', () => {
     const bad = { ...good, colIdx: good.colIdx.map(() => 99) };
     assert.throws(() => saveSparse(file, bad), /out of range/);
     assert.deepEqual(fs.readFileSync(file), before);
-    assert.throws(() => saveSparse(path.join(dir, 'no-such-dir', 'x.plsp'), good), /ENOENT/);
+    // A path under a regular file cannot be created: the error names the file in the way.
+    assert.throws(() => saveSparse(path.join(file, 'sub', 'x.plsp'), good), /keep\.plsp is a file, not a directory/);
+    assert.deepEqual(fs.readFileSync(file), before);
+    // Missing directories are created, as for masks and models.
+    saveSparse(path.join(dir, 'new-dir', 'x.plsp'), good);
+    assert.ok(fs.existsSync(path.join(dir, 'new-dir', 'x.plsp')));
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
     assert.throws(() => loadSparse(path.join(dir, 'missing.plsp')), /missing\.plsp/);
   });
