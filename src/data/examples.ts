@@ -3,6 +3,7 @@
  * class-stratified subsets and train/validation splits, flattening. All are pure: they return
  * new objects and never modify their input.
  */
+import { checkFiniteFeatures } from './finite';
 import { SeededRandom, mixSeed } from './random';
 import type { Examples } from './types';
 
@@ -13,11 +14,12 @@ export function featureSize(featureShape: readonly number[]): number {
 
 /**
  * Checks that an {@link Examples} object is self-consistent: sizes match, labels are integers
- * in `[0, numClasses)`. Catches bugs in custom loaders before they become silent NaNs.
+ * in `[0, numClasses)`, features are finite. Catches bugs in custom loaders and missing values
+ * in user data before they become silent NaNs.
  *
  * @param examples the examples to check.
  * @param what name used in the error, e.g. `fashion-mnist train`.
- * @throws Error naming the problem.
+ * @throws Error naming the problem; NonFiniteFeaturesError for NaN or ±Infinity features.
  */
 export function validateExamples(examples: Examples, what = 'examples'): void {
   const { x, y, count, featureShape, numClasses } = examples;
@@ -39,6 +41,7 @@ export function validateExamples(examples: Examples, what = 'examples'): void {
       throw new Error(`${what}: label ${label} of example ${i} is outside [0, ${numClasses}).`);
     }
   }
+  checkFiniteFeatures(examples, what);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 export * from './types';
 export * from './errors';
+export { NonFiniteFeaturesError, checkFiniteFeatures, checkFiniteValues, finiteScan, type NonFiniteCount } from './finite';
 export { mulberry32, mixSeed, SeededRandom, seededPermutation } from './random';
 export {
   parseIdx,

@@ -1,6 +1,7 @@
 /** Checks done before training or evaluation starts, so bad input fails early and clearly. */
 import type * as tf from '@tensorflow/tfjs';
-import type { Examples } from '../data/types';
+import { checkFiniteFeatures, checkFiniteValues, NonFiniteFeaturesError } from '../data/finite';
+import type { Batch, Examples } from '../data/types';
 
 /** The input and output shapes a model expects. */
 export interface ModelShapes {
@@ -65,10 +66,12 @@ export function matchData(featureShape: readonly number[], numClasses: number, s
 }
 
 /**
- * Checks the internal consistency of an `Examples` object (sizes and label range).
+ * Checks the internal consistency of an `Examples` object (sizes and label range) and that its
+ * features are finite (one scan per feature array, remembered: see `data/finite.ts`).
  *
  * @param ex the examples.
  * @param what name for messages.
+ * @throws NonFiniteFeaturesError when features are NaN or ±Infinity, naming where and the fix.
  */
 export function checkExamples(ex: Examples, what: string): void {
   if (!ex || !(ex.x instanceof Float32Array) || !(ex.y instanceof Int32Array)) {
@@ -86,6 +89,28 @@ export function checkExamples(ex: Examples, what: string): void {
       throw new Error(`The ${what} has label ${c} at example ${i}, outside [0, ${ex.numClasses}).`);
     }
   }
+  checkFiniteFeatures(ex, what);
+}
+
+/**
+ * For a step whose loss was not finite: the error naming non-finite features in its batch, when
+ * that is the cause (data from a `BatchSource`, which cannot be checked up front), else undefined.
+ * Runs only after a non-finite loss, so healthy steps pay nothing.
+ *
+ * @param batch the step's batch (not disposed here).
+ * @param step the global step.
+ * @param epoch its epoch.
+ */
+export function nonFiniteBatchFeatures(batch: Batch, step: number, epoch: number): NonFiniteFeaturesError | undefined {
+  const values = batch.xs.dataSync();
+  const x = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  try {
+    checkFiniteValues(x, batch.xs.shape.slice(1), `the batch of step ${step} (epoch ${epoch}) of the training data`, false);
+  } catch (err) {
+    if (err instanceof NonFiniteFeaturesError) return err;
+    throw err;
+  }
+  return undefined;
 }
 
 /** True when `data` looks like in-memory `Examples` rather than a batch source. */

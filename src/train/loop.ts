@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Examples } from '../data/types';
 import { batchCount, batches } from '../data/batches';
-import { checkExamples, isExamples, matchData, modelShapes } from './checks';
+import { checkExamples, isExamples, matchData, modelShapes, nonFiniteBatchFeatures } from './checks';
 import { evaluate } from './evaluate';
 import { correctCount, crossEntropy, outputKind } from './loss';
 import { MaskBinder, type Param } from './masks';
@@ -232,7 +232,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
       } finally {
         for (const t of kept) t.dispose();
       }
-      if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(step, epoch, stats[0]);
+      if (!Number.isFinite(stats[0])) throw nonFiniteBatchFeatures(batch, step, epoch) ?? new NonFiniteLossError(step, epoch, stats[0]);
       const updates: ParamUpdate[] = [];
       const decoupled = opts.weightDecay > 0 && opts.weightDecayMode === 'decoupled';
       for (const p of params) {

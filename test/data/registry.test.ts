@@ -5,6 +5,7 @@ import * as zlib from 'zlib';
 import {
   ChecksumMismatchError,
   DatasetNotFoundError,
+  NonFiniteFeaturesError,
   UnknownDatasetError,
   checkSha256,
   listDatasets,
@@ -13,6 +14,7 @@ import {
   registerIdxDataset,
   sha256Hex,
   unregisterDataset,
+  validateExamples,
   verifyFileSha256,
   type Dataset,
 } from '../../src/data';
@@ -231,6 +233,32 @@ describe('data/registry: datasets by name, search paths, checksums', () => {
     registered.push('test-broken');
     await assert.rejects(loadDataset('test-broken'), /test-broken train: label 5 of example 1 is outside \[0, 2\)/);
     assert.throws(() => registerDataset('', () => ({}) as Dataset), /non-empty string/);
+  });
+
+  it('a loader that returns NaN features is caught at load, naming the split, the count and the first position', async () => {
+    registerDataset('test-nan', () => {
+      const x = new Float32Array(3 * 20).map((_, i) => i);
+      x[3 * 4 + 1] = NaN;
+      x[3 * 9] = Infinity;
+      const y = new Int32Array(20).map((_, i) => i % 2);
+      return {
+        name: 'test-nan',
+        train: { x, y, count: 20, featureShape: [3], numClasses: 2 },
+        test: { x: new Float32Array(6), y: Int32Array.from([0, 1]), count: 2, featureShape: [3], numClasses: 2 },
+        classNames: ['a', 'b'],
+        source: 'test',
+      };
+    });
+    registered.push('test-nan');
+    const err = await rejection(loadDataset('test-nan'));
+    assert.ok(err instanceof NonFiniteFeaturesError, `${err.name}: ${err.message}`);
+    assert.match(err.message, /test-nan train: 2 of 60 feature values are not finite \(NaN or ±Infinity\); first: NaN at example 4, feature 1/);
+    assert.match(err.message, /impute|remove|drop/i);
+    // validateExamples (what loaders' output goes through) says the same for user arrays.
+    assert.throws(
+      () => validateExamples({ x: Float32Array.from([1, 2, -Infinity, 4]), y: Int32Array.from([0, 1]), count: 2, featureShape: [2], numClasses: 2 }, 'my arrays'),
+      /my arrays: 1 of 4 feature values are not finite.*-Infinity at example 1, feature 0/,
+    );
   });
 
   it('checkSha256 / verifyFileSha256 name the file, expected and actual digests', async () => {
