@@ -61,7 +61,8 @@ function checkAscending(ptr: ArrayLike<number>, idx: ArrayLike<number>, what: st
 
 /**
  * Checks a sparse matrix for internal consistency: array lengths, pointer monotonicity,
- * indices in range and strictly ascending within a row / column, N:M positions distinct.
+ * indices in range and strictly ascending within a row / column, N:M positions distinct, finite
+ * values (a NaN weight would otherwise load silently).
  *
  * @param s the matrix (e.g. decoded from a file or built by hand).
  * @throws an Error naming the first problem.
@@ -72,6 +73,10 @@ export function validateSparse(s: SparseMatrix): void {
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be [rows, cols] of non-negative integers.`);
   const [rows, cols] = shape;
   if (!(s.values instanceof Float32Array)) fail('values must be a Float32Array (float32 weights).');
+  const nonFinite = s.values.findIndex((v) => !Number.isFinite(v));
+  if (nonFinite >= 0) {
+    fail(`values[${nonFinite}] = ${s.values[nonFinite]} is not finite: the weights are corrupt or come from a diverged training run.`);
+  }
   switch (s.format) {
     case 'coo':
       if (s.rowIdx.length !== s.values.length || s.colIdx.length !== s.values.length) fail(`COO arrays differ in length (${s.rowIdx.length}, ${s.colIdx.length}, ${s.values.length}).`);

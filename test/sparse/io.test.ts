@@ -60,6 +60,26 @@ describe('sparse files (.plsp)', () => {
     assert.throws(() => validateSparse({ ...nm, indices: nm.indices.map(() => 1) }), /repeats position 1/);
   });
 
+  it('NaN or infinite weights are rejected on save and on load, naming the file and the entry', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plsp-nan-'));
+    try {
+      const csr = denseToSparse(a, [12, 16], 'csr');
+      const nan = { ...csr, values: csr.values.slice() };
+      nan.values[2] = NaN;
+      assert.throws(() => saveSparse(path.join(dir, 'nan.plsp'), nan), /values\[2\] = NaN is not finite/);
+      assert.deepEqual(fs.readdirSync(dir), [], 'nothing written');
+      // A file whose stored values were corrupted afterwards is rejected on load.
+      const file = path.join(dir, 'ok.plsp');
+      saveSparse(file, csr);
+      const bytes = fs.readFileSync(file);
+      new DataView(bytes.buffer, bytes.byteOffset).setFloat32(bytes.length - 8 * Math.ceil(csr.values.byteLength / 8), Infinity, true);
+      fs.writeFileSync(file, bytes);
+      assert.throws(() => loadSparse(file), (e: Error) => e.message.includes(file) && /values\[0\] = Infinity is not finite/.test(e.message));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a wrong magic number or version is named', () => {
     const bytes = encodeSparse(denseToSparse(a, [12, 16], 'coo'));
     const b1 = bytes.slice();
