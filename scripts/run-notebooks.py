@@ -14,6 +14,8 @@ Usage (from the repository root, with Debian's python3, which has nbclient):
   kernelspec in a temporary JUPYTER_PATH, so that a stale system-wide kernelspec is never used.
 - Data: MNIST ships in datasets/mnist, Fashion-MNIST comes from Debian's dataset-fashion-mnist;
   PRUNELAB_DATA, when set, is passed on to the kernel (a user's own copies).
+- Each executed notebook (the copy, and the committed file with --update-outputs) gets a static
+  PNG beside each plotly figure (scripts/notebook_images.py; --no-static-images skips it).
 - Prints each notebook's wall time; exits 1 if any notebook raised an error (a failed assertion
   cell included), 2 for bad usage.
 """
@@ -25,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import notebook_images  # noqa: E402  (scripts/notebook_images.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUDGET_NOTE_ID = "prunelab-budget-note"
@@ -128,10 +133,19 @@ def run_one(path, args, jupyter_path, env_budget):
         if fe:
             error = f"cell {fe[0]}: {fe[1]}: {fe[2]}"
     os.makedirs(args.out, exist_ok=True)
-    nbformat.write(nb, os.path.join(args.out, name))
+    written = [os.path.join(args.out, name)]
+    nbformat.write(nb, written[0])
     if error is None and args.update_outputs:
         set_budget_note(nb, env_budget, seconds)
         nbformat.write(nb, path)
+        written.append(path)
+    if error is None and not args.no_static_images:
+        # A static PNG beside each plotly figure, for GitHub and nbconvert (scripts/notebook_images.py).
+        try:
+            for p in written:
+                notebook_images.add_static_images(p)
+        except (RuntimeError, OSError) as e:
+            error = f"static images: {e} (or pass --no-static-images)"
     return error is None, seconds, error
 
 
@@ -142,6 +156,8 @@ def main():
     p.add_argument("--out", default=os.path.join(ROOT, "build", "notebooks"), help="where executed copies go")
     p.add_argument("--update-outputs", action="store_true", help="write the outputs back into the committed notebooks")
     p.add_argument("--allow-quick-outputs", action="store_true", help="with --update-outputs: accept a quick-budget run")
+    p.add_argument("--no-static-images", action="store_true",
+                   help="do not add a static PNG beside each plotly figure (that step needs Chromium)")
     args = p.parse_args()
     import_jupyter()
 

@@ -2,7 +2,7 @@
  * Plotly figures as plain JSON (`{data, layout}`), their MIME bundle and an offline HTML
  * rendering for the classic Notebook.
  */
-import { registerFormatter, type MimeBundle } from '../report/display';
+import { escapeHtml, registerFormatter, type MimeBundle } from '../report/display';
 
 /** One plotly trace (`{type: 'bar', x, y, ...}`); any plotly.js trace attributes are allowed. */
 export type Trace = Record<string, unknown> & { type?: string; name?: string };
@@ -62,23 +62,41 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** A static rendering of a figure, shown where plotly.js cannot run (GitHub, nbconvert, untrusted notebooks). */
+export interface StaticImage {
+  /** PNG bytes, base64-encoded. */
+  pngBase64: string;
+  /** Width and height in CSS pixels (the PNG may have more pixels, for sharp screens). */
+  width: number;
+  height: number;
+}
+
 /**
  * Self-contained HTML that draws the figure with plotly.js already in the page (`window.Plotly`)
  * or loaded through RequireJS from {@link PLOTLY_REQUIRE_PATH} (the classic Notebook), and
- * otherwise says what is missing.
+ * otherwise says what is missing. With a static image, the image is what the HTML shows until
+ * plotly.js replaces it with the interactive figure, and what stays where scripts do not run.
  */
-export function figureHtml(fig: Figure): string {
+export function figureHtml(fig: Figure, staticImage?: StaticImage): string {
   htmlCounter += 1;
   const id = `prunelab-plot-${process.pid}-${Date.now().toString(36)}-${htmlCounter}`;
   const height = typeof fig.layout?.height === 'number' ? fig.layout.height : 420;
+  const title = figureTitle(fig).replace(/<br>/g, ' ');
+  const img = staticImage
+    ? `<img class="prunelab-static" alt="${escapeHtml(title || 'plotly figure')}" width="${staticImage.width}" height="${staticImage.height}" style="max-width:100%;height:auto;" src="data:image/png;base64,${staticImage.pngBase64}">`
+    : '';
   return [
-    `<div id="${id}" class="prunelab-plot" style="width:100%;height:${height}px;"></div>`,
+    staticImage
+      ? `<div id="${id}" class="prunelab-plot" style="width:100%;">${img}</div>`
+      : `<div id="${id}" class="prunelab-plot" style="width:100%;height:${height}px;"></div>`,
     '<script type="text/javascript">',
     '(function () {',
     `  var fig = ${scriptJson({ data: fig.data, layout: fig.layout ?? {}, config: { responsive: true, ...(fig.config ?? {}) } })};`,
     `  var el = document.getElementById(${JSON.stringify(id)});`,
-    '  function draw(P) { window.Plotly = window.Plotly || P; P.newPlot(el, fig.data, fig.layout, fig.config); }',
-    '  function missing(why) { el.style.height = "auto"; el.textContent = "plotly.js could not be loaded (" + why + "). Install the prunelab kernelspec (npm run setup) or open the notebook in the classic Notebook."; }',
+    `  function draw(P) { window.Plotly = window.Plotly || P; el.innerHTML = ""; el.style.height = "${height}px"; P.newPlot(el, fig.data, fig.layout, fig.config); }`,
+    staticImage
+      ? '  function missing(why) { el.title = "static image: plotly.js could not be loaded (" + why + ")"; }'
+      : '  function missing(why) { el.style.height = "auto"; el.textContent = "plotly.js could not be loaded (" + why + "). Install the prunelab kernelspec (npm run setup) or open the notebook in the classic Notebook."; }',
     '  if (window.Plotly) { draw(window.Plotly); return; }',
     '  if (typeof window.requirejs === "function") {',
     `    window.requirejs([${JSON.stringify(PLOTLY_REQUIRE_PATH)}], draw, function (err) { missing(String(err && err.message || err)); });`,

@@ -53,11 +53,22 @@ export function maskHeatmap(mask: { values: ArrayLike<number>; shape: number[] }
   for (let i = 0; i < mask.values.length; i++) kept += mask.values[i] !== 0 ? 1 : 0;
   const density = mask.values.length ? kept / mask.values.length : 0;
   const pooled = blockRows > 1 || blockCols > 1;
+  const xName = shape.length > 2 ? 'output filter' : 'output unit';
+  const yName = shape.length > 2 ? 'kernel position × input channel' : 'input unit';
   return {
     data: [
       {
         type: 'heatmap',
         z,
+        // Cell (i, j) covers a block of blockRows × blockCols weights: placing cells at their
+        // blocks' centres makes the axes count real input/output units, not blocks.
+        x0: (blockCols - 1) / 2,
+        dx: blockCols,
+        y0: (blockRows - 1) / 2,
+        dy: blockRows,
+        hovertemplate: pooled
+          ? `${xName} %{x}<br>${yName} %{y}<br>kept %{z:.0%} of the ${blockRows}×${blockCols} block<extra></extra>`
+          : `${xName} %{x}<br>${yName} %{y}<br>kept %{z}<extra></extra>`,
         zmin: 0,
         zmax: 1,
         colorscale: [
@@ -70,8 +81,8 @@ export function maskHeatmap(mask: { values: ArrayLike<number>; shape: number[] }
     layout: baseLayout(
       `${options.title ?? 'Mask'} — ${(100 * (1 - density)).toFixed(1)}% pruned` + (pooled ? ` (blocks of ${blockRows}×${blockCols})` : ''),
       {
-        xaxis: { title: { text: shape.length > 2 ? 'output filter' : 'output unit' } },
-        yaxis: { title: { text: shape.length > 2 ? 'kernel position × input channel' : 'input unit' }, autorange: 'reversed' },
+        xaxis: { title: { text: xName }, automargin: true },
+        yaxis: { title: { text: yName }, autorange: 'reversed', automargin: true },
       },
     ),
   };

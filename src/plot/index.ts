@@ -8,3 +8,4 @@ export * from './heatmap';
 export * from './curves';
 export * from './tradeoff';
 export * from './sparsity-bars';
+export * from './export';

@@ -4,7 +4,15 @@
  *
  * Any object can take part by defining a method under {@link DISPLAY_SYMBOL} (the same
  * `Symbol.for('Jupyter.display')` convention Deno's kernel uses) that returns a MIME bundle,
- * or by registering a formatter with {@link registerFormatter}.
+ * or by registering a formatter with {@link registerFormatter}: the display registry, a list
+ * of (test, format) pairs for kinds of values that cannot carry a method themselves. prunelab
+ * registers plotly figures (`plot/figure.ts`), danfojs tables (`report/table.ts`) and models,
+ * masked models and datasets (`report/summaries.ts`) there; a new kind of result (e.g. a sweep)
+ * plugs in the same way:
+ *
+ * ```ts
+ * registerFormatter({ name: 'sweep', test: (v) => v instanceof Sweep, format: (v) => tableBundle(...) });
+ * ```
  */
 import { inspect } from 'util';
 
@@ -106,7 +114,14 @@ export function mimeBundle(value: unknown): MimeBundle {
     }
   }
   for (const f of formatters) {
-    if (f.test(value)) return normalise(f.format(value));
+    if (!f.test(value)) continue;
+    try {
+      return normalise(f.format(value));
+    } catch (e) {
+      // A display must not turn a cell that worked into an error (e.g. a model whose tensors were
+      // disposed); say what failed, with a one-level view of the value instead of a deep dump.
+      return { 'text/plain': `${inspect(value, { depth: 0, colors: false, breakLength: 100 })}\n(display formatter '${f.name}' failed: ${(e as Error)?.message ?? String(e)})` };
+    }
   }
   return { 'text/plain': plainText(value) };
 }

@@ -3,6 +3,7 @@ export * from './display';
 export * from './table';
 export * from './frames';
 export * from './sparsity';
+export * from './summaries';
 export * from './weights';
 export * from './progress';
 export * from './stats';

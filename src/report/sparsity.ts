@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type * as Danfo from 'danfojs-node';
 import { MaskedModel, sparsitySummary, type SparsityRow, type SparsitySummary } from '../prune';
 import { toDataFrame } from './frames';
+import { setColumnFormats, type ColumnFormat } from './table';
 
 /** A model as the reports accept it: a `tf.LayersModel` or its `MaskedModel`. */
 export type ModelLike = tf.LayersModel | MaskedModel;
@@ -35,14 +36,26 @@ function row(r: SparsityRow): Record<string, unknown> {
   };
 }
 
+/** How {@link sparsityTable} shows its columns: the DataFrame keeps fractions and factors as numbers. */
+export const SPARSITY_FORMATS: Readonly<Record<string, ColumnFormat>> = {
+  params: 'integer',
+  nonzeros: 'integer',
+  sparsity: 'percent',
+  compression: 'ratio',
+  flops: 'integer',
+  remaining_flops: 'integer',
+  speedup: 'ratio',
+};
+
 /**
  * The per-layer sparsity table: one row per prunable weight plus a `total` row (all parameters
  * of the model, biases counted as dense).
  *
  * @param model a model or its MaskedModel.
- * @returns a danfojs DataFrame with {@link SPARSITY_COLUMNS}.
+ * @returns a danfojs DataFrame with {@link SPARSITY_COLUMNS}; its values are raw numbers
+ *   (`sparsity` a fraction, `compression` and `speedup` factors), displayed as `94.1%`, `17.0×`.
  */
 export function sparsityTable(model: ModelLike): Danfo.DataFrame {
   const s = summaryOf(model);
-  return toDataFrame([...s.rows.map(row), row(s.total)], [...SPARSITY_COLUMNS]);
+  return setColumnFormats(toDataFrame([...s.rows.map(row), row(s.total)], [...SPARSITY_COLUMNS]), SPARSITY_FORMATS);
 }
