@@ -3,84 +3,88 @@
  * it has stopped.
  *
  * Each cell runs in an AsyncLocalStorage context (which also gives `pl` the cell's interrupt
- * signal). While a cell runs, and while an interrupted cell's work drains, an async_hooks hook
- * records the resources created in a cell's context, and their destruction:
+ * signal). While a cell runs, and while an interrupted cell's work drains, an async_hooks `init`
+ * hook records the resources created in a cell's context:
  * - timers and immediates, which {@link CellWorkTracker.cancel} clears: a cell that ignores its
  *   signal (`while (true) { await sleep(10) }`, `await tf.nextFrame()` loops) is left waiting on a
  *   promise that never settles, so it halts; timers its leftover callbacks create afterwards are
  *   cleared as they are made;
- * - I/O in flight (requests, and referenced handles: child processes, sockets, servers), which
- *   cannot be cancelled from outside: {@link CellWorkTracker.pending} lists them so the kernel
- *   can wait for them.
+ * - I/O in flight (libuv requests, and referenced handles: child processes, sockets, servers),
+ *   which cannot be cancelled from outside: {@link CellWorkTracker.pending} lists them so the
+ *   kernel can wait for them.
  * Promises are not recorded (a pending promise is not work, only what can settle it is), and
  * process.nextTick / queueMicrotask callbacks neither: they run before the event loop goes on.
  *
- * Cost: the hook is enabled only while some cell's work is tracked; with it, each promise costs
- * about 1 µs more (the destroy hook makes Node track every promise), measured by
- * `npm run bench:kernel`.
+ * Cost: no `destroy` hook (it would make Node track the death of every promise, about 1 µs each):
+ * whether a resource is still alive is read from the resource itself when asked (timers'
+ * `_destroyed`, handles' `hasRef()`, the process's list of active requests), and resources are
+ * held weakly. What remains per promise is one call of the init hook; `npm run bench:kernel`
+ * measures it.
  */
 import { AsyncLocalStorage, createHook } from 'async_hooks';
 
-/** Resource types that run before the event loop continues, so never outlive a macrotask. */
+/** Resource types that run before the event loop goes on, so never outlive a macrotask. */
 const UNTRACKED = new Set(['PROMISE', 'TickObject', 'Microtask']);
 /** Resource types an interrupt cancels. */
 const CANCELLABLE = new Set(['Timeout', 'Immediate']);
-/** Node's request types (libuv requests, crypto/zlib jobs, HTTP client requests): work in flight until destroyed. */
-const REQUEST_TYPE = /REQ|WRITEWRAP|SHUTDOWNWRAP|CONNECTWRAP|SENDWRAP|QUERYWRAP/;
 
 interface Tracked {
   type: string;
-  resource: object;
+  resource: WeakRef<object>;
 }
 
 /** The work of one cell. */
 export class CellWork {
-  /** Live resources created in this cell's context, by async id. */
-  readonly resources = new Map<number, Tracked>();
+  /** Resources created in this cell's context (some may have ended since). */
+  resources: Tracked[] = [];
   /** Set by {@link CellWorkTracker.cancel}: timers created from now on are cleared at once. */
   cancelled = false;
+  /** Size of `resources` at which ended entries are dropped next (keeps long cells' lists short). */
+  sweepAt = 1024;
 
   /** @param signal the cell's interrupt signal (what `pl.interruptSignal()` and the ambient signal give). */
   constructor(readonly signal: AbortSignal) {}
 }
 
-function clearResource(t: Tracked): void {
-  if (t.type === 'Timeout') clearTimeout(t.resource as NodeJS.Timeout);
-  else if (t.type === 'Immediate') clearImmediate(t.resource as NodeJS.Immediate);
+function clearResource(type: string, resource: object): void {
+  if (type === 'Timeout') clearTimeout(resource as NodeJS.Timeout);
+  else if (type === 'Immediate') clearImmediate(resource as NodeJS.Immediate);
 }
 
-/** Whether a tracked resource still stands for work that keeps the cell's code alive. */
-function isPending(t: Tracked): boolean {
-  const r = t.resource as { _destroyed?: boolean; hasRef?: () => boolean };
+/** The libuv requests in flight now (undefined where Node does not list them). */
+function activeRequests(): Set<object> | undefined {
+  const list = (process as unknown as { _getActiveRequests?: () => object[] })._getActiveRequests;
+  return typeof list === 'function' ? new Set(list.call(process)) : undefined;
+}
+
+/**
+ * Whether a tracked resource still stands for work that can run the cell's code.
+ * @param requests the requests in flight; when omitted, every request counts as ended.
+ */
+function isPending(t: Tracked, requests?: Set<object>): boolean {
+  const r = t.resource.deref() as { _destroyed?: boolean; hasRef?: () => boolean } | undefined;
+  if (!r) return false; // collected: nothing referenced it, so nothing will call it back
   if (CANCELLABLE.has(t.type)) return r._destroyed !== true;
   // Handles (sockets, pipes, child processes, servers) count while referenced: an unref'd one
   // does not keep even the process alive (libraries use those for background work).
   if (typeof r.hasRef === 'function') return r.hasRef();
-  return REQUEST_TYPE.test(t.type);
+  return requests?.has(r) ?? false;
 }
 
 /** Runs cells in their own async context and tracks the work each starts. */
 export class CellWorkTracker {
   private readonly storage = new AsyncLocalStorage<CellWork>();
-  /** Cells whose resources are being recorded, and which cell owns each recorded async id. */
+  /** Cells whose resources are being recorded. */
   private readonly tracked = new Set<CellWork>();
-  private readonly owner = new Map<number, CellWork>();
   private readonly hook = createHook({
-    init: (asyncId, type, _trigger, resource) => {
+    init: (_asyncId, type, _trigger, resource) => {
       if (UNTRACKED.has(type)) return;
       const work = this.storage.getStore();
       if (!work || !this.tracked.has(work)) return;
-      const t = { type, resource };
-      work.resources.set(asyncId, t);
-      this.owner.set(asyncId, work);
+      if (work.resources.length >= work.sweepAt) this.sweep(work);
+      work.resources.push({ type, resource: new WeakRef(resource) });
       // Cleared after the constructor that called init has queued the timer.
-      if (work.cancelled && CANCELLABLE.has(type)) queueMicrotask(() => clearResource(t));
-    },
-    destroy: (asyncId) => {
-      const work = this.owner.get(asyncId);
-      if (!work) return;
-      this.owner.delete(asyncId);
-      work.resources.delete(asyncId);
+      if (work.cancelled && CANCELLABLE.has(type)) queueMicrotask(() => clearResource(type, resource));
     },
   });
 
@@ -104,20 +108,36 @@ export class CellWorkTracker {
   /** Clears the cell's timers and immediates, and those it creates from now on. */
   cancel(work: CellWork): void {
     work.cancelled = true;
-    for (const t of work.resources.values()) if (CANCELLABLE.has(t.type)) clearResource(t);
+    for (const t of work.resources) {
+      const r = t.resource.deref();
+      if (r && CANCELLABLE.has(t.type)) clearResource(t.type, r);
+    }
   }
 
   /** The types of the cell's work still in flight, e.g. `['PROCESSWRAP', 'PIPEWRAP']`. */
   pending(work: CellWork): string[] {
-    return [...work.resources.values()].filter(isPending).map((t) => t.type);
+    const requests = activeRequests();
+    return work.resources.filter((t) => isPending(t, requests)).map((t) => t.type);
   }
 
   /** Stops recording the cell's work (its later timers run as ordinary background work). */
   release(work: CellWork): void {
-    for (const id of work.resources.keys()) this.owner.delete(id);
-    work.resources.clear();
+    work.resources = [];
     this.tracked.delete(work);
     if (this.tracked.size === 0) this.hook.disable();
+  }
+
+  /**
+   * Drops ended timers and collected resources (a cell looping on timers creates thousands).
+   * Requests are kept: one being created is not listed as active yet.
+   */
+  private sweep(work: CellWork): void {
+    const kept = work.resources.filter((t) => {
+      const r = t.resource.deref() as { _destroyed?: boolean } | undefined;
+      return r !== undefined && !(CANCELLABLE.has(t.type) && r._destroyed === true);
+    });
+    work.resources = kept;
+    work.sweepAt = Math.max(1024, 2 * kept.length);
   }
 }
 

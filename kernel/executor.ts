@@ -59,6 +59,26 @@ const NO_VALUE = Symbol('no value');
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** TensorFlow.js's engine, where the prelude has loaded it (read from its global, so the kernel does not load tfjs itself). */
+function tfEngine(): { state: { scopeStack: unknown[] }; endScope(): void } | undefined {
+  return (globalThis as { _tfengine?: { state: { scopeStack: unknown[] }; endScope(): void } })._tfengine;
+}
+
+/**
+ * Ends the `tf.tidy` scopes an interrupted cell was stopped inside (SIGINT cuts a synchronous
+ * loop without running tidy's `finally`), disposing their tensors as the tidy would have.
+ */
+function closeAbandonedScopes(depthBefore: number): void {
+  const engine = tfEngine();
+  if (!engine) return;
+  while (engine.state.scopeStack.length > depthBefore) engine.endScope();
+}
+
+/** Whether `e` is Node's error for synchronous code stopped by SIGINT (vm's breakOnSigint). */
+function isSyncInterrupt(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+}
+
 /** Absolute path of the repository root (build/kernel/ → ../..). */
 export function repoRoot(): string {
   return path.resolve(__dirname, '..', '..');
@@ -231,16 +251,14 @@ export class PrunelabExecutor implements Executor {
    * Runs a cell: transforms magics, executes, and reports the value or the error.
    *
    * @param cell the cell's source.
-   * @param io where its output goes (stdout/stderr and displays stay routed here until the next cell).
+   * @param cellIO where its output goes (stdout/stderr and displays stay routed here until the next cell).
    */
   async run(cell: string, cellIO: CellIO): Promise<Outcome> {
-    let io: CellIO;
     await this.start().catch(() => undefined);
-    // The kernel's own messages are no cell's work (they would hold an interrupted cell back).
-    const outside = this.tracker;
-    io = {
-      stream: (name, text) => outside.outside(() => cellIO.stream(name, text)),
-      display: (bundle, id, update) => outside.outside(() => cellIO.display(bundle, id, update)),
+    // Sending output is the kernel's work, not the cell's (it would hold an interrupted cell back).
+    const io: CellIO = {
+      stream: (name, text) => this.tracker.outside(() => cellIO.stream(name, text)),
+      display: (bundle, id, update) => this.tracker.outside(() => cellIO.display(bundle, id, update)),
     };
     this.io = io;
     const sink: DisplaySink = { show: (bundle, id, update) => io.display(bundle, id, update) };
@@ -276,10 +294,16 @@ export class PrunelabExecutor implements Executor {
     resetInline();
     let ok: boolean;
     let leftovers = '';
+    const scopeDepth = tfEngine()?.state.scopeStack.length ?? 0;
     try {
       ok = await this.tracker.run(work, () => this.inner.execute(t.code));
       if (this.forceTimer) clearTimeout(this.forceTimer);
-      if (work.signal.aborted) leftovers = await this.stopLeftovers(work);
+      // SIGINT during synchronous code stops it through the vm (our SIGINT handler does not run then).
+      if (!work.signal.aborted && this.thrown.some(isSyncInterrupt)) this.controller.abort(this.thrown.find(isSyncInterrupt));
+      if (work.signal.aborted) {
+        closeAbandonedScopes(scopeDepth);
+        leftovers = await this.stopLeftovers(work);
+      }
     } finally {
       this.running = false;
       this.draining = false;
@@ -339,7 +363,6 @@ export class PrunelabExecutor implements Executor {
     }
     const err = new Error(message + leftovers);
     err.name = 'KeyboardInterrupt';
-    if (own?.stack) err.stack = `KeyboardInterrupt: ${err.message}\n${own.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}`;
     return err;
   }
 
