@@ -78,7 +78,7 @@ export class CellWorkTracker {
   private readonly tracked = new Set<CellWork>();
   private readonly hook = createHook({
     init: (_asyncId, type, _trigger, resource) => {
-      if (UNTRACKED.has(type)) return;
+      if (type === 'PROMISE' || UNTRACKED.has(type)) return; // promises first: they are most of the calls
       const work = this.storage.getStore();
       if (!work || !this.tracked.has(work)) return;
       if (work.resources.length >= work.sweepAt) this.sweep(work);

@@ -359,7 +359,7 @@ export class PrunelabExecutor implements Executor {
     const own = this.thrown.find((e): e is Error => e instanceof Error && e.name === 'KeyboardInterrupt');
     let message = own?.message ?? 'Interrupted by the user.';
     if (this.abandoned && !own) {
-      message = `Interrupted by the user: the cell did not stop within ${this.graceMs / 1000} s of the interrupt, so its timers were cancelled and its code abandoned.`;
+      message = `Interrupted by the user: the cell did not stop within ${this.graceMs / 1000} s of the interrupt, so it was abandoned and its timers cancelled.`;
     }
     const err = new Error(message + leftovers);
     err.name = 'KeyboardInterrupt';
