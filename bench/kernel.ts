@@ -1,6 +1,7 @@
 /**
  * Kernel benchmark (not a test): start to first result, round trip of a trivial cell and of
- * `%sparsity` on LeNet-300-100, each as the median of several runs. Baselines measured in the
+ * `%sparsity` on LeNet-300-100, each as the median of several runs; inside a cell (what the
+ * per-cell async tracking of interrupts costs): 200k awaits, and training steps per second. Baselines measured in the
  * same run: a `kernel_info` round trip (protocol cost alone), `node -e 0` (process start), and
  * the kernel without the TypeScript builder speed-up (PRUNELAB_TS_SPEEDUP=0).
  *
@@ -28,7 +29,28 @@ async function roundTrips(k: KernelClient, code: (i: number) => string, runs: nu
   return median(times);
 }
 
-async function measure(env: Record<string, string>, runs: number) {
+/** Median of a number the cell computes (its execute_result), over `runs` runs. */
+async function cellValue(k: KernelClient, code: (i: number) => string, runs: number): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { reply, iopub } = await k.execute(code(i));
+    const result = iopub.find((m) => m.header.msg_type === 'execute_result');
+    if (reply.content.status !== 'ok' || !result) throw new Error(`${code(i)}: ${JSON.stringify(reply.content)}`);
+    values.push(Number((result.content.data as Record<string, string>)['text/plain']));
+  }
+  return median(values);
+}
+
+/** Inside cells: 200k awaits (ms) and LeNet-300-100 training on random data (steps/s, batch 64). */
+async function inCell(k: KernelClient): Promise<{ awaits: number; steps: number }> {
+  const awaits = await cellValue(k, (i) => `const a${i} = performance.now(); for (let i = 0; i < 200000; i++) await Promise.resolve(i); performance.now() - a${i}`, 5);
+  const setup = await k.execute('const benchData = { x: new Float32Array(2048 * 784).map(() => Math.random()), y: new Int32Array(2048).map((_, i) => i % 10), count: 2048, featureShape: [784], numClasses: 10 };');
+  if (setup.reply.content.status !== 'ok') throw new Error(JSON.stringify(setup.reply.content));
+  const steps = await cellValue(k, (i) => `const s${i} = performance.now(); await pl.train(net, benchData, { epochs: 1, batchSize: 64, seed: ${i} }); 32 / ((performance.now() - s${i}) / 1000)`, 5);
+  return { awaits, steps };
+}
+
+async function measure(env: Record<string, string>, runs: number, withCellWork = false) {
   const t0 = performance.now();
   const k = await KernelClient.start({ env });
   const kernelInfo = performance.now() - t0;
@@ -45,8 +67,9 @@ async function measure(env: Record<string, string>, runs: number) {
   const setup = await k.execute('%model lenet-300-100 --as net\n%prune net magnitude --sparsity 0.9');
   if (setup.reply.content.status !== 'ok') throw new Error(JSON.stringify(setup.reply.content));
   const sparsity = await roundTrips(k, (i) => `%sparsity net${' '.repeat(i)}`, Math.max(5, Math.floor(runs / 3)));
+  const cellWork = withCellWork ? await inCell(k) : null;
   await k.shutdown();
-  return { kernelInfo, start, info: median(infoTimes), trivial, sparsity };
+  return { kernelInfo, start, info: median(infoTimes), trivial, sparsity, cellWork };
 }
 
 /** Start to first result (`1 + 1`) of one fresh kernel, in ms. */
@@ -81,7 +104,7 @@ async function main(): Promise<void> {
   const defaultStarts: number[] = [];
   for (let j = 0; j < starts; j++) defaultStarts.push(await startOnce(env));
   const startMedian = median(defaultStarts);
-  const fast = await measure(env, runs);
+  const fast = await measure(env, runs, true);
   const slow = await measure({ ...env, PRUNELAB_TS_SPEEDUP: '0' }, runs);
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   console.log(`prunelab kernel benchmark (backend ${env.PRUNELAB_BACKEND}, medians of ${runs} runs, Node ${process.version})`);
@@ -90,6 +113,10 @@ async function main(): Promise<void> {
   console.log(`  kernel_info round trip (baseline)      ${ms(fast.info)}`);
   console.log(`  trivial cell round trip                ${ms(fast.trivial)}   (target < 30 ms; ${(fast.trivial / fast.info).toFixed(1)}x the kernel_info round trip)`);
   console.log(`  %sparsity on LeNet-300-100             ${ms(fast.sparsity)}`);
+  const bareAwaits = median([0, 1, 2, 3, 4].map(() => Number(spawnSync(process.execPath, ['-e', `(async () => { const t = performance.now(); for (let i = 0; i < 200000; i++) await Promise.resolve(i); console.log(performance.now() - t); })()`], { encoding: 'utf8' }).stdout)));
+  const perAwait = (fast.cellWork!.awaits - bareAwaits) / 200; // ms per 200k → µs per await
+  console.log(`  in a cell: 200k awaits                 ${ms(fast.cellWork!.awaits)}   (bare node ${ms(bareAwaits)}: the cell's async context costs ${perAwait.toFixed(2)} µs per await)`);
+  console.log(`  in a cell: pl.train LeNet-300-100      ${fast.cellWork!.steps.toFixed(1)} steps/s   (batch 64, random data)`);
   console.log(`  without the TypeScript builder speed-up: trivial cell ${ms(slow.trivial)} (${(slow.trivial / fast.trivial).toFixed(2)}x slower), %sparsity ${ms(slow.sparsity)}, start ${ms(slow.start)}`);
 }
 

@@ -5,8 +5,11 @@
  * - capture of the cell's value (for `execute_result`), of TypeScript diagnostics and of thrown
  *   errors (for `error` messages) instead of tslab's printing them to stdout/stderr;
  * - stdout/stderr and rich display routed to the running request;
- * - interruption: an AbortSignal per cell that long magics (training) stop on, then tslab's
- *   own interrupt if the cell does not stop by itself.
+ * - interruption: each cell runs in its own async context (`cell-work.ts`) with an AbortSignal
+ *   that prunelab's long work (training, magics) stops on by default; a cell that has not stopped
+ *   after the grace period has its timers cancelled and is abandoned (tslab's interrupt); work it
+ *   left that cannot be cancelled (I/O, child processes) keeps the cell busy until it ends, so
+ *   the kernel never reports idle while an interrupted cell's code can still run.
  */
 import * as path from 'path';
 import { createConverter, type CompletionInfo, type Converter, type ConvertResult } from 'tslab/dist/converter';
@@ -21,6 +24,7 @@ import { diagnosticsError, magicSyntaxError, runtimeError, type CellDiagnostic, 
 import { RUNTIME, cellOffsetToGenerated, findMagicLines, generatedOffsetToCell, MagicSyntaxError, transformCell, type Transformed } from './transform';
 import { resetInline, setRuntimeHost } from './runtime';
 import { setSignalSource } from './signal';
+import { CellWork, CellWorkTracker, describePending } from './cell-work';
 import { applyTypeScriptSpeedup } from './ts-speedup';
 import { applyShorthandFix } from './ts-shorthand';
 
@@ -44,11 +48,36 @@ export interface ExecutorOptions {
   rootDir?: string;
   /** Run the prelude (`pl`, `tf`, `dfd`, backend) at start (default true). */
   prelude?: boolean;
-  /** Milliseconds an interrupted cell gets to stop on its AbortSignal before it is abandoned (default 3000). */
+  /**
+   * Milliseconds an interrupted cell gets to stop on its AbortSignal before its timers are
+   * cancelled and it is abandoned (default 3000).
+   */
   interruptGraceMs?: number;
 }
 
 const NO_VALUE = Symbol('no value');
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** TensorFlow.js's engine, where the prelude has loaded it (read from its global, so the kernel does not load tfjs itself). */
+function tfEngine(): { state: { scopeStack: unknown[] }; endScope(): void } | undefined {
+  return (globalThis as { _tfengine?: { state: { scopeStack: unknown[] }; endScope(): void } })._tfengine;
+}
+
+/**
+ * Ends the `tf.tidy` scopes an interrupted cell was stopped inside (SIGINT cuts a synchronous
+ * loop without running tidy's `finally`), disposing their tensors as the tidy would have.
+ */
+function closeAbandonedScopes(depthBefore: number): void {
+  const engine = tfEngine();
+  if (!engine) return;
+  while (engine.state.scopeStack.length > depthBefore) engine.endScope();
+}
+
+/** Whether `e` is Node's error for synchronous code stopped by SIGINT (vm's breakOnSigint). */
+function isSyncInterrupt(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+}
 
 /** Absolute path of the repository root (build/kernel/ → ../..). */
 export function repoRoot(): string {
@@ -104,6 +133,13 @@ export class PrunelabExecutor implements Executor {
   private running = false;
   private forceTimer: NodeJS.Timeout | null = null;
   private io: CellIO | null = null;
+  /** The async work of each cell (the running one's is `work`). */
+  private readonly tracker = new CellWorkTracker();
+  private work: CellWork | null = null;
+  /** Set when the grace period ended before the interrupted cell did. */
+  private abandoned = false;
+  /** Set while an interrupted cell waits for the work it left to stop. */
+  private draining = false;
 
   constructor(options: ExecutorOptions = {}) {
     this.root = repoRoot();
@@ -135,7 +171,8 @@ export class PrunelabExecutor implements Executor {
       },
     });
     setRuntimeHost({ context: () => this.context() });
-    setSignalSource(() => this.controller.signal);
+    // The signal of the cell whose code calls (also from its callbacks after it ended); none outside cells.
+    setSignalSource(() => this.tracker.current()?.signal);
   }
 
   /**
@@ -214,10 +251,15 @@ export class PrunelabExecutor implements Executor {
    * Runs a cell: transforms magics, executes, and reports the value or the error.
    *
    * @param cell the cell's source.
-   * @param io where its output goes (stdout/stderr and displays stay routed here until the next cell).
+   * @param cellIO where its output goes (stdout/stderr and displays stay routed here until the next cell).
    */
-  async run(cell: string, io: CellIO): Promise<Outcome> {
+  async run(cell: string, cellIO: CellIO): Promise<Outcome> {
     await this.start().catch(() => undefined);
+    // Sending output is the kernel's work, not the cell's (it would hold an interrupted cell back).
+    const io: CellIO = {
+      stream: (name, text) => this.tracker.outside(() => cellIO.stream(name, text)),
+      display: (bundle, id, update) => this.tracker.outside(() => cellIO.display(bundle, id, update)),
+    };
     this.io = io;
     const sink: DisplaySink = { show: (bundle, id, update) => io.display(bundle, id, update) };
     setDisplaySink(sink);
@@ -245,21 +287,36 @@ export class PrunelabExecutor implements Executor {
     this.diagnostics = null;
     this.thrown = [];
     this.controller = new AbortController();
+    const work = new CellWork(this.controller.signal);
+    this.work = work;
+    this.abandoned = false;
     this.running = true;
     resetInline();
     let ok: boolean;
+    let leftovers = '';
+    const scopeDepth = tfEngine()?.state.scopeStack.length ?? 0;
     try {
-      ok = await this.inner.execute(t.code);
+      ok = await this.tracker.run(work, () => this.inner.execute(t.code));
+      if (this.forceTimer) clearTimeout(this.forceTimer);
+      // SIGINT during synchronous code stops it through the vm (our SIGINT handler does not run then).
+      if (!work.signal.aborted && this.thrown.some(isSyncInterrupt)) this.controller.abort(this.thrown.find(isSyncInterrupt));
+      if (work.signal.aborted) {
+        closeAbandonedScopes(scopeDepth);
+        leftovers = await this.stopLeftovers(work);
+      }
     } finally {
       this.running = false;
+      this.draining = false;
       if (this.forceTimer) clearTimeout(this.forceTimer);
       this.forceTimer = null;
+      this.tracker.release(work);
+      this.work = null;
     }
     if (this.diagnostics) return { status: 'error', ...diagnosticsError(cell, t, this.diagnostics) };
-    if (!ok || this.thrown.length) {
-      if (this.controller.signal.aborted && this.thrown.length === 0) return { status: 'error', ...runtimeError(this.controller.signal.reason) };
-      return { status: 'error', ...runtimeError(this.thrown[0]) };
-    }
+    // An interrupted cell ends as an error even if its code returned normally (e.g. `pl.train`
+    // given the signal returns `stopReason: 'aborted'`), so that queued cells ("Run All") stop.
+    if (work.signal.aborted) return { status: 'error', ...runtimeError(this.interruptError(leftovers)) };
+    if (!ok || this.thrown.length) return { status: 'error', ...runtimeError(this.thrown[0]) };
     if (this.lastValue === NO_VALUE || isNoResult(this.lastValue)) return { status: 'ok' };
     try {
       return { status: 'ok', result: mimeBundle(this.lastValue) };
@@ -274,18 +331,65 @@ export class PrunelabExecutor implements Executor {
   }
 
   /**
-   * Interrupts the running cell: aborts its signal (training stops at the next step, leaving
-   * the model consistent) and, if the cell has not finished after the grace period, abandons
-   * it with tslab's interrupt so that the kernel can take the next request.
+   * After an interrupted cell returned (by itself, or abandoned at the end of the grace period):
+   * cancels the timers it left and, while its other work (I/O, child processes) runs on, keeps
+   * the cell busy, saying so on its stderr.
+   *
+   * @returns a sentence for the error message ('' when nothing was left running).
+   */
+  private async stopLeftovers(work: CellWork): Promise<string> {
+    this.tracker.cancel(work);
+    // Node reports finished I/O a moment later: give it that moment before saying anything.
+    for (let i = 0; i < 10 && this.tracker.pending(work).length; i++) await delay(10);
+    const left = this.tracker.pending(work);
+    if (left.length === 0) return '';
+    this.draining = true;
+    const t0 = Date.now();
+    this.io?.stream(
+      'stderr',
+      `KeyboardInterrupt: the cell's work is still running (${describePending(left)}), and prunelab cannot cancel it. ` +
+        'The kernel stays busy until it ends; the next cell waits. Restart the kernel to end it now.\n',
+    );
+    while (this.tracker.pending(work).length) await delay(50);
+    return ` The cell's work (${describePending(left)}) was still running; the kernel waited ${((Date.now() - t0) / 1000).toFixed(1)} s for it to end.`;
+  }
+
+  /** The error an interrupted cell ends with: its own KeyboardInterrupt (e.g. training's, which says where it stopped) or a generic one. */
+  private interruptError(leftovers: string): Error {
+    const own = this.thrown.find((e): e is Error => e instanceof Error && e.name === 'KeyboardInterrupt');
+    let message = own?.message ?? 'Interrupted by the user.';
+    if (this.abandoned && !own) {
+      message = `Interrupted by the user: the cell did not stop within ${this.graceMs / 1000} s of the interrupt, so it was abandoned and its timers cancelled.`;
+    }
+    const err = new Error(message + leftovers);
+    err.name = 'KeyboardInterrupt';
+    return err;
+  }
+
+  /**
+   * Interrupts the running cell: aborts its signal (prunelab's training stops at the next step,
+   * leaving the model consistent) and, if the cell has not finished after the grace period,
+   * cancels its timers and abandons it with tslab's interrupt. A cell already waiting for the
+   * work it left is reminded of that (only a restart ends such work).
    */
   interrupt(): void {
     if (!this.running) return;
+    if (this.draining) {
+      const left = this.work ? describePending(this.tracker.pending(this.work)) : 'its work';
+      this.io?.stream('stderr', `Still waiting for the interrupted cell's work (${left}) to end; restart the kernel to end it now.\n`);
+      return;
+    }
     const err = new Error('Interrupted by the user');
     err.name = 'KeyboardInterrupt';
     if (!this.controller.signal.aborted) this.controller.abort(err);
-    this.forceTimer ??= setTimeout(() => {
-      if (this.running) this.inner.interrupt();
-    }, this.graceMs);
+    this.forceTimer ??= this.tracker.outside(() =>
+      setTimeout(() => {
+        if (!this.running || !this.work) return;
+        this.abandoned = true;
+        this.tracker.cancel(this.work);
+        this.inner.interrupt();
+      }, this.graceMs),
+    );
   }
 
   /** True while a cell runs. */

@@ -8,10 +8,24 @@ import '../src/magics/builtins';
 import { PrunelabExecutor } from './executor';
 import { kernelLog, PrunelabHandler, PrunelabServer } from './server';
 
+/**
+ * The interrupt grace period from PRUNELAB_INTERRUPT_GRACE_MS (milliseconds an interrupted cell
+ * gets to stop by itself before its timers are cancelled), or undefined for the default.
+ */
+export function interruptGraceFromEnv(value = process.env.PRUNELAB_INTERRUPT_GRACE_MS): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms < 0) {
+    kernelLog(`ignoring PRUNELAB_INTERRUPT_GRACE_MS=${value}: it must be a number of milliseconds ≥ 0; using the default`);
+    return undefined;
+  }
+  return ms;
+}
+
 /** Starts a kernel on the connection file; resolves once its sockets are bound. */
 export async function startKernel(connectionFile: string): Promise<PrunelabServer> {
   if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] modules ${Date.now() - loadStart} ms (process up ${Math.round(process.uptime() * 1000)} ms)\n`);
-  const executor = new PrunelabExecutor();
+  const executor = new PrunelabExecutor({ interruptGraceMs: interruptGraceFromEnv() });
   const server = new PrunelabServer(new PrunelabHandler(executor), connectionFile);
   // Jupyter interrupts with SIGINT (interrupt_mode "signal"): stop the running cell, keep the process.
   process.on('SIGINT', () => executor.interrupt());

@@ -7,8 +7,10 @@ export { display, html, rawBundle, DISPLAY_SYMBOL, registerFormatter, mimeBundle
 import { getCurrentSignal } from './signal';
 
 /**
- * The AbortSignal of the running cell: aborted when the user interrupts the kernel. Pass it to
- * long loops you write yourself (`pl.train(net, data, { signal: pl.interruptSignal() })`).
+ * The AbortSignal of the cell whose code calls this (also from that cell's callbacks): aborted
+ * when the user interrupts the kernel during that cell. prunelab's training already stops on it
+ * by default (throwing KeyboardInterrupt); pass it to loops you write yourself, or to `pl.train`
+ * to get `stopReason: 'aborted'` back instead of the error.
  */
 export function interruptSignal(): AbortSignal {
   return getCurrentSignal();

@@ -6,6 +6,7 @@ export * from './backend';
 export * from './data';
 export * from './models';
 export * from './train';
+export { ambientSignal, setAmbientSignalSource, InterruptedError, type AmbientSignalSource } from './interrupt';
 export * from './prune';
 export * from './sparse';
 export * as plot from './plot';

@@ -9,7 +9,7 @@
 import { initBackend } from '../backend';
 import { loadDataset } from '../data';
 import { createModel } from '../models';
-import { evaluate, train, type TrainHook } from '../train';
+import { evaluate, train, type History, type TrainHook } from '../train';
 import { prune, type MaskedModel } from '../prune';
 import { ConsoleProgress } from './progress';
 
@@ -102,10 +102,17 @@ async function main(): Promise<void> {
     if (epochs === 0) return;
     const progress = new ConsoleProgress({ label });
     const printer: TrainHook = { onEpochEnd: ({ metrics }) => progress.epochEnd(metrics, epochs) };
-    await train(model, ds.train, {
-      optimizer: 'adam', learningRate: lr, epochs, batchSize: args.batchSize, seed: args.seed, validation: ds.test,
-      masks, hooks: [printer], onProgress: progress.onProgress, signal: controller.signal,
-    });
+    let history: History;
+    try {
+      history = await train(model, ds.train, {
+        optimizer: 'adam', learningRate: lr, epochs, batchSize: args.batchSize, seed: args.seed, validation: ds.test,
+        masks, hooks: [printer], onProgress: progress.onProgress, signal: controller.signal,
+      });
+    } catch (e) {
+      progress.stopped(`failed: ${(e as Error).message}`);
+      throw e;
+    }
+    if (history.stopReason === 'aborted') progress.stopped('interrupted');
     if (interrupted) {
       interrupted = false;
       controller = new AbortController();

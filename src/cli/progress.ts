@@ -22,6 +22,8 @@ export class ConsoleProgress {
   private readonly tty: boolean;
   private lastDraw = 0;
   private readonly started = Date.now();
+  /** The last step's progress, for saying where training stopped. */
+  private reached: Progress | undefined;
 
   /** @param options label, stream, tty mode, bar width. */
   constructor(private readonly options: ConsoleProgressOptions) {
@@ -31,6 +33,7 @@ export class ConsoleProgress {
 
   /** Pass as `train`'s `onProgress`: redraws the bar at most every 100 ms (TTY only). */
   readonly onProgress = (p: Progress): void => {
+    this.reached = p;
     if (!this.tty) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && p.batch < p.batches) return;
@@ -50,6 +53,20 @@ export class ConsoleProgress {
     const line =
       `${this.options.label} epoch ${m.epoch + 1}/${epochs}: loss ${m.loss.toFixed(4)} acc ${(100 * m.accuracy).toFixed(2)}%` +
       `${val} (${m.seconds.toFixed(1)} s${m.partial ? ', stopped early' : ''})`;
+    this.stream.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+  }
+
+  /**
+   * Call when training stopped early: ends the bar's line (TTY) or prints a line saying where
+   * training stopped (the last completed step) and why, e.g. `train stopped at epoch 1/3, batch
+   * 27/625: interrupted`.
+   *
+   * @param reason why it stopped, e.g. `interrupted` or `failed: <error message>`.
+   */
+  stopped(reason: string): void {
+    const p = this.reached;
+    const where = p ? `epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch}/${p.batches}` : 'the first step';
+    const line = `${this.options.label} stopped at ${where}: ${reason}`;
     this.stream.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 

@@ -29,11 +29,13 @@ export function progressView(state: ProgressState): { [DISPLAY_SYMBOL](): MimeBu
 
 /**
  * A live progress bar: shown once, then redrawn in place at most every `minIntervalMs`
- * (and always by `done`), so that fast loops do not flood the notebook with messages.
+ * (and always by `done` and `stop`), so that fast loops do not flood the notebook with messages.
  */
 export class ProgressBar {
   private readonly handle: DisplayHandle;
   private last = 0;
+  /** The latest state asked for, drawn or not (throttled updates are not lost for `stop`). */
+  private latest: ProgressState;
   /** Number of redraws sent (for tests). */
   updates = 0;
 
@@ -42,20 +44,35 @@ export class ProgressBar {
     label = '',
     private readonly minIntervalMs = 200,
   ) {
-    this.handle = display(progressView({ fraction: 0, label }));
+    this.latest = { fraction: 0, label };
+    this.handle = display(progressView(this.latest));
+  }
+
+  /** The latest state asked for (by `update`, even when throttled, or by the final redraw). */
+  get state(): ProgressState {
+    return { ...this.latest };
   }
 
   /** Redraws the bar (throttled unless `force`). */
   update(fraction: number, label: string, force = false): void {
+    this.latest = { fraction, label };
     const now = Date.now();
     if (!force && now - this.last < this.minIntervalMs) return;
     this.last = now;
     this.updates++;
-    this.handle.update(progressView({ fraction, label }));
+    this.handle.update(progressView(this.latest));
   }
 
-  /** Final redraw. */
+  /** Final redraw of finished work. */
   done(label: string, fraction = 1): void {
     this.update(fraction, label, true);
+  }
+
+  /**
+   * Final redraw of work that stopped early (interrupted, failed): the bar stays where the last
+   * update left it, never jumps back, and `label` says where and why it stopped.
+   */
+  stop(label: string): void {
+    this.update(this.latest.fraction, label, true);
   }
 }

@@ -3,6 +3,7 @@
  * hooks for pruning schedules and regrowth, extra loss terms, and evaluation.
  */
 export { train, NonFiniteLossError } from './loop';
+export { TrainingInterruptedError, type StopPoint } from './interrupted';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate';
 export type { TrainOptions, History } from './options';
 export { compileSchedule, learningRateAt, type LrSchedule } from './schedules';

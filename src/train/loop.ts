@@ -13,6 +13,8 @@ import type { Batch, Examples } from '../data/types';
 import { batchCount, batches } from '../data/batches';
 import { checkExamples, isExamples, matchData, modelShapes, nonFiniteBatchFeatures } from './checks';
 import { evaluate } from './evaluate';
+import { ambientSignal } from '../interrupt';
+import { TrainingInterruptedError, type StopPoint } from './interrupted';
 import { correctCount, crossEntropy, outputKind } from './loss';
 import { MaskBinder, type Param } from './masks';
 import { resolveOptions, type History, type TrainOptions } from './options';
@@ -60,7 +62,8 @@ function examplesSource(ex: Examples, batchSize: number, shuffle: boolean, seed:
  *   initial step (see {@link TrainOptions}).
  * @returns the history: one row per epoch plus step counts and why training ended.
  * @throws before any step for bad options or data/model mismatches; {@link NonFiniteLossError}
- *   when the loss diverges (naming the step).
+ *   when the loss diverges (naming the step); {@link TrainingInterruptedError} when the ambient
+ *   signal (a notebook interrupt) stopped a run that was given no `signal`.
  */
 export async function train(model: tf.LayersModel, data: Examples | BatchSource, options: TrainOptions = {}): Promise<History> {
   const t0 = Date.now();
@@ -109,6 +112,9 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
   const optimizer: TrainOptimizer =
     typeof opts.optimizer === 'string' ? createOptimizer(opts.optimizer, options.optimizerOptions) : opts.optimizer;
   const aliases = new Map(params.map((p) => [p.name, p.originalName]));
+  // Without a signal of its own, training stops on the running notebook cell's interrupt.
+  const signal = options.signal ?? ambientSignal();
+  let stoppedAt: StopPoint | undefined;
 
   const history: History = { epochs: [], steps: 0, finalStep: opts.initialStep, stopReason: 'completed', seconds: 0 };
   let step = opts.initialStep;
@@ -132,8 +138,9 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
         let stats: Float32Array;
         try {
           if (history.steps >= totalSteps) break;
-          if (options.signal?.aborted) {
+          if (signal?.aborted) {
             history.stopReason = 'aborted';
+            stoppedAt = { epoch, epochs, batch: batches, batches: Math.min(perEpoch, totalSteps - epoch * perEpoch) };
             break;
           }
           lr = lrAt(step, opts.learningRate);
@@ -181,6 +188,8 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
     history.seconds = (Date.now() - t0) / 1000;
     began = false; // onTrainEnd runs once, even if one of them throws
     for (const h of hooks) await h.onTrainEnd?.(info(Math.max(0, history.epochs.length - 1)));
+    // A caller that passed its own signal handles the stop; an interrupt stops the caller too.
+    if (stoppedAt && !options.signal) throw new TrainingInterruptedError(history, stoppedAt, options.masks !== undefined);
     return history;
   } catch (err) {
     if (began) {

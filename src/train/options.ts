@@ -44,7 +44,12 @@ export interface TrainOptions {
   extraLosses?: LossTerm[];
   /** Called after every step with running epoch metrics (for progress bars). */
   onProgress?: (p: Progress) => void;
-  /** Stops training cleanly between steps when aborted (masks still hold; `onTrainEnd` still runs). */
+  /**
+   * Stops training cleanly between steps when aborted (masks still hold; `onTrainEnd` still runs)
+   * and `train` returns with `stopReason: 'aborted'`. Default: the ambient signal (in a notebook,
+   * the running cell's interrupt), on which `train` throws a `TrainingInterruptedError` instead,
+   * so that the code after it does not run on a half-trained model.
+   */
   signal?: AbortSignal;
   /** Global step of the first step (for resuming: schedules and hooks see continuing step numbers). Default 0. */
   initialStep?: number;

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { batchCount, type Dataset } from '../../data';
 import { agpSchedule, iterativeSchedule, MaskedModel, Pruner, type SparsitySchedule } from '../../prune';
 import { ProgressBar } from '../../report/progress';
-import { evaluate, listOptimizers, train, type TrainOptions } from '../../train';
+import { evaluate, listOptimizers, train, type History, type TrainOptions } from '../../train';
+import type { Progress } from '../../train/types';
 import { defineMagic } from '../registry';
 import { magicSeed, takePendingSchedule, type PendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
@@ -68,12 +69,26 @@ defineMagic({
     const bar = new ProgressBar(`training ${names.model}${gradual}`);
     const label = (e: number, b: number, nb: number, loss: number, acc: number) =>
       `epoch ${e}/${epochs} · batch ${b}/${nb} · loss ${loss.toFixed(4)} · accuracy ${acc.toFixed(4)}`;
-    options.onProgress = (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs, label(p.epoch + 1, p.batch, p.batches, p.loss, p.accuracy));
-    const history = await train(net, data.train, options);
+    let reached: Progress | undefined; // the last completed step, where an early stop leaves the bar
+    options.onProgress = (p) => {
+      reached = p;
+      bar.update((p.epoch + p.batch / p.batches) / p.epochs, label(p.epoch + 1, p.batch, p.batches, p.loss, p.accuracy));
+    };
+    const where = () => (reached ? `epoch ${reached.epoch + 1}/${epochs}, batch ${reached.batch}/${reached.batches}` : 'the first step');
+    let history: History;
+    try {
+      history = await train(net, data.train, options);
+    } catch (e) {
+      const err = e as Error;
+      const why = `${err?.name ?? 'Error'}: ${String(err?.message ?? e).split('\n')[0]}`;
+      bar.stop(`failed at ${where()}: ${why.length > 160 ? `${why.slice(0, 159)}…` : why}`);
+      throw e;
+    }
     const last = history.epochs[history.epochs.length - 1];
     const done = last ? label(last.epoch + 1, last.batches ?? 0, batchCount(data.train.count, batchSize), last.loss, last.accuracy) : 'no step taken';
     if (history.stopReason === 'aborted') {
-      bar.done(`interrupted: ${done}`, last ? (last.epoch + (last.partial ? 0 : 1)) / epochs : 0);
+      const metrics = reached ? ` · loss ${reached.loss.toFixed(4)} · accuracy ${reached.accuracy.toFixed(4)}` : '';
+      bar.stop(`interrupted at ${where()}${metrics}`);
       const e = new Error(`%finetune stopped after ${history.steps} steps; ${names.model} keeps the weights of the last completed step and its masks still hold.`);
       e.name = 'KeyboardInterrupt';
       throw e;

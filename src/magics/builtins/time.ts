@@ -1,4 +1,5 @@
 /** `%time` / `%%time` and `%timeit` / `%%timeit`, as in IPython. */
+import { ambientSignal } from '../../interrupt';
 import { defineMagic } from '../registry';
 
 /** Formats seconds with 3 significant digits in s, ms, µs or ns. */
@@ -66,11 +67,12 @@ export interface TimeitResult {
  */
 export async function timeit(fn: () => Promise<unknown>, options: { loops?: number; repeat?: number; minRunSeconds?: number; signal?: AbortSignal } = {}): Promise<TimeitResult> {
   const repeat = options.repeat ?? 7;
+  const signal = options.signal ?? ambientSignal(); // in a notebook: the cell's interrupt
   const runOnce = async (loops: number) => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < loops; i++) {
       await fn();
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (signal?.aborted) throw signal.reason;
     }
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
