@@ -11,6 +11,7 @@ import { createHash } from 'crypto';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { ensureDir } from '../io/files';
+import { ambientSignal, InterruptedError } from '../interrupt';
 import { checkSha256 } from './checksum';
 
 /** Options of {@link downloadFile}. */
@@ -26,6 +27,11 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Maximum number of HTTP redirects to follow. Default 5. */
   maxRedirects?: number;
+  /**
+   * Stops the download (the partial file is removed). Default: the ambient signal, so that an
+   * interrupted notebook cell does not keep downloading in the background.
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@link downloadFile} produced. */
@@ -38,11 +44,11 @@ export interface DownloadResult {
   bytes: number;
 }
 
-function get(url: URL, timeoutMs: number): Promise<http.IncomingMessage> {
+function get(url: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (!client) return Promise.reject(new Error(`Cannot download ${url.href}: only http and https URLs are supported.`));
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { headers: { 'user-agent': 'prunelab' } }, resolve);
+    const req = client.get(url, { headers: { 'user-agent': 'prunelab' }, signal }, resolve);
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response from ${url.host} within ${timeoutMs} ms`)));
     req.on('error', reject);
   });
@@ -62,6 +68,7 @@ function get(url: URL, timeoutMs: number): Promise<http.IncomingMessage> {
 export async function downloadFile(url: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const timeoutMs = options.timeoutMs ?? 30000;
   const maxRedirects = options.maxRedirects ?? 5;
+  const signal = options.signal ?? ambientSignal();
   // Created before the request so that no await separates the response from its listeners
   // (events of a connection that dies early would otherwise be missed).
   // Not fs.mkdir({ recursive }): that loops forever on file systems such as /proc (see io/files).
@@ -69,7 +76,11 @@ export async function downloadFile(url: string, destPath: string, options: Downl
   let current = new URL(url);
   let res: http.IncomingMessage;
   for (let redirects = 0; ; redirects++) {
-    res = await get(current, timeoutMs);
+    try {
+      res = await get(current, timeoutMs, signal);
+    } catch (err) {
+      throw signal?.aborted ? interrupted(current.href, 0) : err;
+    }
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume(); // discard the body so the socket is released
@@ -97,7 +108,7 @@ export async function downloadFile(url: string, destPath: string, options: Downl
       },
     });
     // pipeline reports a connection closed before the end of the body (premature close).
-    await pipeline(res, counter, fs.createWriteStream(tempPath));
+    await pipeline(res, counter, fs.createWriteStream(tempPath), { signal });
     const declared = Number(res.headers['content-length']);
     if (!res.complete || (Number.isFinite(declared) && declared !== bytes)) {
       throw new Error(`Truncated download of ${current.href}: expected ${declared} bytes, received ${bytes}.`);
@@ -110,10 +121,16 @@ export async function downloadFile(url: string, destPath: string, options: Downl
   } catch (err) {
     res.destroy();
     await fs.promises.rm(tempPath, { force: true });
+    if (signal?.aborted) throw interrupted(current.href, bytes);
     const msg = (err as Error).message;
     if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted/.test(msg)) {
       throw new Error(`Truncated download of ${current.href}: the connection closed after ${bytes} bytes (${msg}).`);
     }
     throw err;
   }
+}
+
+/** The error of a download stopped by its signal (the partial file is already removed). */
+function interrupted(url: string, bytes: number): InterruptedError {
+  return new InterruptedError(`download of ${url} interrupted after ${bytes} bytes; nothing was saved.`);
 }

@@ -6,6 +6,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { ChecksumMismatchError, downloadFile, loadDataset, registerIdxDataset, sha256Hex, unregisterDataset } from '../../src/data';
+import { setAmbientSignalSource } from '../../src/interrupt';
 import { cleanupTempDirs, isolatedEnv, makeIdxDataset, rejection, tempDir, withEnv } from './helpers';
 
 describe('data/download: verified downloads from a local server', () => {
@@ -75,6 +76,31 @@ describe('data/download: verified downloads from a local server', () => {
     const err = await rejection(downloadFile(`${base}/short`, path.join(dir, 'y')));
     assert.match(err.message, /aborted|Truncated download|socket hang up|ECONNRESET|premature/i);
     assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('the ambient signal (an interrupted notebook cell) stops a stalled download and leaves no file', async () => {
+    let sockets = 0;
+    routes.set('/slow', (res) => {
+      sockets++;
+      res.writeHead(200, { 'content-length': String(body.length * 2) });
+      res.write(body); // half the body, then nothing: only an abort ends this download
+    });
+    const dir = tempDir();
+    const controller = new AbortController();
+    setAmbientSignalSource(() => controller.signal);
+    try {
+      const pending = rejection(downloadFile(`${base}/slow`, path.join(dir, 'z'), { timeoutMs: 60000 }));
+      setTimeout(() => controller.abort(new Error('interrupted')), 200);
+      const started = Date.now();
+      const err = await pending;
+      assert.equal(err.name, 'KeyboardInterrupt');
+      assert.match(err.message, /download of .*\/slow interrupted after \d+ bytes; nothing was saved/);
+      assert.ok(Date.now() - started < 5000, 'stopped at once, not at the 60 s stall timeout');
+    } finally {
+      setAmbientSignalSource(null);
+    }
+    assert.equal(sockets, 1);
+    assert.deepEqual(fs.readdirSync(dir), [], 'no partial file is left');
   });
 
   it('loadDataset downloads a missing dataset into the cache (verified) and then reads it from there', async () => {
