@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaskSource, SlotOptimizer } from '../train/types';
-import { prunableWeights, variableName, type PrunableWeight } from './targets';
+import { baseWeightName, prunableWeights, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
 import { loadMasks, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
 import { saveModelToDir } from './model-io';
@@ -77,6 +77,7 @@ export class MaskEdit {
   setMask(name: string, mask: tf.Tensor): void {
     this.live();
     const w = this.owner.prunable(name);
+    name = w.name;
     if (!sameShape(mask.shape, w.shape)) {
       throw new Error(`Mask for '${name}' has shape [${mask.shape}] but the weight has shape [${w.shape}].`);
     }
@@ -94,6 +95,7 @@ export class MaskEdit {
   /** The mask as staged so far (the committed one, or all ones when the weight is unmasked). Caller must not dispose it. */
   mask(name: string): tf.Tensor {
     this.live();
+    name = this.owner.prunable(name).name;
     const staged = this.masks.get(name);
     if (staged) return staged;
     const cur = this.owner.mask(name);
@@ -146,6 +148,7 @@ export class MaskEdit {
   regrow(name: string, where: tf.Tensor, opts: { init?: number | tf.Tensor; optimizer?: SlotOptimizer } = {}): void {
     this.live();
     const w = this.owner.prunable(name);
+    name = w.name;
     if (!sameShape(where.shape, w.shape)) {
       throw new Error(`Regrowth positions for '${name}' have shape [${where.shape}] but the weight has shape [${w.shape}].`);
     }
@@ -231,9 +234,20 @@ export class MaskedModel implements MaskSource {
     return [...this.prunableByName.values()];
   }
 
-  /** The prunable weight called `name`. @throws listing the prunable names when unknown. */
+  /**
+   * The prunable weight called `name`, seeing through the `_<n>` suffixes tfjs adds to keep
+   * variable names unique in a process: `fc1/kernel` finds `fc1/kernel_3` when that is the only
+   * weight it can mean. @throws listing the prunable names when unknown or ambiguous.
+   */
   prunable(name: string): PrunableWeight {
-    const w = this.prunableByName.get(name);
+    const exact = this.prunableByName.get(name);
+    if (exact) return exact;
+    const base = baseWeightName(name);
+    const candidates = [...this.prunableByName.values()].filter((x) => baseWeightName(x.name) === base);
+    if (candidates.length > 1) {
+      throw new Error(`'${name}' is ambiguous in model '${this.model.name}': it matches ${candidates.map((c) => `'${c.name}'`).join(' and ')}; use the full name.`);
+    }
+    const w = candidates[0];
     if (!w) {
       throw new Error(`'${name}' is not a prunable weight of model '${this.model.name}'. Prunable weights: ${[...this.prunableByName.keys()].join(', ') || 'none'}.`);
     }

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readJsonFile, writeFileAtomic } from '../io/files';
 import { base64ToBytes, bytesToBase64, countMaskBits, packMaskBits, unpackMaskBits } from '../sparse/mask-bits';
 import { MaskedModel, type PruneRecord } from './masked-model';
-import { PRUNABLE_KERNELS, type PrunableWeight } from './targets';
+import { baseWeightName, type PrunableWeight } from './targets';
+export { baseWeightName } from './targets';
 
 /** The JSON mask-state format. */
 export interface MaskStateFile {
@@ -79,18 +80,6 @@ export interface LoadMasksOptions {
    * rebuilt in a process where tfjs gave its layers other names).
    */
   match?: 'name' | 'order';
-}
-
-/** Roles of prunable kernels, after which tfjs appends `_<n>` to make a variable name unique. */
-const UNIQUIFIED_NAME = new RegExp(`^(.*/(?:${[...new Set(Object.values(PRUNABLE_KERNELS).flat())].join('|')}))_\\d+$`);
-
-/**
- * A prunable weight's name without the `_<n>` suffix tfjs appends when the same name was already
- * taken in the process (e.g. `fc1/kernel_1` → `fc1/kernel`). Only a suffix right after the kernel
- * role is removed, so layer names that end in digits are left alone.
- */
-export function baseWeightName(name: string): string {
-  return UNIQUIFIED_NAME.exec(name)?.[1] ?? name;
 }
 
 /** A mask entry checked and decoded. */

@@ -38,6 +38,18 @@ export const PRUNABLE_KERNELS: Readonly<Record<string, readonly string[]>> = {
   SeparableConv2D: ['depthwise_kernel', 'pointwise_kernel'],
 };
 
+/** Roles of prunable kernels, after which tfjs appends `_<n>` to make a variable name unique. */
+const UNIQUIFIED_NAME = new RegExp(`^(.*/(?:${[...new Set(Object.values(PRUNABLE_KERNELS).flat())].join('|')}))_\\d+$`);
+
+/**
+ * A prunable weight's name without the `_<n>` suffix tfjs appends when the same name was already
+ * taken in the process (e.g. `fc1/kernel_1` → `fc1/kernel`). Only a suffix right after the kernel
+ * role is removed, so layer names that end in digits are left alone.
+ */
+export function baseWeightName(name: string): string {
+  return UNIQUIFIED_NAME.exec(name)?.[1] ?? name;
+}
+
 /**
  * Selects layers/weights: a string matches a layer name, a weight name or a layer class name
  * (`'Dense'`); a RegExp is tested against the layer and weight names; a function decides.

@@ -65,6 +65,6 @@ export function flatValues(snapshot: WeightSnapshot, names?: string[]): Float32A
 export function maskValues(model: ModelLike, weightName: string): { values: Float32Array; shape: number[] } {
   const masked = maskedOf(model);
   const w = masked.prunable(weightName);
-  const m = masked.mask(weightName);
+  const m = masked.mask(w.name);
   return { values: m ? Float32Array.from(m.dataSync() as Float32Array) : new Float32Array(w.size).fill(1), shape: [...w.shape] };
 }

@@ -135,3 +135,24 @@ describe('prune: MaskedModel', () => {
     m.strip().dispose();
   });
 });
+
+describe('prune: weight names see through tfjs uniquifying suffixes', () => {
+  it('a second model built in the same process answers to its layers\' plain names', () => {
+    const { createModel } = require('../../src/models') as typeof import('../../src/models');
+    const first = createModel('lenet-300-100', { seed: 0 });
+    const second = createModel('lenet-300-100', { seed: 0 });
+    try {
+      const masked = MaskedModel.of(second);
+      const real = masked.prunableWeights().map((w) => w.name);
+      assert.ok(real.some((n) => /_\d+$/.test(n)), `tfjs suffixed the second model's names: ${real.join(', ')}`);
+      const fc2 = masked.prunable('fc2/kernel');
+      assert.equal(fc2.name, real[1]);
+      masked.edit((e) => e.setMask('fc2/kernel', tf.zeros(fc2.shape)));
+      assert.equal(masked.mask(fc2.name)!.sum().dataSync()[0], 0, 'the mask landed on the real weight');
+      assert.throws(() => masked.prunable('fc9/kernel'), /'fc9\/kernel' is not a prunable weight .*Prunable weights: fc1\/kernel/);
+    } finally {
+      first.dispose();
+      second.dispose();
+    }
+  });
+});
