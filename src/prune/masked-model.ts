@@ -351,11 +351,6 @@ export class MaskedModel implements MaskSource {
     }
   }
 
-  /** Alias of {@link undo}, after torch's naming. */
-  restore(names?: string[]): void {
-    this.undo(names);
-  }
-
   /**
    * Makes pruning permanent (torch's `prune.remove`): weights keep their zeros, masks and kept
    * originals are dropped, and the model is detached from this MaskedModel.
@@ -374,11 +369,6 @@ export class MaskedModel implements MaskSource {
     this.disposeVariables();
     registry.delete(this.model);
     return this.model;
-  }
-
-  /** Alias of {@link strip}, after torch's naming. */
-  remove(): tf.LayersModel {
-    return this.strip();
   }
 
   /**
