@@ -1,7 +1,7 @@
 /** `%finetune`: train a (pruned) model with its masks held, with a live progress bar. */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, type Dataset } from '../../data';
-import { agpSchedule, iterativeSchedule, MaskedModel, Pruner, type SparsitySchedule } from '../../prune';
+import { agpSchedule, iterativeSchedule, MaskedModel, oneShotSchedule, Pruner, type SparsitySchedule } from '../../prune';
 import { ProgressBar } from '../../report/progress';
 import { evaluate, listOptimizers, train, type History, type TrainOptions } from '../../train';
 import type { Progress } from '../../train/types';
@@ -12,9 +12,14 @@ import { checkDataset, checkModel, modelOf } from './checks';
 /** The schedule of a pending plan for a training run of `totalSteps` steps. */
 export function scheduleFor(plan: PendingSchedule, totalSteps: number): SparsitySchedule {
   if (plan.kind === 'agp') {
-    // Zhu & Gupta: prune over the first 80 % of training in ~10 steps, then recover.
-    const endStep = Math.max(1, Math.round(0.8 * totalSteps));
-    return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency: Math.max(1, Math.floor(endStep / 10)) });
+    // Zhu & Gupta: prune over the first 80 % of training in ~10 steps, then recover. AGP prunes
+    // at beginStep + k·frequency only, so the last pruning step is put on that grid (and inside
+    // the run) to reach the target exactly.
+    const span = Math.min(totalSteps - 1, Math.round(0.8 * totalSteps));
+    if (span < 1) return oneShotSchedule({ sparsity: plan.sparsity, step: 0 });
+    const frequency = Math.max(1, Math.floor(span / 10));
+    const endStep = Math.floor(span / frequency) * frequency;
+    return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency });
   }
   return iterativeSchedule({ sparsity: plan.sparsity, rounds: plan.rounds, stepsPerRound: Math.max(1, Math.floor(totalSteps / plan.rounds)) });
 }
