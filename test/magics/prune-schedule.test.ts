@@ -58,6 +58,19 @@ describe('%prune --schedule agp|iterative, run by the next %finetune', function 
     });
   }
 
+  it('iterative with more rounds than the run has steps: a clear error, nothing pruned, the plan kept for a longer run', async () => {
+    await runMagicLine('%prune net magnitude --sparsity 0.5 --schedule iterative --rounds 40', ctx());
+    // blobs has 1000 training examples: 1 epoch at batch size 64 is 16 steps
+    await assert.rejects(
+      runMagicLine('%finetune net --data data --epochs 1 --batch-size 64 --no-test', ctx()),
+      /iterative pruning of net has 40 rounds but this run has only 16 steps; train longer \(--epochs\) or set fewer --rounds in %prune/,
+    );
+    assert.strictEqual(MaskedModel.existing(net)?.currentMasks().size ?? 0, 0, 'nothing pruned');
+    await runMagicLine('%finetune net --data data --epochs 3 --batch-size 64 --no-test', ctx());
+    assert.strictEqual(pruningSteps().length, 40, 'the kept plan runs in the next, longer %finetune');
+    assert.ok(Math.abs(maskSparsity(MaskedModel.of(net)) - 0.5) < 0.01);
+  });
+
   it('the schedules %finetune builds for a run of 100 steps', () => {
     const agp = scheduleFor({ kind: 'agp', sparsity: 0.8, rounds: 5, options: {} }, 100);
     // Zhu & Gupta: from step 0 to 80 % of the run, every tenth of that, cubic towards the target
