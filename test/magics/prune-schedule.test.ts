@@ -35,6 +35,14 @@ describe('%prune --schedule agp|iterative, run by the next %finetune', function 
   /** The pruning steps recorded in the model's history: [step, sparsity requested]. */
   const pruningSteps = () => MaskedModel.of(net).history.map((h) => [h.details.step, h.details.sparsity] as [number, number]);
 
+  it('oneshot (the default) prunes at once and says how much of the prunable weights and of all parameters', async () => {
+    await runMagicLine('%prune net magnitude --sparsity 0.75', ctx());
+    const masked = MaskedModel.of(net);
+    assert.strictEqual(maskSparsity(masked), 0.75);
+    const all = masked.summary().total;
+    assert.match(printed.join('\n'), new RegExp(`^pruned net \\(magnitude, element, layerwise\\): 75\\.00% of prunable weights, ${(100 * all.sparsity).toFixed(2).replace('.', '\\.')}% of all parameters; ${all.nonzeros} of ${all.params} left\\.$`));
+  });
+
   for (const [schedule, extra] of [['agp', ''], ['iterative', ' --rounds 3']] as const) {
     it(`${schedule}: prunes nothing now, then gradually during %finetune up to --sparsity, once`, async () => {
       await runMagicLine(`%prune net magnitude --sparsity 0.75 --schedule ${schedule}${extra}`, ctx());
