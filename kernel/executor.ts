@@ -4,18 +4,18 @@
  * - the magic transform (`transform.ts`) before execution, completion and inspection;
  * - capture of the cell's value (for `execute_result`), of TypeScript diagnostics and of thrown
  *   errors (for `error` messages) instead of tslab's printing them to stdout/stderr;
- * - stdout/stderr and rich display routed to the running request;
+ * - stdout/stderr and rich display routed to the running request while its cell runs
+ *   (`cell-io.ts`), and the prelude (`prelude.ts`) run at start;
  * - interruption: each cell runs in its own async context (`cell-work.ts`) with an AbortSignal
  *   that prunelab's long work (training, magics) stops on by default; a cell that has not stopped
  *   after the grace period has its timers cancelled and is abandoned (tslab's interrupt); work it
  *   left that cannot be cancelled (I/O, child processes) keeps the cell busy until it ends, so
  *   the kernel never reports idle while an interrupted cell's code can still run.
  */
-import * as path from 'path';
 import { createConverter, type CompletionInfo, type Converter, type ConvertResult } from 'tslab/dist/converter';
 import { createExecutor, type ConverterSet, type Executor } from 'tslab/dist/executor';
 import type * as tsTypes from '@tslab/typescript-for-tslab';
-import { isNoResult, mimeBundle, setDisplaySink, type DisplaySink, type MimeBundle } from '../src/report/display';
+import { isNoResult, mimeBundle, type MimeBundle } from '../src/report/display';
 import { closeMatches } from '../src/magics/close-matches';
 import { unknownVariableError, type MagicContext } from '../src/magics/context';
 import { display } from '../src/report/display';
@@ -27,17 +27,14 @@ import { setSignalSource } from './signal';
 import { CellWork, CellWorkTracker, describePending } from './cell-work';
 import { applyTypeScriptSpeedup } from './ts-speedup';
 import { applyShorthandFix } from './ts-shorthand';
+import { routeOutputTo, type CellIO } from './cell-io';
+import { lazyDanfo, preludeCode, repoRoot, startBackend } from './prelude';
+
+export type { CellIO } from './cell-io';
+export { preludeCode, repoRoot } from './prelude';
 
 applyTypeScriptSpeedup();
 applyShorthandFix();
-
-/** Where a running cell's output goes. */
-export interface CellIO {
-  /** Writes to the cell's stdout or stderr stream. */
-  stream(name: 'stdout' | 'stderr', text: string): void;
-  /** Sends display data (`update`: replace the output with this display id). */
-  display(bundle: MimeBundle, displayId: string | undefined, update: boolean): void;
-}
 
 /** How a cell ended. */
 export type Outcome = { status: 'ok'; result?: MimeBundle } | ({ status: 'error' } & ErrorContent);
@@ -79,42 +76,8 @@ function isSyncInterrupt(e: unknown): boolean {
   return (e as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
 }
 
-/** Absolute path of the repository root (build/kernel/ → ../..). */
-export function repoRoot(): string {
-  return path.resolve(__dirname, '..', '..');
-}
-
 /** Names hidden from variable listings and suggestions. */
 const INTERNAL_NAMES = new Set([RUNTIME, 'tsLastExpr']);
-
-/**
- * The prelude every session starts with: `pl`, `tf` and `dfd` (danfojs, loaded on first use,
- * as it takes most of a second) without imports, plus the magic runtime.
- */
-export function preludeCode(root = repoRoot()): string {
-  const p = (rel: string) => JSON.stringify(path.join(root, rel).replace(/\\/g, '/'));
-  return [
-    `import * as pl from ${p('build/kernel/pl')};`,
-    `import * as tf from ${p('node_modules/@tensorflow/tfjs')};`,
-    `import * as ${RUNTIME} from ${p('build/kernel/runtime')};`,
-    `declare const dfd: typeof import(${p('node_modules/danfojs-node')});`,
-  ].join('\n');
-}
-
-/** A proxy that loads danfojs-node on first property access. */
-function lazyDanfo(root: string): unknown {
-  let mod: Record<string | symbol, unknown> | null = null;
-  const load = () => (mod ??= require(path.join(root, 'node_modules/danfojs-node')) as Record<string | symbol, unknown>);
-  return new Proxy({}, {
-    get: (_t, prop) => load()[prop],
-    has: (_t, prop) => prop in load(),
-    ownKeys: () => Reflect.ownKeys(load()),
-    getOwnPropertyDescriptor: (_t, prop) => {
-      const d = Object.getOwnPropertyDescriptor(load(), prop);
-      return d ? { ...d, configurable: true } : undefined;
-    },
-  });
-}
 
 /** The prunelab executor; see the module comment. */
 export class PrunelabExecutor implements Executor {
@@ -204,10 +167,7 @@ export class PrunelabExecutor implements Executor {
     const t0 = Date.now();
     // The backend starts (compiling the wasm module) while the prelude is type-checked; its one
     // printed line stays out of the first cell's output.
-    const backend = (async () => {
-      const b = await import('../src/backend');
-      await b.initBackend();
-    })();
+    const backend = startBackend();
     const out = await this.runCode(preludeCode(this.root));
     if (process.env.PRUNELAB_KERNEL_TIMING) process.stderr.write(`[prunelab timing] prelude ${Date.now() - t0} ms\n`);
     await backend;
@@ -251,7 +211,8 @@ export class PrunelabExecutor implements Executor {
    * Runs a cell: transforms magics, executes, and reports the value or the error.
    *
    * @param cell the cell's source.
-   * @param cellIO where its output goes (stdout/stderr and displays stay routed here until the next cell).
+   * @param cellIO where its output goes: stdout/stderr and displays are routed there while the
+   *   cell runs and put back when it ends (display handles it created keep updating it).
    */
   async run(cell: string, cellIO: CellIO): Promise<Outcome> {
     await this.start().catch(() => undefined);
@@ -261,18 +222,13 @@ export class PrunelabExecutor implements Executor {
       display: (bundle, id, update) => this.tracker.outside(() => cellIO.display(bundle, id, update)),
     };
     this.io = io;
-    const sink: DisplaySink = { show: (bundle, id, update) => io.display(bundle, id, update) };
-    setDisplaySink(sink);
-    const redirect = (name: 'stdout' | 'stderr') =>
-      ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
-        io.stream(name, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-        const done = typeof encoding === 'function' ? encoding : cb;
-        if (typeof done === 'function') done();
-        return true;
-      }) as typeof process.stdout.write;
-    process.stdout.write = redirect('stdout');
-    process.stderr.write = redirect('stderr');
-    return this.runCode(cell);
+    const restoreOutput = routeOutputTo(io);
+    try {
+      return await this.runCode(cell);
+    } finally {
+      restoreOutput();
+      this.io = null;
+    }
   }
 
   private async runCode(cell: string): Promise<Outcome> {

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { plotlyScriptPath } from '../src/plot/figure';
-import { repoRoot } from './executor';
+import { repoRoot } from './prelude';
 
 /** The kernelspec's name. */
 export const KERNEL_NAME = 'prunelab';

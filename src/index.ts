@@ -10,5 +10,6 @@ export { ambientSignal, setAmbientSignalSource, InterruptedError, type AmbientSi
 export * from './prune';
 export * from './sparse';
 export * as plot from './plot';
-export * as report from './report';
+export * as report from './report-namespace';
+export * as experiments from './experiments';
 export * as magics from './magics';

@@ -9,3 +9,5 @@ export * from './curves';
 export * from './tradeoff';
 export * from './sparsity-bars';
 export * from './export';
+export * from './seed-bands';
+export * from './input-mask';

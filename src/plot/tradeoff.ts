@@ -64,12 +64,14 @@ export function accuracyVsSparsity(table: unknown, options: TradeoffOptions = {}
 }
 
 /**
- * Indices of the Pareto-optimal points when y is maximised and x is maximised (or minimised):
+ * Indices of the Pareto-optimal points when y is maximised and x is maximised (or minimised, e.g.
+ * a cost such as remaining parameters):
  * no other point is at least as good in both and better in one.
  *
  * @returns indices sorted by x.
  */
 export function paretoFront(xs: readonly number[], ys: readonly number[], minimizeX = false): number[] {
+  if (xs.length !== ys.length) throw new Error(`paretoFront: ${xs.length} x values but ${ys.length} y values.`);
   const sx = minimizeX ? -1 : 1;
   const order = xs.map((_, i) => i).sort((a, b) => sx * (xs[b] - xs[a]) || ys[b] - ys[a]);
   const front: number[] = [];

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MaskSource, SlotOptimizer } from '../train/types';
 import { baseWeightName, prunableWeights, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
-import { loadMasks, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
+import { applyMaskState, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
 import { saveModelToDir } from './model-io';
 
 /** One masked weight. */
@@ -365,11 +365,6 @@ export class MaskedModel implements MaskSource {
     }
   }
 
-  /** Alias of {@link undo}, after torch's naming. */
-  restore(names?: string[]): void {
-    this.undo(names);
-  }
-
   /**
    * Makes pruning permanent (torch's `prune.remove`): weights keep their zeros, masks and kept
    * originals are dropped, and the model is detached from this MaskedModel.
@@ -388,11 +383,6 @@ export class MaskedModel implements MaskSource {
     this.disposeVariables();
     registry.delete(this.model);
     return this.model;
-  }
-
-  /** Alias of {@link strip}, after torch's naming. */
-  remove(): tf.LayersModel {
-    return this.strip();
   }
 
   /**
@@ -463,4 +453,20 @@ export class MaskedModel implements MaskSource {
     for (const m of this.methodVars.values()) for (const v of m.values()) v.dispose();
     this.methodVars.clear();
   }
+}
+
+/**
+ * Applies saved masks to a model (weights are multiplied by them) and restores method variables.
+ * The whole file is checked first: on any problem nothing is applied.
+ *
+ * @param model the model (or its MaskedModel).
+ * @param source a file path or a parsed {@link MaskStateFile}.
+ * @param opts how saved masks are matched to the model's weights.
+ * @returns the model's MaskedModel.
+ * @throws Error naming the file and what is wrong with it (unreadable, empty, not JSON, not a
+ *   mask file, a malformed or inconsistent entry), or the weights that do not match (missing,
+ *   ambiguous, other shape); the model, its masks and its history are then unchanged.
+ */
+export function loadMasks(model: tf.LayersModel | MaskedModel, source: string | MaskStateFile, opts: LoadMasksOptions = {}): MaskedModel {
+  return applyMaskState(model instanceof MaskedModel ? model : MaskedModel.of(model), source, opts);
 }

@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { readJsonFile, writeFileAtomic } from '../io/files';
 import { base64ToBytes, bytesToBase64, countMaskBits, packMaskBits, unpackMaskBits } from '../sparse/mask-bits';
-import { MaskedModel, type PruneRecord } from './masked-model';
+import type { MaskedModel, PruneRecord } from './masked-model';
 import { baseWeightName, type PrunableWeight } from './targets';
 export { baseWeightName } from './targets';
 
@@ -226,15 +226,19 @@ function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'n
  * Applies saved masks to a model (weights are multiplied by them) and restores method variables.
  * The whole file is checked first: on any problem nothing is applied.
  *
- * @param model the model (or its MaskedModel).
+ * The model-level entry point is `loadMasks` (or `MaskedModel.load`) in masked-model.ts: this
+ * module only reads and writes the state of a MaskedModel it is given, so it needs the class as a
+ * type only and the two modules do not import each other at run time.
+ *
+ * @param masked the MaskedModel to load onto.
  * @param source a file path or a parsed {@link MaskStateFile}.
  * @param opts how saved masks are matched to the model's weights.
- * @returns the model's MaskedModel.
+ * @returns `masked`.
  * @throws Error naming the file and what is wrong with it (unreadable, empty, not JSON, not a
  *   mask file, a malformed or inconsistent entry), or the weights that do not match (missing,
  *   ambiguous, other shape); the model, its masks and its history are then unchanged.
  */
-export function loadMasks(model: tf.LayersModel | MaskedModel, source: string | MaskStateFile, opts: LoadMasksOptions = {}): MaskedModel {
+export function applyMaskState(masked: MaskedModel, source: string | MaskStateFile, opts: LoadMasksOptions = {}): MaskedModel {
   const where = typeof source === 'string' ? `mask file ${path.resolve(source)}` : 'the given mask state object';
   const fail = (problem: string): never => {
     throw new Error(`Cannot load masks from ${where}: ${problem}.`);
@@ -242,7 +246,6 @@ export function loadMasks(model: tf.LayersModel | MaskedModel, source: string | 
   const raw = typeof source === 'string' ? readJsonFile(source, 'mask file') : source;
   const { state, masks, variables } = decodeMaskState(raw, fail);
 
-  const masked = model instanceof MaskedModel ? model : MaskedModel.of(model);
   const match = opts.match ?? 'name';
   const problems: string[] = [];
   const targets = matchWeights(masks, masked.prunableWeights(), match, problems);

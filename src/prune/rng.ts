@@ -15,14 +15,6 @@ export function seededRandom(seed: number): () => number {
   return mulberry32(mixSeed(seed));
 }
 
-/** `n` uniform numbers in [0, 1) from a seed. */
-export function seededUniform(seed: number, n: number): Float32Array {
-  const r = seededRandom(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = r();
-  return out;
-}
-
 /** Mixes a base seed with a string (e.g. a weight name) into a new seed, so that layers get independent streams. */
 export function deriveSeed(seed: number, key: string): number {
   // FNV-1a over the key, then mixed with the seed.

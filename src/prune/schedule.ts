@@ -170,9 +170,4 @@ export class Pruner {
   hook(model?: tf.LayersModel): PruningHook {
     return new PruningHook(this.schedule, this.options, model);
   }
-
-  /** Alias of {@link hook}. */
-  asHook(model?: tf.LayersModel): PruningHook {
-    return this.hook(model);
-  }
 }

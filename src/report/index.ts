@@ -7,4 +7,4 @@ export * from './summaries';
 export * from './weights';
 export * from './progress';
 export * from './stats';
-export * from './experiments';
+export * from './result-tables';

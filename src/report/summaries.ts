@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Examples } from '../data/types';
+import { sizeOf } from '../models/shapes';
 import { MaskedModel, sparsitySummary, type PruneRecord } from '../prune';
 import { escapeHtml, registerFormatter, type MimeBundle } from './display';
 import { formatPercent, formatRatio, tableHtml, tableText, type TableData } from './table';
@@ -54,10 +55,6 @@ export function isLayersModel(v: unknown): v is tf.LayersModel {
   return !!m && typeof m === 'object' && Array.isArray(m.layers) && typeof m.countParams === 'function' && typeof m.predict === 'function' && typeof m.getClassName === 'function';
 }
 
-function sizeOf(shape: readonly (number | null)[]): number {
-  return shape.reduce((a: number, b) => a * (b ?? 1), 1);
-}
-
 function shapeText(layer: tf.layers.Layer): string {
   try {
     const s = layer.outputShape as (number | null)[] | (number | null)[][];
@@ -84,8 +81,9 @@ export function modelSummary(model: tf.LayersModel | MaskedModel): ModelSummary 
     const params = l.countParams();
     return { name: l.name, type: l.getClassName(), outputShape: shapeText(l), params, nonzeros: params - (prunedByLayer.get(l.name) ?? 0) };
   });
-  const params = net.weights.reduce((a, w) => a + sizeOf(w.shape), 0);
-  const trainable = net.trainableWeights.reduce((a, w) => a + sizeOf(w.shape), 0);
+  // weight shapes are concrete (no null batch dimension)
+  const params = net.weights.reduce((a, w) => a + sizeOf(w.shape as number[]), 0);
+  const trainable = net.trainableWeights.reduce((a, w) => a + sizeOf(w.shape as number[]), 0);
   const pruned = [...prunedByLayer.values()].reduce((a, b) => a + b, 0);
   return { name: net.name, className: net.getClassName(), layers, params, trainable, nonzeros: params - pruned, masked: hasMasks, pruning: masked ? [...masked.history] : [] };
 }

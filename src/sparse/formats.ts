@@ -316,11 +316,6 @@ export function sparseToDense(s: SparseMatrix): Float32Array {
   return out;
 }
 
-/** Number of stored entries (BSR and N:M count padding zeros inside blocks / groups). */
-export function storedCount(s: SparseMatrix): number {
-  return s.values.length;
-}
-
 /**
  * Converts between formats (via CSR-order traversal; exact).
  *

@@ -1,5 +1,6 @@
 /** Checks done before training or evaluation starts, so bad input fails early and clearly. */
 import type * as tf from '@tensorflow/tfjs';
+import { featureSize } from '../data/examples';
 import { checkFiniteFeatures, checkFiniteValues, NonFiniteFeaturesError } from '../data/finite';
 import type { Batch, Examples } from '../data/types';
 
@@ -10,8 +11,6 @@ export interface ModelShapes {
   /** Number of output units (classes). */
   classes: number;
 }
-
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /**
  * Reads a model's single input shape and class count.
@@ -49,10 +48,10 @@ export function modelShapes(model: tf.LayersModel): ModelShapes {
 export function matchData(featureShape: readonly number[], numClasses: number, shapes: ModelShapes, what: string): number[] {
   const same = featureShape.length === shapes.input.length && featureShape.every((d, i) => d === shapes.input[i]);
   const flatEither = featureShape.length === 1 || shapes.input.length === 1;
-  if (!same && !(flatEither && size(featureShape) === size(shapes.input))) {
+  if (!same && !(flatEither && featureSize(featureShape) === featureSize(shapes.input))) {
     throw new Error(
-      `Shape mismatch: the ${what} has examples of shape [${featureShape}] (${size(featureShape)} values) but the model ` +
-        `expects [${shapes.input}] (${size(shapes.input)} values). Create the model with inputShape [${featureShape}] ` +
+      `Shape mismatch: the ${what} has examples of shape [${featureShape}] (${featureSize(featureShape)} values) but the model ` +
+        `expects [${shapes.input}] (${featureSize(shapes.input)} values). Create the model with inputShape [${featureShape}] ` +
         `or load the data in the model's shape (e.g. the data module's flatten option).`,
     );
   }
@@ -78,7 +77,7 @@ export function checkExamples(ex: Examples, what: string): void {
     throw new Error(`The ${what} must be Examples {x: Float32Array, y: Int32Array, count, featureShape, numClasses}.`);
   }
   if (!Number.isInteger(ex.count) || ex.count <= 0) throw new Error(`The ${what} has no examples (count ${ex.count}).`);
-  const d = size(ex.featureShape);
+  const d = featureSize(ex.featureShape);
   if (ex.x.length !== ex.count * d) {
     throw new Error(`The ${what} is inconsistent: x has ${ex.x.length} values, expected count·size(featureShape) = ${ex.count}·${d}.`);
   }

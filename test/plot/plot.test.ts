@@ -53,6 +53,13 @@ describe('plot builders', () => {
     }
   });
 
+  it('Pareto front of (cost, accuracy) points: x minimised, sorted by x, mismatched lengths refused', () => {
+    // cost ↓, accuracy ↑: points (2, .9) (1, .5) (4, .95) (3, .8); (3, .8) is dominated by (2, .9)
+    assert.deepEqual(paretoFront([2, 1, 4, 3], [0.9, 0.5, 0.95, 0.8], true), [1, 0, 2]);
+    assert.deepEqual(paretoFront([1, 1], [0.2, 0.7], true), [1]);
+    assert.throws(() => paretoFront([1, 2], [0.5]), /paretoFront: 2 x values but 1 y values/);
+  });
+
   it('results-table plots name missing columns and bad values', () => {
     const rows = [
       { method: 'a', sparsity: 0.9, accuracy: 0.8 },

@@ -4,7 +4,7 @@ import type { Dataset } from '../../src/data/types';
 import { setAmbientSignalSource } from '../../src/interrupt';
 import { timeit } from '../../src/magics/builtins/time';
 import { mlp } from '../../src/models';
-import { trainDenseRuns } from '../../src/report/experiments';
+import { trainDenseRuns } from '../../src/experiments';
 import { train, TrainingInterruptedError } from '../../src/train';
 import { blobs } from './fixtures/data';
 

@@ -176,10 +176,17 @@ describe('train: the loop', () => {
   it('yields to the event loop so an abort from a timer interrupts a long run', async () => {
     const model = mlp({ inputShape: [4], hidden: [8], classes: 3, seed: 1 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    const h = await train(model, data, { epochs: 10000, batchSize: 10, signal: controller.signal, yieldEveryMs: 5 });
+    let stepsDone = 0;
+    let stepsWhenAborted = -1;
+    setTimeout(() => {
+      stepsWhenAborted = stepsDone;
+      controller.abort();
+    }, 30);
+    const h = await train(model, data, { epochs: 10000, batchSize: 10, signal: controller.signal, yieldEveryMs: 5, onProgress: (p) => void (stepsDone = p.step) });
     assert.strictEqual(h.stopReason, 'aborted');
-    assert.ok(h.steps < 10000 * 30);
+    // the timer fired during the run (training yielded to it) and training stopped before its next step
+    assert.ok(stepsWhenAborted > 0, `the timer ran while training was under way (after ${stepsWhenAborted} steps)`);
+    assert.strictEqual(h.steps, stepsWhenAborted, 'no step after the abort');
     model.dispose();
   });
 

@@ -1,20 +1,37 @@
 /** `%finetune`: train a (pruned) model with its masks held, with a live progress bar. */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, type Dataset } from '../../data';
-import { agpSchedule, iterativeSchedule, MaskedModel, Pruner, type SparsitySchedule } from '../../prune';
+import { agpSchedule, iterativeSchedule, MaskedModel, oneShotSchedule, Pruner, type SparsitySchedule } from '../../prune';
 import { ProgressBar } from '../../report/progress';
 import { evaluate, listOptimizers, train, type History, type TrainOptions } from '../../train';
 import type { Progress } from '../../train/types';
 import { defineMagic } from '../registry';
-import { magicSeed, takePendingSchedule, type PendingSchedule } from '../state';
+import { magicSeed, setPendingSchedule, takePendingSchedule, type PendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
 
-/** The schedule of a pending plan for a training run of `totalSteps` steps. */
-export function scheduleFor(plan: PendingSchedule, totalSteps: number): SparsitySchedule {
+/**
+ * The schedule of a pending plan for a training run of `totalSteps` steps.
+ *
+ * @param modelName the model's name in the notebook, for the error message.
+ * @throws when an iterative plan has more rounds than the run has steps (its last rounds would
+ *   never run, leaving the model short of the sparsity asked for).
+ */
+export function scheduleFor(plan: PendingSchedule, totalSteps: number, modelName = 'the model'): SparsitySchedule {
   if (plan.kind === 'agp') {
-    // Zhu & Gupta: prune over the first 80 % of training in ~10 steps, then recover.
-    const endStep = Math.max(1, Math.round(0.8 * totalSteps));
-    return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency: Math.max(1, Math.floor(endStep / 10)) });
+    // Zhu & Gupta: prune over the first 80 % of training in ~10 steps, then recover. AGP prunes
+    // at beginStep + k·frequency only, so the last pruning step is put on that grid (and inside
+    // the run) to reach the target exactly.
+    const span = Math.min(totalSteps - 1, Math.round(0.8 * totalSteps));
+    if (span < 1) return oneShotSchedule({ sparsity: plan.sparsity, step: 0 });
+    const frequency = Math.max(1, Math.floor(span / 10));
+    const endStep = Math.floor(span / frequency) * frequency;
+    return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency });
+  }
+  if (totalSteps < plan.rounds) {
+    throw new Error(
+      `%finetune: iterative pruning of ${modelName} has ${plan.rounds} rounds but this run has only ${totalSteps} steps; ` +
+        'train longer (--epochs) or set fewer --rounds in %prune.',
+    );
   }
   return iterativeSchedule({ sparsity: plan.sparsity, rounds: plan.rounds, stepsPerRound: Math.max(1, Math.floor(totalSteps / plan.rounds)) });
 }
@@ -57,7 +74,13 @@ defineMagic({
     let gradual = '';
     if (plan) {
       const total = epochs * batchCount(data.train.count, batchSize);
-      const schedule = scheduleFor(plan, total);
+      let schedule: SparsitySchedule;
+      try {
+        schedule = scheduleFor(plan, total, names.model);
+      } catch (e) {
+        setPendingSchedule(net, plan); // kept for a run that fits it
+        throw e;
+      }
       const hook = new Pruner(schedule, plan.options).hook(net);
       options.hooks = [hook];
       options.masks = hook;

@@ -1,7 +1,7 @@
 /** `%prune`: prune a model's weights now, or set up gradual pruning for the next `%finetune`. */
 import * as tf from '@tensorflow/tfjs';
 import { batches, type Dataset } from '../../data';
-import { allocationNames, criterionNames, prune, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
+import { allocationNames, criterionNames, maskSparsity, prune, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
 import { defineMagic } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
@@ -71,11 +71,9 @@ defineMagic({
     try {
       const masked = prune(net, { ...options, sparsity, ...(batchList ? { data: batchList } : {}) });
       const s = sparsitySummary(masked);
-      const prunable = s.rows.reduce((a, r) => a + r.params, 0);
-      const left = s.rows.reduce((a, r) => a + r.nonzeros, 0);
       ctx.print(
         `pruned ${names.model} (${args.criterion}, ${args.granularity}, ${args.scope}): ` +
-          `${(100 * (1 - left / prunable)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
+          `${(100 * maskSparsity(masked)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
           `${s.total.nonzeros.toLocaleString('en-US')} of ${s.total.params.toLocaleString('en-US')} left.`,
       );
     } finally {

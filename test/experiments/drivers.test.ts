@@ -1,19 +1,17 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { MaskedModel, prune } from '../../src/prune';
-import { createModel } from '../../src/models';
+import { evaluate, train } from '../../src/train';
 import {
-  byBudget, claim, disposeRuns, evaluateVariants, experimentData, inputMaskImage, iterativePruneRetrain, keptPerLayer,
-  markdownTable, meltColumns, notebookBudget, paretoFrontIndices, recipeOptions, resetToDense, scaledRecipe,
-  scheduleComparison, seedBandFigure, summaryTable, trainDenseRuns, type DenseRun,
-} from '../../src/report/experiments';
-import { studentTQuantile } from '../../src/report/stats';
+  byBudget, disposeRuns, evaluateVariants, experimentData, iterativePruneRetrain, keptPerLayer, notebookBudget,
+  recipeOptions, resetToDense, scaledRecipe, scheduleComparison, trainDenseRuns, type DenseRun,
+} from '../../src/experiments';
 
 const quiet = () => {};
 const tiny = { dataset: 'tiny-fashion', trainSubset: 300, testSubset: 200 };
 const recipe = { steps: 6, batchSize: 50, learningRate: 0.05 };
 
-describe('report/experiments: budget and recipes', () => {
+describe('experiments: budget and recipes', () => {
   it('reads PRUNELAB_BUDGET: unset is quick, unknown names are rejected with the known ones', () => {
     assert.equal(notebookBudget(undefined), 'quick');
     assert.equal(notebookBudget(''), 'quick');
@@ -33,7 +31,7 @@ describe('report/experiments: budget and recipes', () => {
   });
 });
 
-describe('report/experiments: drivers on tiny-fashion', function () {
+describe('experiments: drivers on tiny-fashion', function () {
   let runs: DenseRun[] = [];
   after(() => disposeRuns(runs));
 
@@ -47,9 +45,10 @@ describe('report/experiments: drivers on tiny-fashion', function () {
     assert.equal(data, await experimentData(tiny), 'the dataset is loaded once per spec');
     runs = await trainDenseRuns('lenet-300-100', data, recipe, [1, 2], quiet);
     const variants = [0.5, 0.9].map((s) => ({ method: 'magnitude', options: { sparsity: s } }));
+    const finetune = { steps: 3, batchSize: 50, learningRate: 0.01 };
     const before = tf.memory().numTensors;
-    const a = await evaluateVariants(runs, data, variants, { steps: 3, batchSize: 50, learningRate: 0.01 }, quiet);
-    const b = await evaluateVariants(runs, data, variants, { steps: 3, batchSize: 50, learningRate: 0.01 }, quiet);
+    const a = await evaluateVariants(runs, data, variants, finetune, quiet);
+    const b = await evaluateVariants(runs, data, variants, finetune, quiet);
     assert.deepEqual(a, b, 'same seeds, same numbers');
     assert.equal(a.length, 4);
     assert.deepEqual(a.map((r) => [r.method, r.seed, r.target]), [['magnitude', 1, 0.5], ['magnitude', 2, 0.5], ['magnitude', 1, 0.9], ['magnitude', 2, 0.9]]);
@@ -57,9 +56,23 @@ describe('report/experiments: drivers on tiny-fashion', function () {
       // biases (410 of 266 610 parameters) are not pruned
       assert.ok(r.sparsity < r.target && r.target - r.sparsity < 0.002, `sparsity ${r.sparsity} vs ${r.target}`);
       assert.equal(r.compression, 266610 / r.remaining);
-      assert.ok(r.accuracyPruned >= 0 && r.accuracyFinetuned <= 1);
     }
-    assert.notEqual(a[0].accuracyDense, a[1].accuracyDense, 'seeds differ');
+    // each row reports its own seed's dense accuracy, and the accuracies of that seed's model
+    // pruned from its dense weights, then fine-tuned with the masks held (recomputed by hand)
+    for (const r of a) {
+      const run = runs.find((x) => x.seed === r.seed)!;
+      assert.equal(r.accuracyDense, run.accuracy);
+      resetToDense(run);
+      prune(run.model, { sparsity: r.target });
+      assert.equal(r.accuracyPruned, evaluate(run.model, data.test).accuracy, `seed ${r.seed} @ ${r.target}: accuracy right after pruning`);
+      await train(run.model, data.train, { ...recipeOptions(finetune, run.seed), masks: MaskedModel.of(run.model) });
+      assert.equal(r.accuracyFinetuned, evaluate(run.model, data.test).accuracy, `seed ${r.seed} @ ${r.target}: accuracy after fine-tuning`);
+    }
+    const noFinetune = await evaluateVariants(runs, data, variants, null, quiet);
+    assert.deepEqual(noFinetune.map((r) => r.accuracyFinetuned), a.map((r) => r.accuracyPruned), 'without fine-tuning, the fine-tuned column is the pruned accuracy');
+    // the seeds give different models (not just different accuracies, which 200 examples can tie)
+    const differs = runs[0].weights.some((w, i) => tf.tidy(() => tf.any(tf.notEqual(w, runs[1].weights[i])).dataSync()[0]) === 1);
+    assert.ok(differs, 'seeds 1 and 2 trained different dense weights');
     runs.forEach(resetToDense);
     assert.equal(tf.memory().numTensors, before, 'no tensors leaked (masks removed, weights restored)');
     const w = runs[0].model.getWeights();
@@ -84,7 +97,22 @@ describe('report/experiments: drivers on tiny-fashion', function () {
       retrain: { steps: 3, batchSize: 50, learningRate: 0 }, finalRetrain: { steps: 3, batchSize: 50, learningRate: 0.05 },
     }, quiet);
     assert.equal(rows[1].accuracyRetrained, rows[1].accuracyPruned, 'round 1 retrains with `retrain` (lr 0: no change)');
-    assert.notEqual(rows[2].accuracyRetrained, rows[2].accuracyPruned, 'round 2 retrains with `finalRetrain`');
+    // round 2 trains (lr 0.05): its kept weights left their dense values, which only happens if
+    // finalRetrain ran (with `retrain`'s lr 0 every kept weight would still equal its dense value)
+    const moved = (model: tf.LayersModel, dense: tf.Tensor[]) => {
+      const masked = MaskedModel.of(model);
+      return masked.prunableWeights().some((p) => {
+        const i = model.weights.findIndex((w) => w === p.variable);
+        return tf.tidy(() => tf.any(tf.logicalAnd(tf.notEqual(masked.mask(p.name)!, 0), tf.notEqual(p.variable.read(), dense[i]))).dataSync()[0]) === 1;
+      });
+    };
+    assert.ok(moved(runs[0].model, runs[0].weights), 'round 2 retrained with `finalRetrain`');
+    // the same rounds with finalRetrain at lr 0 too leave every kept weight at its dense value
+    await iterativePruneRetrain(runs[0], data, {
+      density: { fc1: 0.2, fc2: 0.2, fc3: 0.5 }, rounds: 2,
+      retrain: { steps: 3, batchSize: 50, learningRate: 0 }, finalRetrain: { steps: 3, batchSize: 50, learningRate: 0 },
+    }, quiet);
+    assert.ok(!moved(runs[0].model, runs[0].weights), 'with lr 0 in both, no kept weight moves (the check above can tell)');
     resetToDense(runs[0]);
   });
 
@@ -104,61 +132,5 @@ describe('report/experiments: drivers on tiny-fashion', function () {
     }
     const it1 = curves.filter((p) => p.method === 'iterative (2 rounds)' && p.seed === 1).map((p) => p.step);
     assert.ok(it1.includes(1) && it1.includes(6), `pruning steps 1 and 6 are on the curve: ${it1}`);
-  });
-});
-
-describe('report/experiments: figures and tables', () => {
-  it('seedBandFigure draws mean ± Student-t CI per group and x', () => {
-    const rows = [
-      { m: 'a', x: 1, y: 1 }, { m: 'a', x: 1, y: 3 }, { m: 'a', x: 2, y: 2 }, { m: 'a', x: 2, y: 2 }, { m: 'b', x: 1, y: 5 }, { m: 'b', x: 1, y: 7 },
-    ];
-    const fig = seedBandFigure(rows, { x: 'x', y: 'y', group: 'm' });
-    assert.equal(fig.data.length, 4);
-    const [bandA, lineA] = fig.data as any[];
-    assert.deepEqual(lineA.x, [1, 2]);
-    assert.deepEqual(lineA.y, [2, 2]);
-    const h = studentTQuantile(0.975, 1) * Math.SQRT2 / Math.SQRT2;
-    assert.deepEqual(bandA.y.map((v: number) => +v.toFixed(9)), [2 + h, 2, 2, 2 - h].map((v) => +v.toFixed(9)));
-    assert.match(lineA.name, /^a \(n=2, 95% CI\)$/);
-    const std = seedBandFigure(rows, { x: 'x', y: 'y', group: 'm', band: 'std', yScale: 10 });
-    assert.equal((std.data[0] as any).y[0], 20 + 10 * Math.SQRT2);
-  });
-
-  it('Pareto front of (cost, accuracy) points', () => {
-    // cost ↓, accuracy ↑: points (2, .9) (1, .5) (4, .95) (3, .8); (3, .8) is dominated by (2, .9)
-    assert.deepEqual(paretoFrontIndices([2, 1, 4, 3], [0.9, 0.5, 0.95, 0.8]), [1, 0, 2]);
-    assert.deepEqual(paretoFrontIndices([1, 1], [0.2, 0.7]), [1]);
-  });
-
-  it('melt, summary and markdown tables', () => {
-    const rows = [{ t: 0.5, seed: 1, a: 0.9, b: 0.8 }, { t: 0.5, seed: 2, a: 0.92, b: 0.82 }];
-    const long = meltColumns(rows, { a: 'A', b: 'B' });
-    assert.deepEqual(long.map((r) => [r.series, r.value]), [['A', 0.9], ['B', 0.8], ['A', 0.92], ['B', 0.82]]);
-    assert.throws(() => meltColumns(rows, { c: 'C' }), /no column 'c'/);
-    const s = summaryTable(rows, ['t'], { a: 'A (%)' });
-    assert.equal(s.length, 1);
-    assert.equal(s[0].seeds, 2);
-    assert.match(String(s[0]['A (%)']), /^91\.00 ± \d+\.\d\d$/);
-    assert.equal(markdownTable([{ q: 'x', v: 1.64, n: 3 }]), '| q | v | n |\n| --- | --- | --- |\n| x | 1.64 | 3 |');
-  });
-
-  it('claim prints when it holds and throws when it does not', () => {
-    claim(true, 'holds');
-    assert.throws(() => claim(false, 'accuracy within 1 point'), /^Error: Claim failed: accuracy within 1 point$/);
-  });
-
-  it('inputMaskImage: fraction of outgoing weights kept per input pixel', () => {
-    const net = createModel('mlp', { inputShape: [4], hidden: [3], seed: 0 });
-    const layer = MaskedModel.of(net).prunableWeights()[0];
-    // make input 0's weights the largest, input 3's the smallest: magnitude pruning keeps 0, drops 3
-    const w = tf.tensor2d([[9, 9, 9], [5, 5, 0.1], [4, 0.2, 0.3], [0.01, 0.02, 0.03]]);
-    layer.variable.write(w);
-    w.dispose();
-    prune(net, { sparsity: 0.5, include: [layer.layerName] });
-    const fig = inputMaskImage(net, layer.layerName, [2, 2]);
-    assert.deepEqual((fig.data[0] as any).z, [[1, 2 / 3], [1 / 3, 0]]);
-    assert.throws(() => inputMaskImage(net, layer.layerName, [3, 3]), /has 9 pixels but .* has 4 inputs/);
-    MaskedModel.of(net).strip();
-    net.dispose();
   });
 });
