@@ -9,6 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const BUILD = path.resolve(__dirname, '..', '..');
+const ROOT = path.dirname(BUILD);
+
+/** False for a compiled file whose TypeScript source is gone (a stale output of an old build). */
+function hasSource(js: string): boolean {
+  return fs.existsSync(path.join(ROOT, path.relative(BUILD, js)).replace(/\.js$/, '.ts'));
+}
 
 /** Every .js file under `dir` mapped to the .js files of this tree it requires. */
 function requireGraph(dir: string): Map<string, string[]> {
@@ -17,12 +23,12 @@ function requireGraph(dir: string): Map<string, string[]> {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (p.endsWith('.js')) {
+      else if (p.endsWith('.js') && hasSource(p)) {
         const deps: string[] = [];
         for (const m of fs.readFileSync(p, 'utf8').matchAll(/\b(?:require|import)\(["'](\.{1,2}\/[^"']+)["']\)/g)) {
           const target = path.resolve(path.dirname(p), m[1]);
           const file = [`${target}.js`, path.join(target, 'index.js'), target].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
-          if (file) deps.push(file);
+          if (file && hasSource(file)) deps.push(file);
         }
         graph.set(p, deps);
       }
