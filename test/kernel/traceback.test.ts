@@ -91,6 +91,13 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
     assert.strictEqual(later.text.match(/cell line 3/g)?.length, 1, "tslab's wrapper around the cell is not a frame of the cell");
   });
 
+  it("a prune that leaves layers with no weights warns on the cell's stderr stream, naming them", async () => {
+    const { reply, iopub } = await k.execute("%model mlp --hidden 8 --seed 2 --as tiny\n%prune tiny magnitude --sparsity 0.999999");
+    assert.strictEqual(reply.content.status, 'ok', JSON.stringify(reply.content));
+    const stderr = iopub.filter((m) => m.header.msg_type === 'stream' && m.content.name === 'stderr').map((m) => String(m.content.text)).join('');
+    assert.match(stderr, /^Warning: prune: layers .* have no weights left: .*The network is disconnected.*Exclude these layers/m);
+  });
+
   it('a reserved word as --as is the magic\'s own error naming the word, not a TypeScript one', async () => {
     const tb = await traceback('%model lenet-300-100 --as class');
     assert.strictEqual(tb.ename, 'MagicArgumentError');
