@@ -248,8 +248,9 @@ function groupNoun(granularity: Granularity): string {
 }
 
 /**
- * The warning for weights this call leaves with no entry at all (whole layers pruned away: the
- * network is disconnected and predicts the same for every input), or undefined when none is.
+ * The warning for weights this call leaves with no entry at all (whole layers pruned away: no
+ * signal passes through them, so in a chain of layers the network predicts the same for every
+ * input), or undefined when none is.
  *
  * @param layerwiseTotal true for layerwise allocation of a total sparsity, where the largest
  *   sparsity that keeps a group of an n-group layer is (n − 1)/n, so the message can name it.
@@ -270,7 +271,7 @@ function emptyLayersWarning(
   const excludeList = layers.map((l) => `'${l}'`).join(', ');
   const message =
     `prune: ${layers.length === 1 ? 'layer' : 'layers'} ${layers.join(', ')} ${layers.length === 1 ? 'has' : 'have'} no weights left: ${what}` +
-    `${options.sparsity !== undefined ? ` at sparsity ${options.sparsity}` : ''}. The network is disconnected: its output no longer depends on its input. ` +
+    `${options.sparsity !== undefined ? ` at sparsity ${options.sparsity}` : ''}. The network is disconnected there: nothing passes through ${layers.length === 1 ? 'it' : 'them'} (${layers.length === 1 ? 'its' : 'their'} output is the bias alone). ` +
     `Exclude ${layers.length === 1 ? 'this layer' : 'these layers'} (exclude: [${excludeList}], or --exclude ${layers.join(',')}) or lower the sparsity${lower}.`;
   return { kind: 'empty-layers', layers, weights: empty.map((e) => e.t.name), message };
 }
