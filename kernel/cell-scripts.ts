@@ -146,13 +146,25 @@ export function cellLocation(file: string, line: number, column: number): CellLo
   const current = file === `${CELL_SCRIPT_PREFIX}${count}`;
   if (i >= 0 && match[i] >= 0 && js[i].line === line - 1 && js[i].column === column - 1) {
     const t = ts[match[i]];
-    return { cell: s.cell, line: t.line, column: t.column, current };
+    return { cell: s.cell, line: t.line, column: cellColumn(s, t), current };
   }
   // not an exact token (or one the compiler added): the nearest matched token before it gives the line
   for (let j = i; j >= 0; j--) {
     if (match[j] >= 0) return { cell: s.cell, line: ts[match[j]].line, current };
   }
   return undefined;
+}
+
+/**
+ * The cell column of a TypeScript token: the same on lines the magic transform left alone; on a
+ * rewritten line (a magic, the last line of a `%%time` cell) the token's place in the cell's line
+ * if it occurs there once, else unknown.
+ */
+function cellColumn(s: CellScript, t: Token): number | undefined {
+  const cellLine = s.cell.split('\n')[t.line] ?? '';
+  if (cellLine === (s.typescript.split('\n')[t.line] ?? '')) return t.column;
+  const at = cellLine.indexOf(t.text);
+  return at >= 0 && cellLine.indexOf(t.text, at + 1) < 0 ? at : undefined;
 }
 
 const TOKEN = /\/\/[^\n]*|\/\*[\s\S]*?\*\/|[A-Za-z_$][\w$]*|\d[\w.]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\S/g;

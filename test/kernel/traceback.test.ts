@@ -37,6 +37,9 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
     assert.match(tb.text, /at cell line 5\n\s+5 \| pl\.prune\(net, opts\);\n\s+\|    \^/, tb.text);
     assert.doesNotMatch(tb.text, INTERNAL, 'no frames inside prunelab, node or tslab');
     assert.match(tb.lines[tb.lines.length - 1], /^\(\d+ frames? inside prunelab and Node\.js hidden; %xmode verbose shows them\)$/);
+    // in a %%time cell the last line is rewritten to pass its value through: the caret still points at the call
+    const timed = await traceback(`%%time\n${cell}`);
+    assert.match(timed.text, /at cell line 6\n\s+6 \| pl\.prune\(net, opts\);\n\s+\|    \^/, timed.text);
   });
 
   it('maps every cell frame, in functions and after awaits', async () => {
