@@ -11,6 +11,7 @@
  */
 import * as ts from '@tslab/typescript-for-tslab';
 import { parseMagic, type MagicForm, type MagicSpec } from '../src/magics/registry';
+import { noteCellSource } from './cell-scripts';
 import { codeLineStarts } from './lexer';
 
 /** The name under which cells see the kernel runtime (see `runtime.ts`). */
@@ -137,10 +138,18 @@ function codeArgOffset(argText: string, code: string): number {
 
 /**
  * Transforms a cell. Line count and the text of non-magic lines are preserved.
+ * Outside `analysis`, the result is also noted as the code about to run, so that stack frames
+ * of its compiled JavaScript map back to the cell's lines (`cell-scripts.ts`).
  *
  * @throws MagicSyntaxError for an unknown magic or a bad argument (unless `analysis`).
  */
 export function transformCell(cell: string, options: TransformOptions = {}): Transformed {
+  const t = transform(cell, options);
+  if (!options.analysis) noteCellSource(cell, t.code);
+  return t;
+}
+
+function transform(cell: string, options: TransformOptions): Transformed {
   const magics = findMagicLines(cell);
   const lineMaps: Transformed['lineMaps'] = new Map();
   if (!magics.length) return { code: cell, magics, lineMaps };

@@ -2,7 +2,7 @@
  * Pruning protocols over training: Han et al.'s iterative prune-retrain to per-layer densities,
  * and one-shot vs iterative vs gradual (AGP) schedules at the same budget of steps.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Examples } from '../data/types';
 import {
   agpSchedule, iterativeSchedule, MaskedModel, maskSparsity, oneShotSchedule, prune, PruningHook,
@@ -74,11 +74,50 @@ export async function iterativePruneRetrain(run: DenseRun, data: Dataset, o: Ite
   return rows;
 }
 
-/** Per-layer fractions kept of a pruned model, by layer name. */
+/** Per-layer fractions kept of a pruned model, by layer name, as its masks allow (see {@link measuredSparsity} for the weights' own zeros). */
 export function keptPerLayer(model: tf.LayersModel): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of MaskedModel.of(model).summary().rows) out[r.layer] = r.nonzeros / r.params;
   return out;
+}
+
+/** What a model's weights really hold: non-zero values counted in the weights, not in the masks. */
+export interface MeasuredSparsity {
+  /** Fraction of each prunable layer's kernel values that are not 0, by layer name. */
+  kept: Record<string, number>;
+  /** Number of parameters of the whole model (kernels, biases and every other weight). */
+  params: number;
+  /** Parameters whose value is not 0. */
+  nonzeros: number;
+  /** params / nonzeros: the compression a paper reports (Infinity when every value is 0). */
+  compression: number;
+}
+
+/**
+ * Counts the values that are not 0 in the model's weights, per prunable layer and in total.
+ * Unlike {@link keptPerLayer} and {@link remainingParams}, which count the masks (what the
+ * pruning targets allocated), this measures the pruned model itself: a weight the mask keeps but
+ * that is exactly 0 counts as removed, and a masked weight that training moved off 0 shows up.
+ */
+export function measuredSparsity(model: tf.LayersModel): MeasuredSparsity {
+  const countNonzero = (t: tf.Tensor) => tf.tidy(() => tf.sum(tf.cast(tf.notEqual(t, 0), 'int32')).dataSync()[0]);
+  const perLayer = new Map<string, { size: number; nonzeros: number }>();
+  for (const w of MaskedModel.of(model).prunableWeights()) {
+    const acc = perLayer.get(w.layerName) ?? { size: 0, nonzeros: 0 };
+    acc.size += w.size;
+    acc.nonzeros += countNonzero(w.variable.read());
+    perLayer.set(w.layerName, acc);
+  }
+  let params = 0;
+  let nonzeros = 0;
+  for (const v of model.weights) {
+    const t = v.read();
+    params += t.size;
+    nonzeros += countNonzero(t);
+  }
+  const kept: Record<string, number> = {};
+  for (const [layer, c] of perLayer) kept[layer] = c.nonzeros / c.size;
+  return { kept, params, nonzeros, compression: nonzeros === 0 ? Infinity : params / nonzeros };
 }
 
 // ---------------------------------------------------------------------------------------------

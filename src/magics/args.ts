@@ -114,6 +114,51 @@ export function tokenize(text: string): Token[] {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/**
+ * Words a notebook variable cannot be called: TypeScript's reserved words, those reserved in
+ * strict mode and in modules (cells are both), and names strict code may not declare or that
+ * would shadow a built-in value. A magic storing into one of them (`--as class`) would produce
+ * a declaration TypeScript rejects with an unrelated message.
+ */
+const RESERVED_WORDS = new Set([
+  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
+  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null',
+  'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with',
+  'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static', 'yield', 'await',
+  'arguments', 'eval', 'undefined', 'NaN', 'Infinity',
+]);
+
+/**
+ * Names the kernel binds in every notebook (`pl`, `tf`, `dfd` and the magic runtime): a magic
+ * storing its result there would replace the API for every later cell.
+ */
+const NOTEBOOK_NAMES = new Set(['pl', 'tf', 'dfd', '$prunelab']);
+
+/** A valid variable name close to `name`: invalid characters become `_`, a reserved word gets a trailing `_`. */
+export function suggestVariableName(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9_$]/g, '_');
+  if (!s) s = 'value';
+  if (/^[0-9]/.test(s)) s = `_${s}`;
+  if (RESERVED_WORDS.has(s) || NOTEBOOK_NAMES.has(s)) s = `${s}_`;
+  return s;
+}
+
+/**
+ * What is wrong with `name` as a notebook variable name, or undefined when it is fine. The one
+ * check behind every magic argument of type `variable` and `identifier` (`--as`).
+ *
+ * @param writes true for names the magic stores into (`identifier`), which must also leave
+ *   the kernel's own names (`pl`, `tf`, `dfd`) alone.
+ */
+export function variableNameProblem(name: string, writes = false): string | undefined {
+  if (!IDENTIFIER.test(name)) {
+    return `expects a variable name (letters, digits, _ and $, not starting with a digit), got '${name}'`;
+  }
+  if (RESERVED_WORDS.has(name)) return `'${name}' is a reserved word in TypeScript and cannot name a variable`;
+  if (writes && NOTEBOOK_NAMES.has(name)) return `'${name}' is a name every notebook relies on (${[...NOTEBOOK_NAMES].slice(0, 3).join(', ')}); storing into it would replace it for every later cell`;
+  return undefined;
+}
+
 function choicesOf(spec: ArgSpec): readonly string[] | undefined {
   return typeof spec.choices === 'function' ? spec.choices() : spec.choices;
 }
@@ -229,9 +274,11 @@ function convert(spec: ArgSpec, raw: string, usage: string, magic: string): unkn
       break;
     }
     case 'variable':
-    case 'identifier':
-      if (!IDENTIFIER.test(raw)) fail(`expects a variable name, got '${raw}'.`);
+    case 'identifier': {
+      const problem = variableNameProblem(raw, type === 'identifier');
+      if (problem) fail(`${problem}. Use another name, e.g. ${isPositional(spec) ? '' : `--${spec.name} `}${suggestVariableName(raw)}.`);
       break;
+    }
     case 'list':
       value = raw
         .split(',')

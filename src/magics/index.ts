@@ -9,5 +9,6 @@ export * from './context';
 export * from './registry';
 export * from './state';
 export { timeit, timeitSummary, formatDuration, type TimeitResult } from './builtins/time';
+export { setTracebackMode, TRACEBACK_MODES, tracebackMode, type TracebackMode } from './builtins/xmode';
 import './builtins';
 export { magicsMarkdown } from './docs';

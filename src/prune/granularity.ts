@@ -3,6 +3,8 @@
  * into groups; element scores are reduced to one score per group (L1, L2, mean or max), whole
  * groups are kept or dropped, and group decisions expand back to an element mask. N:M is the
  * exception: it keeps the N best of every M consecutive inputs (a fixed pattern, no allocation).
+ * `neuron` and `filter` are two names of one granularity (output units: Dense columns, Conv
+ * filters), so that each reads naturally for its kind of layer.
  *
  * Layouts are tfjs's: Dense `[in, out]`, Conv2D `[kh, kw, in, out]`, DepthwiseConv2D
  * `[kh, kw, in, mult]`, so the output unit is the last axis and the input the one before it.
@@ -41,13 +43,21 @@ export interface Granularity {
   /** Display name, e.g. `element`, `2:4`, `block 4x4`. */
   name: string;
   /**
+   * Fraction of every weight the granularity removes by itself (N:M: 1 − N/M), when its pattern
+   * fixes the sparsity; `prune()` then refuses a different `sparsity`.
+   */
+  impliedSparsity?: number;
+  /**
    * Splits a weight into groups.
    * @throws when the weight's shape does not fit (names the weight and the fix).
    */
   partition(w: WeightShapeInfo): Partition;
 }
 
-/** A granularity by name (`'element'`, `'neuron'`, `'filter'`, `'channel'`, `'2:4'`, `'block:4x4'`) or object. */
+/**
+ * A granularity by name (`'element'`, `'neuron'` = `'filter'`, `'channel'`, `'2:4'`, `'block:4x4'`)
+ * or object.
+ */
 export type GranularitySpec =
   | string
   | Granularity
@@ -73,11 +83,14 @@ const element: Granularity = {
   partition: (w) => ({ numGroups: sizeOf(w.shape), groupOf: null }),
 };
 
-/** Output units: Dense columns, Conv filters; for depthwise kernels each (channel, multiplier) filter. */
-const outputUnit = (name: string): Granularity => ({
-  name,
+/**
+ * Output units: Dense columns (neurons), Conv filters; for depthwise kernels each (channel,
+ * multiplier) filter. Registered as `neuron` with the alias `filter`: one partition, two names.
+ */
+const outputUnit: Granularity = {
+  name: 'neuron',
   partition: (w) => groupsAlongAxes(w.shape, w.role === 'depthwise_kernel' ? 2 : 1),
-});
+};
 
 /** Input units: Dense rows (input features), Conv input channels (axis before the last). */
 const inputUnit: Granularity = {
@@ -103,6 +116,7 @@ export function nmGranularity(n: number, m: number): Granularity {
   }
   return {
     name: `${n}:${m}`,
+    impliedSparsity: 1 - n / m,
     partition: (w) => {
       if (w.shape.length < 2) throw new Error(`N:M needs a kernel of rank ≥ 2; '${w.name}' has shape [${w.shape}].`);
       const out = w.shape[w.shape.length - 1];
@@ -152,12 +166,14 @@ export function blockGranularity(rows: number, cols: number): Granularity {
 type GranularityFactory = (params: number[]) => Granularity;
 const registry = new Map<string, GranularityFactory>([
   ['element', () => element],
-  ['neuron', () => outputUnit('neuron')],
-  ['filter', () => outputUnit('filter')],
+  ['neuron', () => outputUnit],
   ['channel', () => inputUnit],
   ['nm', ([n, m]) => nmGranularity(n, m)],
   ['block', ([r, c]) => blockGranularity(r, c)],
 ]);
+
+/** Other names of registered granularities: `filter` is `neuron` (output units) by another name. */
+const aliases = new Map<string, string>([['filter', 'neuron']]);
 
 /**
  * Registers a granularity so that it can be named in `prune(..., { granularity: name })`.
@@ -166,12 +182,28 @@ const registry = new Map<string, GranularityFactory>([
  * @param factory makes the granularity (gets numeric parameters, unused for plain names).
  */
 export function registerGranularity(name: string, factory: GranularityFactory | Granularity): void {
+  aliases.delete(name); // a registered name wins over an alias of the same spelling
   registry.set(name, typeof factory === 'function' ? factory : () => factory);
 }
 
-/** Names of the registered granularities (N:M and block are written `2:4`, `block:4x4`). */
+/** Names of the registered granularities and their aliases (N:M and block are written `2:4`, `block:4x4`). */
 export function granularityNames(): string[] {
-  return [...registry.keys()];
+  return [...registry.keys(), ...aliases.keys()];
+}
+
+/** The granularity an alias stands for (`filter` → `neuron`), or undefined for a name that is not an alias. */
+export function granularityAlias(name: string): string | undefined {
+  return aliases.get(name);
+}
+
+/** Known names as an error message lists them: `neuron (= filter)`, N:M, block. */
+function knownGranularities(): string {
+  const plain = [...registry.keys()].filter((k) => k !== 'nm' && k !== 'block');
+  const named = plain.map((k) => {
+    const other = [...aliases].filter(([, target]) => target === k).map(([a]) => a);
+    return other.length ? `${k} (= ${other.join(' = ')})` : k;
+  });
+  return `${named.join(', ')}, N:M (e.g. '2:4'), block:RxC (e.g. 'block:4x4')`;
 }
 
 /**
@@ -192,11 +224,9 @@ export function resolveGranularity(spec: GranularitySpec | undefined): Granulari
   if (nm) return registry.get('nm')!([Number(nm[1]), Number(nm[2])]);
   const block = /^block[:\s]?(\d+)x(\d+)$/i.exec(s);
   if (block) return registry.get('block')!([Number(block[1]), Number(block[2])]);
-  const f = registry.get(s);
+  const f = registry.get(aliases.get(s) ?? s);
   if (!f || s === 'nm' || s === 'block') {
-    throw new Error(
-      `Unknown granularity '${spec}'. Known granularities: ${[...registry.keys()].filter((k) => k !== 'nm' && k !== 'block').join(', ')}, N:M (e.g. '2:4'), block:RxC (e.g. 'block:4x4').`,
-    );
+    throw new Error(`Unknown granularity '${spec}'. Known granularities: ${knownGranularities()}.`);
   }
   return f([]);
 }

@@ -3,14 +3,17 @@
  * Pipeline: select targets → partition by granularity → criterion scores → group scores →
  * allocation → compose with existing masks → optional updates → commit. Everything is computed
  * before anything is written, so a failing call leaves the model exactly as it was.
+ * What succeeds but is probably not what the caller meant (a layer left with no weights) is
+ * reported as a {@link PruneWarning}: printed to stderr (or given to `onWarning`) and kept in
+ * the history record (`details.warnings`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkSparsity, resolveAllocation, type AllocationItem, type ScopeSpec, type SparsityBase } from './allocation';
+import { checkSparsity, layerwiseAllocation, resolveAllocation, type AllocationItem, type ScopeSpec, type SparsityBase } from './allocation';
 import { createContext, type CriterionContext, type HvpMethod, type PruneData, type PruneLoss } from './context';
 import { getCriterion, type CriterionLike } from './criteria';
 import {
   expandGroups, GROUP_REDUCES, groupScores, keepBestPerGroup, resolveGranularity,
-  type GranularitySpec, type GroupReduce, type Partition,
+  type Granularity, type GranularitySpec, type GroupReduce, type Partition,
 } from './granularity';
 import { MaskedModel, type MaskEdit } from './masked-model';
 import { selectTargets, type PrunableWeight, type TargetOptions } from './targets';
@@ -49,9 +52,15 @@ function getUpdate(u: string | PruneUpdate): PruneUpdate {
 export interface PruneOptions extends TargetOptions {
   /** Criterion name or object (default `magnitude`). */
   criterion?: string | CriterionLike;
-  /** Fraction of groups to remove, in [0, 1). Not needed for N:M granularity or a full per-layer map. */
+  /**
+   * Fraction of groups to remove, in [0, 1). Not needed for a full per-layer map; N:M granularity
+   * fixes it at 1 − N/M (any other value is an error).
+   */
   sparsity?: number;
-  /** Element (default), `neuron`, `filter`, `channel`, `'2:4'`, `'block:4x4'`, or an object. */
+  /**
+   * Element (default), `neuron` (= `filter`: output units), `channel`, `'2:4'`, `'block:4x4'`, or an
+   * object. N:M fixes the sparsity at 1 − N/M (give no other `sparsity`).
+   */
   granularity?: GranularitySpec;
   /** How element scores combine into group scores: `l1`, `l2` (default), `mean`, `max`. */
   groupReduce?: GroupReduce;
@@ -71,11 +80,28 @@ export interface PruneOptions extends TargetOptions {
   update?: string | PruneUpdate | (string | PruneUpdate)[];
   /** Training step, recorded in the history (schedules set it). */
   step?: number;
+  /**
+   * Receives what the call did that is probably not intended (e.g. layers left with no weights);
+   * without it, warnings are printed to stderr. Either way they are recorded in the history.
+   */
+  onWarning?: (warning: PruneWarning) => void;
+}
+
+/** Something a successful `prune()` call did that the caller probably did not intend. */
+export interface PruneWarning {
+  /** `empty-layers`: some pruned weights have no entry left, so the network is disconnected. */
+  kind: 'empty-layers';
+  /** The layers concerned, in model order. */
+  layers: string[];
+  /** Their weight variables (masks are keyed by these). */
+  weights: string[];
+  /** What happened, which layers, and how to avoid it. */
+  message: string;
 }
 
 const KNOWN_OPTIONS = [
   'criterion', 'sparsity', 'granularity', 'groupReduce', 'scope', 'relativeTo', 'seed', 'data', 'loss', 'hvp',
-  'update', 'step', 'include', 'exclude', 'keepFirstDense', 'keepLastDense',
+  'update', 'step', 'include', 'exclude', 'keepFirstDense', 'keepLastDense', 'onWarning',
 ];
 
 function sizeOf(shape: number[]): number {
@@ -105,6 +131,7 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   const base = options.relativeTo ?? 'total';
   if (base !== 'total' && base !== 'remaining') throw new Error(`relativeTo must be 'total' or 'remaining'; got '${base}'.`);
   if (options.sparsity !== undefined) checkSparsity(options.sparsity);
+  checkImpliedSparsity(granularity, options);
   const criterion = getCriterion(options.criterion ?? 'magnitude');
   const allocation = resolveAllocation(options.scope);
   const updateList = ([] as (string | PruneUpdate)[]).concat(options.update ?? []).map(getUpdate);
@@ -159,6 +186,7 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
       });
     }
 
+    const emptied = emptyLayersWarning(targets, newMasks, parts, granularity, options, allocation === layerwiseAllocation && base === 'total');
     masked.edit((edit) => {
       targets.forEach((t, i) => edit.setMask(t.name, tf.tensor(newMasks[i]!, t.shape)));
       for (const u of updateList) u.apply(edit, ctx, targets);
@@ -168,14 +196,89 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
           sparsity: options.sparsity, granularity: granularity.name, scope: allocation.name, groupReduce: reduce,
           relativeTo: base, seed: options.seed ?? 0, step: options.step, targets: targets.map((t) => t.name),
           updates: updateList.map((u) => u.name),
+          ...(emptied ? { warnings: [emptied.message] } : {}),
         },
       });
     });
+    if (emptied) (options.onWarning ?? printWarning)(emptied);
     return masked;
   } finally {
     for (const s of scoreTensors.values()) s.dispose();
     ctx.dispose();
   }
+}
+
+/**
+ * N:M patterns fix the sparsity at 1 − N/M: a different explicit sparsity would be silently
+ * ignored, so it is an error (the same for per-layer sparsities).
+ */
+function checkImpliedSparsity(granularity: Granularity, options: PruneOptions): void {
+  const implied = granularity.impliedSparsity;
+  if (implied === undefined) return;
+  const given: [string, number][] = [];
+  if (options.sparsity !== undefined) given.push(['sparsity', options.sparsity]);
+  const scope = options.scope;
+  if (scope && typeof scope === 'object' && 'perLayer' in scope) {
+    for (const [k, v] of Object.entries(scope.perLayer)) given.push([`perLayer['${k}']`, v]);
+  }
+  const bad = given.filter(([, v]) => Math.abs(v - implied) > 1e-9);
+  if (!bad.length) return;
+  const shown = bad.map(([k, v]) => `${k} ${v}`).join(', ');
+  const nm = /^\d+:\d+$/.test(granularity.name);
+  throw new Error(
+    `prune: granularity ${granularity.name} fixes the sparsity at ${formatFraction(implied)}` +
+      `${nm ? ' (N:M keeps N of every M consecutive weights: 1 − N/M)' : ''}, but the call asks for ${shown}. ` +
+      `Drop the sparsity or pass sparsity: ${formatFraction(implied)}` +
+      `${nm ? '; for another sparsity choose another N:M (1:4 gives 0.75) or another granularity. A sparsity schedule cannot ramp an N:M pattern: prune it one-shot' : ''}. ` +
+      `The model was not changed.`,
+  );
+}
+
+function formatFraction(x: number): string {
+  return String(Number(x.toFixed(6)));
+}
+
+/** Plural noun for what one group of a granularity is, for messages. */
+function groupNoun(granularity: Granularity): string {
+  if (granularity.name === 'element') return 'weights';
+  if (granularity.name === 'neuron') return 'output units (neurons/filters)';
+  if (granularity.name === 'channel') return 'input channels';
+  if (granularity.name.startsWith('block')) return 'blocks';
+  return `${granularity.name} groups`;
+}
+
+/**
+ * The warning for weights this call leaves with no entry at all (whole layers pruned away: no
+ * signal passes through them, so in a chain of layers the network predicts the same for every
+ * input), or undefined when none is.
+ *
+ * @param layerwiseTotal true for layerwise allocation of a total sparsity, where the largest
+ *   sparsity that keeps a group of an n-group layer is (n − 1)/n, so the message can name it.
+ */
+function emptyLayersWarning(
+  targets: readonly PrunableWeight[], masks: readonly (Float32Array | null)[], parts: readonly Partition[],
+  granularity: Granularity, options: PruneOptions, layerwiseTotal: boolean,
+): PruneWarning | undefined {
+  const empty = targets.map((t, i) => ({ t, groups: parts[i].numGroups, mask: masks[i] })).filter(({ mask }) => mask && !mask.includes(1));
+  if (!empty.length) return undefined;
+  const layers = [...new Set(empty.map((e) => e.t.layerName))];
+  const noun = groupNoun(granularity);
+  const what = empty.map((e) => `${e.t.layerName} (all ${e.groups.toLocaleString('en-US')} ${noun} of ${e.t.name} removed)`).join(', ');
+  const smallest = empty.reduce((a, e) => (e.groups < a.groups ? e : a));
+  const lower = layerwiseTotal && options.sparsity !== undefined && smallest.groups > 1
+    ? ` (at most ${Math.floor(((smallest.groups - 1) / smallest.groups) * 1e6) / 1e6} keeps at least one of the ${smallest.groups.toLocaleString('en-US')} ${noun} of ${smallest.t.layerName})`
+    : '';
+  const excludeList = layers.map((l) => `'${l}'`).join(', ');
+  const message =
+    `prune: ${layers.length === 1 ? 'layer' : 'layers'} ${layers.join(', ')} ${layers.length === 1 ? 'has' : 'have'} no weights left: ${what}` +
+    `${options.sparsity !== undefined ? ` at sparsity ${options.sparsity}` : ''}. The network is disconnected there: nothing passes through ${layers.length === 1 ? 'it' : 'them'} (${layers.length === 1 ? 'its' : 'their'} output is the bias alone). ` +
+    `Exclude ${layers.length === 1 ? 'this layer' : 'these layers'} (exclude: [${excludeList}], or --exclude ${layers.join(',')}) or lower the sparsity${lower}.`;
+  return { kind: 'empty-layers', layers, weights: empty.map((e) => e.t.name), message };
+}
+
+/** Default of `onWarning`: stderr, where a notebook shows it under the cell. */
+function printWarning(warning: PruneWarning): void {
+  console.warn(`Warning: ${warning.message}`);
 }
 
 /** Fraction of zeros of the masks of `names` (all masked weights by default). */

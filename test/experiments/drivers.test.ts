@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MaskedModel, prune } from '../../src/prune';
 import { evaluate, train } from '../../src/train';
 import {
-  byBudget, disposeRuns, evaluateVariants, experimentData, iterativePruneRetrain, keptPerLayer, notebookBudget,
+  byBudget, disposeRuns, evaluateVariants, experimentData, iterativePruneRetrain, keptPerLayer, measuredSparsity, notebookBudget,
   recipeOptions, resetToDense, scaledRecipe, scheduleComparison, trainDenseRuns, type DenseRun,
 } from '../../src/experiments';
 
@@ -87,6 +87,30 @@ describe('experiments: drivers on tiny-fashion', function () {
     const k = keptPerLayer(runs[0].model);
     assert.ok(Math.abs(k.fc1 - 0.08) < 1e-4 && Math.abs(k.fc2 - 0.09) < 1e-4 && Math.abs(k.fc3 - 0.26) < 1e-4, JSON.stringify(k));
     await assert.rejects(iterativePruneRetrain(runs[0], data, { density: { fc1: 0 }, rounds: 2, retrain: recipe }, quiet), /density\['fc1'\] must be in \(0, 1\]/);
+  });
+
+  it('measuredSparsity counts the zeros of the weights themselves, not the masks', () => {
+    const model = runs[0].model;
+    const before = tf.memory().numTensors;
+    const m = measuredSparsity(model);
+    const k = keptPerLayer(model);
+    for (const layer of ['fc1', 'fc2', 'fc3']) assert.ok(Math.abs(m.kept[layer] - k[layer]) < 1e-3, `${layer}: ${m.kept[layer]} vs masks ${k[layer]}`);
+    assert.equal(m.params, model.countParams());
+    assert.ok(Math.abs(m.compression - m.params / m.nonzeros) < 1e-12);
+    // zero a weight that the mask keeps: the masks' count does not move, the measurement does
+    const fc3 = model.getLayer('fc3');
+    const [kernel, bias] = fc3.getWeights();
+    const values = kernel.arraySync() as number[][];
+    const at = values.flatMap((row, i) => row.map((v, j) => [i, j, v] as const)).find(([, , v]) => v !== 0)!;
+    values[at[0]][at[1]] = 0;
+    const edited = tf.tensor2d(values);
+    fc3.setWeights([edited, bias]);
+    edited.dispose();
+    const after = measuredSparsity(model);
+    assert.equal(keptPerLayer(model).fc3, k.fc3, 'the masks still allow the weight');
+    assert.ok(Math.abs(after.kept.fc3 - (m.kept.fc3 - 1 / values.flat().length)) < 1e-9, `fc3 measured ${after.kept.fc3}`);
+    assert.equal(after.nonzeros, m.nonzeros - 1);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
   });
 
   it('iterative prune-retrain uses finalRetrain for the last round only', async () => {

@@ -68,7 +68,9 @@ describe('prunelab kernel (real process over ZeroMQ)', function () {
     assert.strictEqual(reply.content.status, 'error');
     assert.strictEqual(reply.content.ename, 'RangeError');
     assert.strictEqual(reply.content.evalue, 'bad 1');
-    assert.ok((reply.content.traceback as string[]).some((l) => l.includes('<cell>')));
+    const tb = (reply.content.traceback as string[]).join('\n');
+    assert.match(tb, /at f \(cell line 1\)\n\s+1 \| function f\(\) \{ throw new RangeError\("bad " \+ 1\); \}/);
+    assert.match(tb, /at cell line 2\n\s+2 \| f\(\)/);
     assert.deepStrictEqual(iopub.map((m) => m.header.msg_type), ['execute_input', 'error']);
   });
 

@@ -56,6 +56,9 @@ describe('kernel: magic transform', () => {
 
   it('reports bad magics before anything runs, and never throws in analysis mode', () => {
     assert.throws(() => transformCell('ok();\n%prune x magnitude --sparsity 2'), (e: unknown) => e instanceof MagicSyntaxError && e.line === 1 && /must be < 1/.test(e.message));
+    // a reserved word as --as: the magic's own error on its line, not TypeScript's 'Variable declaration not allowed'
+    assert.throws(() => transformCell('const a = 1;\n%model lenet-300-100 --as class'),
+      (e: unknown) => e instanceof MagicSyntaxError && e.line === 1 && /%model: --as 'class' is a reserved word in TypeScript.*--as class_/.test(e.message));
     assert.throws(() => transformCell('%\n'), /needs a name/);
     assert.throws(() => transformCell('1;\n%%time'), /must be on the first line/);
     const a = transformCell('x;\n%nosuch 1\ny', { analysis: true });

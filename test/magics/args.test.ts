@@ -46,8 +46,24 @@ describe('magic arguments', () => {
     bad('net', /missing <criterion> \(Criterion\)/);
     bad('net magnitude extra', /unexpected argument 'extra'/);
     bad('net magnitude --sparsity', /--sparsity needs a value/);
-    bad('1net magnitude', /<model> expects a variable name, got '1net'/);
+    bad('1net magnitude', /<model> expects a variable name \(.*\), got '1net'/);
     bad('net magnitude --as 2x', /--as expects a variable name/);
+  });
+
+  it('a reserved word or an invalid name as a variable is an error naming the word and suggesting a valid name', () => {
+    const bad = (text: string, re: RegExp) =>
+      assert.throws(() => parseArgs('model', specs, text), (e: unknown) => e instanceof MagicArgumentError && re.test(e.message), text);
+    bad('net magnitude --as class', /%model: --as 'class' is a reserved word in TypeScript and cannot name a variable\. Use another name, e\.g\. --as class_\./);
+    for (const word of ['let', 'await', 'enum', 'interface', 'yield', 'null', 'undefined', 'arguments']) {
+      bad(`net magnitude --as ${word}`, new RegExp(`--as '${word}' is a reserved word.*--as ${word}_\\.`));
+    }
+    bad('net magnitude --as my-net', /--as expects a variable name \(letters, digits, _ and \$, not starting with a digit\), got 'my-net'\. Use another name, e\.g\. --as my_net\./);
+    bad('net magnitude --as 2x', /e\.g\. --as _2x\./);
+    bad('net magnitude --as tf', /--as 'tf' is a name every notebook relies on \(pl, tf, dfd\).*e\.g\. --as tf_\./);
+    bad('class magnitude', /<model> 'class' is a reserved word in TypeScript and cannot name a variable\. Use another name, e\.g\. class_\./);
+    // reading tf or pl is fine (only storing into them is refused); names that merely contain a reserved word are fine
+    assert.strictEqual(parseArgs('model', specs, 'tf magnitude --as classes').as, 'classes');
+    assert.strictEqual(parseArgs('model', specs, 'net magnitude --as $_x9').as, '$_x9');
   });
 
   it('takes the rest of the line raw for a code positional', () => {

@@ -1,9 +1,9 @@
 // Granularities, group reductions, allocation strategies and layer selection.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { erkDensities, MaskedModel, prunableWeights, prune, resolveGranularity } from '../../src/prune';
+import { erkDensities, granularityNames, MaskedModel, prunableWeights, prune, resolveGranularity } from '../../src/prune';
 import { roundHalfEven } from '../../src/sparse';
-import { cnn, fillWeights, mlp, uid, zeros } from './helpers';
+import { assertSameSnapshot, cnn, fillWeights, mlp, snapshot, uid, zeros } from './helpers';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -85,6 +85,37 @@ describe('prune: granularity', () => {
     m.strip().dispose();
   });
 
+  it('neuron and filter are one granularity under two names (same object, same masks, one history name)', () => {
+    assert.strictEqual(resolveGranularity('filter'), resolveGranularity('neuron'));
+    assert.strictEqual(resolveGranularity('filter').name, 'neuron');
+    assert.ok(granularityNames().includes('filter') && granularityNames().includes('neuron'));
+    const a = cnn(8), b = cnn(8);
+    const ma = prune(a, { granularity: 'filter', sparsity: 0.5 });
+    const mb = prune(b, { granularity: 'neuron', sparsity: 0.5 });
+    prunableWeights(a).forEach((w, i) => assert.deepStrictEqual(arr(ma.mask(w.name)!), arr(mb.mask(prunableWeights(b)[i].name)!), w.name));
+    assert.strictEqual(ma.history.at(-1)!.details.granularity, 'neuron');
+    ma.strip().dispose();
+    mb.strip().dispose();
+  });
+
+  it('N:M with an explicit different sparsity is an error naming 1 − N/M and the fix; the model is unchanged', () => {
+    const net = mlp([8, 12, 4], 6);
+    prune(net, { sparsity: 0.25 }); // existing masks must survive the failing call
+    const before = snapshot(net);
+    const tensors = tf.memory().numTensors;
+    assert.throws(() => prune(net, { criterion: 'magnitude', sparsity: 0.8, granularity: '2:4' }),
+      /granularity 2:4 fixes the sparsity at 0\.5 \(N:M keeps N of every M consecutive weights: 1 − N\/M\), but the call asks for sparsity 0\.8\. Drop the sparsity or pass sparsity: 0\.5/);
+    assert.throws(() => prune(net, { granularity: { type: 'nm', n: 1, m: 4 }, sparsity: 0.5 }), /granularity 1:4 fixes the sparsity at 0\.75/);
+    assert.throws(() => prune(net, { granularity: '2:4', scope: { perLayer: { [net.layers[0].name]: 0.9 } } }), /asks for perLayer\['.*'\] 0\.9/);
+    assertSameSnapshot(before, snapshot(net), 'N:M with sparsity 0.8');
+    assert.strictEqual(tf.memory().numTensors, tensors, 'no tensors leaked by the failing calls');
+    // no sparsity, or the one N:M implies, is accepted
+    const m = prune(net, { granularity: '2:4', sparsity: 0.5 });
+    m.undo();
+    prune(net, { granularity: '2:4' });
+    m.strip().dispose();
+  });
+
   it('group reductions l1, l2, mean and max rank groups differently', () => {
     const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, useBias: false, name: uid('g') })] });
     const k = prunableWeights(net)[0];
@@ -103,7 +134,7 @@ describe('prune: granularity', () => {
   });
 
   it('unknown granularity names list the known ones', () => {
-    assert.throws(() => resolveGranularity('rows'), /Unknown granularity 'rows'. Known granularities: element, neuron, filter, channel, N:M/);
+    assert.throws(() => resolveGranularity('rows'), /Unknown granularity 'rows'. Known granularities: element, neuron \(= filter\), channel, N:M/);
     assert.throws(() => resolveGranularity('4:4'), /1 ≤ N < M/);
   });
 

@@ -8,3 +8,4 @@ import './finetune';
 import './sparsity';
 import './plot';
 import './speedup';
+import './xmode';

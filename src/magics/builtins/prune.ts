@@ -1,7 +1,7 @@
 /** `%prune`: prune a model's weights now, or set up gradual pruning for the next `%finetune`. */
 import * as tf from '@tensorflow/tfjs';
 import { batches, type Dataset } from '../../data';
-import { allocationNames, criterionNames, maskSparsity, prune, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
+import { allocationNames, criterionNames, maskSparsity, prune, resolveGranularity, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
 import { defineMagic } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
@@ -17,6 +17,9 @@ export function pruneBatches(data: Dataset, count: number, size: number, seed: n
   return out;
 }
 
+/** Sparsity of `%prune` without `--sparsity` (unless N:M granularity implies its own). */
+const DEFAULT_SPARSITY = 0.9;
+
 defineMagic({
   name: 'prune',
   summary: 'Prune a model (criterion, sparsity, granularity, scope, schedule).',
@@ -26,8 +29,12 @@ defineMagic({
   args: [
     { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to prune.' },
     { name: 'criterion', kind: 'positional', choices: () => criterionNames(), help: 'Pruning criterion (register more with pl.registerCriterion).' },
-    { name: 'sparsity', type: 'number', default: 0.9, min: 0, max: 1, exclusiveMax: true, help: 'Fraction of the weights (or groups) to remove.' },
-    { name: 'granularity', default: 'element', metavar: 'G', help: 'element, neuron, filter, channel, N:M (e.g. 2:4) or block:RxC.' },
+    // no declared default: N:M granularity fixes its own sparsity, and an explicit different one is an error
+    { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: `Fraction of the weights (or groups) to remove (default: ${DEFAULT_SPARSITY}; N:M fixes it at 1 − N/M).` },
+    {
+      name: 'granularity', default: 'element', metavar: 'G',
+      help: 'element, neuron (= filter: output units, i.e. Dense neurons and Conv filters), channel (input units), N:M (e.g. 2:4) or block:RxC.',
+    },
     { name: 'scope', choices: () => allocationNames(), default: 'layerwise', help: 'How sparsity is allocated across layers.' },
     { name: 'schedule', choices: ['oneshot', 'agp', 'iterative'], default: 'oneshot', help: 'oneshot prunes now; agp/iterative prune during the next %finetune.' },
     { name: 'rounds', type: 'int', min: 1, default: 5, help: 'Rounds of the iterative schedule.' },
@@ -55,7 +62,15 @@ defineMagic({
       ...(args['keep-first-dense'] ? { keepFirstDense: true } : {}),
       ...(args['keep-last-dense'] ? { keepLastDense: true } : {}),
     };
-    const sparsity = args.sparsity as number;
+    const implied = resolveGranularity(args.granularity as string).impliedSparsity;
+    if (implied !== undefined && args.schedule !== 'oneshot') {
+      throw new Error(
+        `%prune: --granularity ${args.granularity} fixes the sparsity at ${implied} (1 − N/M), so a schedule has nothing to ramp: ` +
+          `use --schedule oneshot (the default), or an unstructured granularity for ${args.schedule}.`,
+      );
+    }
+    // an explicit --sparsity goes to prune() as given, so that a conflict with N:M is reported there
+    const sparsity = (args.sparsity as number | undefined) ?? implied ?? DEFAULT_SPARSITY;
     const data = args.data as Dataset | undefined;
     if (args.schedule !== 'oneshot') {
       setPendingSchedule(net, {
