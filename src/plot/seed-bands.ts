@@ -41,9 +41,11 @@ export interface SeedBandOptions {
 /** Layout of an x–y figure of experiment rows: axis titles default to the column names, legend below. */
 function xyLayout(o: { title?: string; x: string; y: string; xTitle?: string; yTitle?: string; logX?: boolean }, height: number): Record<string, unknown> {
   return baseLayout(o.title ?? `${o.y} vs ${o.x}`, {
-    xaxis: { title: { text: o.xTitle ?? o.x }, ...(o.logX ? { type: 'log' } : {}) },
-    yaxis: { title: { text: o.yTitle ?? o.y } },
-    legend: { orientation: 'h', y: -0.25 },
+    xaxis: { title: { text: o.xTitle ?? o.x }, automargin: true, ...(o.logX ? { type: 'log' } : {}) },
+    yaxis: { title: { text: o.yTitle ?? o.y }, automargin: true },
+    // At the bottom of the figure, not at a fixed fraction of the plot below it: at small heights
+    // y: -0.25 put the legend on the x-axis title. The bottom margin grows to fit both.
+    legend: { orientation: 'h', x: 0, xanchor: 'left', yref: 'container', y: 0, yanchor: 'bottom' },
     height,
   });
 }

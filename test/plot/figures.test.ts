@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { trainingCurves } from '../../src/plot/curves';
 import { maskHeatmap } from '../../src/plot/heatmap';
+import { seedBandFigure } from '../../src/plot/seed-bands';
 import { testOutputDir } from '../kernel/helpers';
 import { overlaps, PlotPage } from './render';
 
@@ -87,6 +88,21 @@ describe('training curves and mask heatmaps: drawn in Chromium', function () {
       const xTitle = (await pp!.boxes('.g-xtitle text'))[0];
       for (const item of await pp!.boxes('.legend .traces')) assert.ok(!overlaps(xTitle, item), `legend entry '${item.text}' overlaps the x-axis title`);
       assert.strictEqual((await pp!.boxes('.scatterlayer .trace')).length, 4, 'train/val loss and accuracy');
+    });
+  }
+
+  for (const height of [300, 420]) {
+    it(`seed-band figure at height ${height}: the legend below the plot clears the x-axis title`, async () => {
+      const rows = ['one-shot', 'iterative', 'AGP'].flatMap((method, g) =>
+        [0.5, 0.8, 0.9, 0.95].flatMap((sparsity) => [0, 1, 2].map((seed) => ({ method, sparsity, seed, accuracy: 0.98 - g * 0.01 - sparsity / 20 + seed / 1000 }))));
+      const fig = seedBandFigure(rows, { x: 'sparsity', y: 'accuracy', group: 'method' });
+      await pp!.draw(fig, { width: 700, height });
+      await pp!.screenshot(path.join(testOutputDir('figures'), `seed-band-${height}.png`));
+      const xTitle = (await pp!.boxes('.g-xtitle text'))[0];
+      const items = await pp!.boxes('.legend .traces');
+      assert.ok(xTitle && items.length === 3, 'an x-axis title and one legend entry per method');
+      for (const item of items) assert.ok(!overlaps(xTitle, item), `legend entry '${item.text}' overlaps the x-axis title`);
+      for (const t of await pp!.boxes('.xtick text')) for (const item of items) assert.ok(!overlaps(t, item), `legend entry '${item.text}' overlaps tick '${t.text}'`);
     });
   }
 
