@@ -19,13 +19,13 @@ export function summaryOf(model: ModelLike): SparsitySummary {
 }
 
 /** Columns of {@link sparsityTable}, in order. */
-export const SPARSITY_COLUMNS = ['layer', 'type', 'shape', 'params', 'nonzeros', 'sparsity', 'compression', 'flops', 'remaining_flops', 'speedup'] as const;
+export const SPARSITY_COLUMNS = ['layer', 'type', 'weight_shape', 'params', 'nonzeros', 'sparsity', 'compression', 'flops', 'remaining_flops', 'speedup'] as const;
 
 function row(r: SparsityRow): Record<string, unknown> {
   return {
     layer: r.layer + (r.weight.endsWith('pointwise_kernel') ? ' (pw)' : r.weight.endsWith('depthwise_kernel') ? ' (dw)' : ''),
     type: r.type,
-    shape: r.shape,
+    weight_shape: r.shape, // not 'shape': a danfojs column of that name shadows DataFrame.shape
     params: r.params,
     nonzeros: r.nonzeros,
     sparsity: r.sparsity,

@@ -4,7 +4,7 @@ import { createModel } from '../../src/models';
 import { prune } from '../../src/prune';
 import { display, DISPLAY_SYMBOL, mimeBundle, setDisplaySink, type MimeBundle } from '../../src/report/display';
 import { ProgressBar } from '../../src/report/progress';
-import { sparsityTable } from '../../src/report/sparsity';
+import { SPARSITY_COLUMNS, sparsityTable } from '../../src/report/sparsity';
 import { formatCell, tableBundle, tableText, toRecords } from '../../src/report/table';
 import { toDataFrame } from '../../src/report/frames';
 import { flatValues, weightSnapshot } from '../../src/report/weights';
@@ -44,6 +44,10 @@ describe('reports and display', () => {
     prune(net, { criterion: 'magnitude', sparsity: 0.5 });
     const rows = toRecords(sparsityTable(net));
     assert.deepStrictEqual(rows.map((r) => r.layer), ['fc1', 'fc2', 'fc3', 'total']);
+    // danfojs's own methods work on it: no column shadows a DataFrame member (a 'shape' column did)
+    const df = sparsityTable(net);
+    assert.deepStrictEqual(df.shape, [4, SPARSITY_COLUMNS.length]);
+    assert.deepStrictEqual(toRecords(df.head(2)).map((r) => r.layer), ['fc1', 'fc2']);
     for (const r of rows.slice(0, 3)) assert.ok(Math.abs((r.sparsity as number) - 0.5) < 1e-3);
     assert.strictEqual(rows[3].params, net.countParams());
     assert.strictEqual(flatValues(snap).length, 784 * 300 + 300 * 100 + 100 * 10);
