@@ -215,6 +215,15 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
 function checkImpliedSparsity(granularity: Granularity, options: PruneOptions): void {
   const implied = granularity.impliedSparsity;
   if (implied === undefined) return;
+  // A fixed pattern has the same sparsity in every layer: an allocation across layers (global,
+  // ERK, a user's) has nothing to decide, and would be silently ignored.
+  const scopeName = typeof options.scope === 'string' ? options.scope : options.scope && 'name' in options.scope ? String(options.scope.name) : undefined;
+  if (scopeName !== undefined && scopeName !== 'layerwise') {
+    throw new Error(
+      `prune: granularity ${granularity.name} fixes the sparsity of every layer at ${formatFraction(implied)}, so scope '${scopeName}' ` +
+        `has nothing to allocate across layers. Drop the scope (or use 'layerwise'); to choose which layers, use include/exclude. The model was not changed.`,
+    );
+  }
   const given: [string, number][] = [];
   if (options.sparsity !== undefined) given.push(['sparsity', options.sparsity]);
   const scope = options.scope;

@@ -107,11 +107,15 @@ describe('prune: granularity', () => {
       /granularity 2:4 fixes the sparsity at 0\.5 \(N:M keeps N of every M consecutive weights: 1 − N\/M\), but the call asks for sparsity 0\.8\. Drop the sparsity or pass sparsity: 0\.5/);
     assert.throws(() => prune(net, { granularity: { type: 'nm', n: 1, m: 4 }, sparsity: 0.5 }), /granularity 1:4 fixes the sparsity at 0\.75/);
     assert.throws(() => prune(net, { granularity: '2:4', scope: { perLayer: { [net.layers[0].name]: 0.9 } } }), /asks for perLayer\['.*'\] 0\.9/);
+    for (const scope of ['global', 'erk'] as const) {
+      assert.throws(() => prune(net, { granularity: '2:4', scope }), new RegExp(`2:4 fixes the sparsity of every layer at 0\\.5, so scope '${scope}' has nothing to allocate`));
+    }
     assertSameSnapshot(before, snapshot(net), 'N:M with sparsity 0.8');
     assert.strictEqual(tf.memory().numTensors, tensors, 'no tensors leaked by the failing calls');
     // no sparsity, or the one N:M implies, is accepted
     const m = prune(net, { granularity: '2:4', sparsity: 0.5 });
     m.undo();
+    prune(net, { granularity: '2:4', scope: 'layerwise' }).undo();
     prune(net, { granularity: '2:4' });
     m.strip().dispose();
   });
