@@ -66,9 +66,12 @@ export class NonFiniteFeaturesError extends Error {
 
 /**
  * Counts the non-finite values of `x`: one branch-free pass (`v * 0` is 0 for finite `v`, NaN
- * otherwise), and a second, locating pass only when there is something to report.
+ * otherwise), and a second, locating pass only when there is something to report. Every check
+ * of loaded numbers (features, saved weights, mask-file variables, sparse files) uses it.
+ *
+ * @returns undefined when every value is finite.
  */
-function scanNonFinite(x: Float32Array): NonFiniteCount | undefined {
+export function scanNonFinite(x: Float32Array): NonFiniteCount | undefined {
   let probe = 0;
   for (let i = 0; i < x.length; i++) probe += x[i] * 0;
   if (probe === 0) return undefined;

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaskSource, SlotOptimizer } from '../train/types';
-import { baseWeightName, prunableWeights, variableName, type PrunableWeight } from './targets';
+import { prunableWeights, weightsNamed, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
 import { applyMaskState, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
 import { saveModelToDir } from './model-io';
@@ -242,8 +242,7 @@ export class MaskedModel implements MaskSource {
   prunable(name: string): PrunableWeight {
     const exact = this.prunableByName.get(name);
     if (exact) return exact;
-    const base = baseWeightName(name);
-    const candidates = [...this.prunableByName.values()].filter((x) => baseWeightName(x.name) === base);
+    const candidates = weightsNamed([...this.prunableByName.values()], name);
     if (candidates.length > 1) {
       throw new Error(`'${name}' is ambiguous in model '${this.model.name}': it matches ${candidates.map((c) => `'${c.name}'`).join(' and ')}; use the full name.`);
     }

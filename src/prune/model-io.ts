@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ensureDir, readJsonFile, readRegularFile, writeFileAtomic } from '../io/files';
+import { scanNonFinite } from '../data/finite';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -102,12 +103,11 @@ function checkWeightData(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], 
     const bytes = specBytes(spec, file);
     if (spec.dtype === 'float32' && !spec.quantization) {
       const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
-      const bad = values.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) {
-        const count = values.reduce((n, v) => n + (Number.isFinite(v) ? 0 : 1), 0);
+      const bad = scanNonFinite(values);
+      if (bad) {
         throw new Error(
           `Cannot load the model: ${filesLabel} holds values that are not finite for weight '${spec.name}' ` +
-            `(${count} of ${values.length}, the first ${values[bad]} at index ${bad}); the weights are corrupt or come from a diverged training run.`,
+            `(${bad.count} of ${values.length}, the first ${bad.firstValue} at index ${bad.firstIndex}); the weights are corrupt or come from a diverged training run.`,
         );
       }
     }

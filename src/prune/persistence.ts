@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readJsonFile, writeFileAtomic } from '../io/files';
 import { base64ToBytes, bytesToBase64, countMaskBits, packMaskBits, unpackMaskBits } from '../sparse/mask-bits';
 import type { MaskedModel, PruneRecord } from './masked-model';
-import { baseWeightName, type PrunableWeight } from './targets';
+import { scanNonFinite } from '../data/finite';
+import { weightsNamed, type PrunableWeight } from './targets';
 export { baseWeightName } from './targets';
 
 /** The JSON mask-state format. */
@@ -170,8 +171,8 @@ function decodeMaskState(raw: unknown, fail: (problem: string) => never): { stat
     const bytes = bytesOf(v.values, `${label}.values`);
     if (bytes.length !== size * 4) fail(`${label}.values hold ${bytes.length} bytes but shape [${v.shape}] needs ${size * 4} (float32)`);
     const data = new Float32Array(bytes.slice().buffer);
-    const bad = data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) fail(`${label} values are not finite (${data[bad]} at index ${bad})`);
+    const bad = scanNonFinite(data);
+    if (bad) fail(`${label} values are not finite (${bad.firstValue} at index ${bad.firstIndex})`);
     return { entry: v as unknown as DecodedVariable['entry'], data };
   });
 
@@ -190,16 +191,13 @@ function decodeMaskState(raw: unknown, fail: (problem: string) => never): { stat
  * one weight whose name without tfjs's numeric suffix is the same). Collects every mismatch.
  */
 function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'name' | 'order', problems: string[]): (PrunableWeight | null)[] {
-  const base = (w: PrunableWeight) => baseWeightName(w.variable.originalName ?? w.name);
   const pick = ({ entry: e }: DecodedMask): PrunableWeight | null => {
     if (match === 'order') {
       const w = weights[e.index];
       if (!w) problems.push(`no prunable weight #${e.index} (model has ${weights.length})`);
       return w ?? null;
     }
-    const exact = weights.find((x) => x.name === e.name);
-    if (exact) return exact;
-    const candidates = weights.filter((x) => base(x) === baseWeightName(e.name));
+    const candidates = weightsNamed(weights, e.name);
     if (candidates.length > 1) {
       problems.push(`ambiguous name '${e.name}': without tfjs's numeric suffix it matches both ${candidates.map((c) => `'${c.name}'`).join(' and ')}`);
       return null;

@@ -51,6 +51,18 @@ export function baseWeightName(name: string): string {
 }
 
 /**
+ * The prunable weights `name` can mean: the one with exactly that name, else every weight whose
+ * name without tfjs's `_<n>` suffix is the same (`fc1/kernel` → `fc1/kernel_3`). More than one
+ * is ambiguous, none is unknown: the caller says which.
+ */
+export function weightsNamed(weights: readonly PrunableWeight[], name: string): PrunableWeight[] {
+  const exact = weights.find((w) => w.name === name);
+  if (exact) return [exact];
+  const base = baseWeightName(name);
+  return weights.filter((w) => baseWeightName(w.variable.originalName ?? w.name) === base);
+}
+
+/**
  * Selects layers/weights: a string matches a layer name, a weight name or a layer class name
  * (`'Dense'`); a RegExp is tested against the layer and weight names; a function decides.
  */

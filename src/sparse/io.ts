@@ -10,6 +10,7 @@
  */
 import { readRegularFile, writeFileAtomic } from '../io/files';
 import { SparseMatrix, SPARSE_FORMATS } from './formats';
+import { scanNonFinite } from '../data/finite';
 
 const MAGIC = 0x50534c50; // "PLSP" little endian
 const VERSION = 1;
@@ -73,9 +74,9 @@ export function validateSparse(s: SparseMatrix): void {
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be [rows, cols] of non-negative integers.`);
   const [rows, cols] = shape;
   if (!(s.values instanceof Float32Array)) fail('values must be a Float32Array (float32 weights).');
-  const nonFinite = s.values.findIndex((v) => !Number.isFinite(v));
-  if (nonFinite >= 0) {
-    fail(`values[${nonFinite}] = ${s.values[nonFinite]} is not finite: the weights are corrupt or come from a diverged training run.`);
+  const nonFinite = scanNonFinite(s.values);
+  if (nonFinite) {
+    fail(`values[${nonFinite.firstIndex}] = ${nonFinite.firstValue} is not finite: the weights are corrupt or come from a diverged training run.`);
   }
   switch (s.format) {
     case 'coo':
