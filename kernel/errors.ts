@@ -9,13 +9,9 @@
  * `verbose` shows every frame; `minimal` the error alone.
  */
 import { tracebackMode } from '../src/magics/builtins/xmode';
-import { cellLocation, installCellScriptCapture, isCellScript, isCellWrapperFrame, lastCell } from './cell-scripts';
+import { cellLocation, isCellScript, isCellWrapperFrame, lastCell } from './cell-scripts';
 import { MAGIC_ERROR_INFO, type MagicErrorInfo } from './runtime';
 import { mapToCell, MagicSyntaxError, type Transformed } from './transform';
-
-// Cell frames can only be mapped if tslab's scripts are captured from the first cell on; the
-// executor imports this module before it creates tslab's executor.
-installCellScriptCapture();
 
 /** What an `error` message carries. */
 export interface ErrorContent {

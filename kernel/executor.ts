@@ -27,6 +27,7 @@ import { setSignalSource } from './signal';
 import { CellWork, CellWorkTracker, describePending } from './cell-work';
 import { applyTypeScriptSpeedup } from './ts-speedup';
 import { applyShorthandFix } from './ts-shorthand';
+import { installCellScriptCapture } from './cell-scripts';
 import { routeOutputTo, type CellIO } from './cell-io';
 import { lazyDanfo, preludeCode, repoRoot, startBackend } from './prelude';
 
@@ -35,6 +36,8 @@ export { preludeCode, repoRoot } from './prelude';
 
 applyTypeScriptSpeedup();
 applyShorthandFix();
+// Tracebacks map frames to cell lines only for scripts captured from the first cell on.
+installCellScriptCapture();
 
 /** How a cell ended. */
 export type Outcome = { status: 'ok'; result?: MimeBundle } | ({ status: 'error' } & ErrorContent);
