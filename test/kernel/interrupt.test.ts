@@ -39,6 +39,12 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
   const submit = (code: string): string =>
     k.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
 
+  /** The reply of an interrupted cell: an error named KeyboardInterrupt. */
+  const assertKeyboardInterrupt = (reply: Message): void => {
+    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
+    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+  };
+
   /** Waits until the request's stdout contains `text`. */
   const waitStdout = (id: string, text: string): Promise<Message> =>
     k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'stream' && String(m.content.text).includes(text), 60_000);
@@ -68,8 +74,7 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
     await waitStdout(id, 'training started');
     k.interrupt();
     const reply = await k.waitReply(id, 30_000);
-    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
-    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+    assertKeyboardInterrupt(reply);
     assert.strictEqual(await staysStill('net.getWeights().map((w) => Array.from(w.dataSync()))'), "'still'", 'training went on after the interrupt');
     assert.match(String(reply.content.evalue), /training interrupted at epoch 1\/1000, batch \d+\/125 \(after \d+ steps\)/);
   });
@@ -82,8 +87,7 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
     await waitStdout(trainId, 'training started');
     k.interrupt();
     const reply = await k.waitReply(trainId, 30_000);
-    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
-    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+    assertKeyboardInterrupt(reply);
     const next = await k.waitReply(nextId, 30_000);
     assert.strictEqual(next.content.status, 'aborted', 'the queued cell must not run after an interrupted one');
     const check = await k.execute('typeof (globalThis as any).ranAfterInterrupt');
@@ -103,8 +107,7 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
     const t0 = Date.now();
     k.interrupt();
     const reply = await k.waitReply(id, 30_000);
-    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
-    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+    assertKeyboardInterrupt(reply);
     assert.ok(Date.now() - t0 < GRACE_MS + 3000, `the reply took ${Date.now() - t0} ms`);
     assert.strictEqual(await staysStill('(globalThis as any).ticks'), "'still'", 'the loop kept counting after the interrupt');
   });
@@ -122,8 +125,7 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
     const nextId = submit('(globalThis as any).sleepEnded');
     const reply = await k.waitReply(id, 30_000);
     const replied = Date.now();
-    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
-    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+    assertKeyboardInterrupt(reply);
     assert.ok(replied - spawned >= 2500, `the reply came ${replied - spawned} ms after the child started, before the child ended`);
     await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'status' && m.content.execution_state === 'idle', 10_000);
     const out = k.iopubFor(id);
@@ -149,8 +151,7 @@ describe('interrupting the kernel (real process over ZeroMQ)', function () {
       reply = await k.waitReply(id, 1000).catch(() => null);
     }
     assert.ok(reply, 'the loop did not stop');
-    assert.strictEqual(reply.content.status, 'error', JSON.stringify(reply.content));
-    assert.strictEqual(reply.content.ename, 'KeyboardInterrupt');
+    assertKeyboardInterrupt(reply);
     assert.strictEqual(resultText((await k.execute(state)).iopub), before);
   });
 
