@@ -7,7 +7,10 @@
  *
  * Usage: node build/bench/train.js [--backends wasm,cpu] [--steps N] [--repeats 3]
  *          [--models lenet-300-100,lenet-5-caffe] [--no-fit] [--no-torch] [--torch-threads 1]
- *          [--wasm-native BatchMatMul,_FusedMatMul] [--core-fused-conv2d]
+ *          [--wasm-native BatchMatMul,_FusedMatMul] [--core-fused-conv2d] [--masked 0.9 | --no-masked]
+ * `--masked S` (default 0.9) also times each loop with the model magnitude-pruned to sparsity S
+ * and its MaskedModel as the loop's mask source: the plain hard-mask path every pruning
+ * schedule trains through, whose cost the methods core must not raise.
  * `--wasm-native K1,K2` also times the wasm loops with tfjs-backend-wasm's own versions of the
  * named kernels in place of prunelab's replacements (before/after in one run, same load).
  * `--core-fused-conv2d` also times them with tfjs-core's own tf.fused.conv2d, whose gradient
@@ -24,6 +27,7 @@ import { installLazyFusedConv2d, uninstallLazyFusedConv2d } from '../src/backend
 import { loadDataset } from '../src/data';
 import type { Examples } from '../src/data/types';
 import { createModel } from '../src/models';
+import { prune } from '../src/prune';
 import { train } from '../src/train';
 import { PEER_PYTHON, describePeerBlas, runTorchPeer, type PeerBlas } from './torch-peer';
 
@@ -37,10 +41,12 @@ interface Args {
   torchThreads: number;
   wasmNative: string[];
   coreFusedConv2d: boolean;
+  /** Sparsity of the masked-training rows; undefined: no such rows. */
+  masked?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1, wasmNative: [], coreFusedConv2d: false };
+  const a: Args = { backends: ['wasm', 'cpu'], repeats: 3, models: ['lenet-300-100', 'lenet-5-caffe'], fit: true, torch: true, torchThreads: 1, wasmNative: [], coreFusedConv2d: false, masked: 0.9 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -57,10 +63,13 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--torch-threads') a.torchThreads = Number(v());
     else if (k === '--wasm-native') a.wasmNative = v().split(',');
     else if (k === '--core-fused-conv2d') a.coreFusedConv2d = true;
-    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads, --wasm-native, --core-fused-conv2d`);
+    else if (k === '--masked') a.masked = Number(v());
+    else if (k === '--no-masked') a.masked = undefined;
+    else throw new Error(`Unknown flag ${k}. Flags: --backends, --steps, --repeats, --models, --no-fit, --no-torch, --torch-threads, --wasm-native, --core-fused-conv2d, --masked S, --no-masked`);
   }
   if (a.steps !== undefined && !(Number.isInteger(a.steps) && a.steps > 0)) throw new Error('--steps must be a positive integer');
   if (!(Number.isInteger(a.repeats) && a.repeats > 0)) throw new Error('--repeats must be a positive integer');
+  if (a.masked !== undefined && !(a.masked >= 0 && a.masked < 1)) throw new Error('--masked must be a sparsity in [0, 1)');
   return a;
 }
 
@@ -86,16 +95,22 @@ function asImages(ex: Examples): Examples {
   return { ...ex, featureShape: [28, 28, 1] };
 }
 
-async function timeLoop(name: string, data: Examples, steps: number, repeats: number): Promise<number> {
+/**
+ * Median ms per step of the prunelab loop.
+ * @param sparsity when given, the model is magnitude-pruned to it first and trained with its masks.
+ */
+async function timeLoop(name: string, data: Examples, steps: number, repeats: number, sparsity?: number): Promise<number> {
   const c = CASES[name];
   const model = createModel(name, { seed: 0, inputShape: data.featureShape });
-  await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps: Math.min(3, Math.max(1, steps - 1)) }); // warm-up
+  const masks = sparsity === undefined ? undefined : prune(model, { sparsity });
+  await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, masks, steps: Math.min(3, Math.max(1, steps - 1)) }); // warm-up
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t = performance.now();
-    const h = await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, steps, seed: r });
+    const h = await train(model, data, { optimizer: c.optimizer, learningRate: c.lr, batchSize: c.batch, masks, steps, seed: r });
     times.push((performance.now() - t) / h.steps);
   }
+  masks?.strip(); // frees the masks and kept originals
   model.dispose();
   return median(times);
 }
@@ -209,6 +224,11 @@ async function main(): Promise<void> {
       const ms = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats);
       rows.push({ backend, what: `${name} ${c.optimizer} (prunelab loop)`, batch: c.batch, steps, fullSteps: full, msPerStep: ms });
       console.log(`  ${backend} ${name}: ${ms.toFixed(2)} ms/step`);
+      if (args.masked !== undefined) {
+        const maskedMs = await timeLoop(name, c.flat ? flat : asImages(flat), steps, args.repeats, args.masked);
+        rows.push({ backend, what: `${name} ${c.optimizer} (prunelab loop, ${100 * args.masked}% masks)`, batch: c.batch, steps, fullSteps: full, msPerStep: maskedMs, note: `${(maskedMs / ms).toFixed(2)}× the unmasked loop` });
+        console.log(`  ${backend} ${name} masked ${args.masked}: ${maskedMs.toFixed(2)} ms/step`);
+      }
       if (backend === 'wasm' && natives.length > 0) {
         swapIn(natives);
         try {
