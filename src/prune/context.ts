@@ -5,6 +5,7 @@
  * context and disposed when the pruning call ends.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withParametrizedWeights } from '../train/parametrize';
 import type { PrunableWeight } from './targets';
 import { deriveSeed, seededRandom } from './rng';
 
@@ -141,6 +142,8 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
   const captured = new Map<string, Captured>();
   const lossFn = opts.loss ?? defaultPruneLoss(model);
   const vars = () => targets.map((t) => t.variable.read() as tf.Variable);
+  // Criteria see what the forward pass sees: the effective weights of parametrized layers.
+  const forward = (xs: tf.Tensor) => withParametrizedWeights(model, () => model.apply(xs) as tf.Tensor);
 
   const ctx: OwnedContext = {
     model,
@@ -162,7 +165,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
         let total = 0, count = 0;
         for (const b of bs) {
           const n = b.size ?? b.xs.shape[0];
-          total += n * tf.tidy(() => lossFn(b.ys, model.apply(b.xs) as tf.Tensor).dataSync()[0]);
+          total += n * tf.tidy(() => lossFn(b.ys, forward(b.xs)).dataSync()[0]);
           count += n;
         }
         lossValue = total / count;
@@ -219,7 +222,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
         for (const b of ctx.batches()) {
           inputParts.push(b.xs);
           if (!probe) continue;
-          const res = ([] as tf.Tensor[]).concat(probe.predict(b.xs) as tf.Tensor | tf.Tensor[]);
+          const res = tf.tidy(() => ([] as tf.Tensor[]).concat(withParametrizedWeights(model, () => probe.predict(b.xs) as tf.Tensor | tf.Tensor[])));
           res.forEach((r, i) => parts[i].push(r));
         }
         const cat = parts.map((p) => {
@@ -251,7 +254,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
     let acc: tf.Tensor[] | undefined;
     for (const b of bs) {
       const w = (b.size ?? b.xs.shape[0]) / total;
-      const g = tf.tidy(() => tf.grads(() => lossFn(b.ys, model.apply(b.xs) as tf.Tensor))(vs).map((x) => tf.mul(x, w)));
+      const g = tf.tidy(() => tf.grads(() => lossFn(b.ys, forward(b.xs)))(vs).map((x) => tf.mul(x, w)));
       if (!acc) acc = g;
       else {
         const next = acc.map((a, i) => tf.add(a, g[i]));
@@ -272,7 +275,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
       for (const b of bs) {
         const w = (b.size ?? b.xs.shape[0]) / total;
         const hv = tf.grads((...ws: tf.Tensor[]) => {
-          const g = tf.grads(() => lossFn(b.ys, model.apply(b.xs) as tf.Tensor))(ws);
+          const g = tf.grads(() => lossFn(b.ys, forward(b.xs)))(ws);
           return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, v[i])))) as tf.Scalar;
         })(vs);
         acc = acc ? acc.map((a, i) => tf.add(a, tf.mul(hv[i], w))) : hv.map((h) => tf.mul(h, w));

@@ -4,6 +4,7 @@
  * Semantics follow TF-MOT: a schedule says at each step whether to prune and to what sparsity.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { scalarSchedule } from '../train/scalar-schedule';
 import type { MaskSource, StepInfo, TrainHook } from '../train/types';
 import { checkSparsity } from './allocation';
 import { MaskedModel } from './masked-model';
@@ -97,12 +98,10 @@ export function polynomialDecaySchedule(o: PolynomialDecayOptions): SparsitySche
   const freq = o.frequency ?? 100;
   if (!Number.isInteger(freq) || freq < 1) throw new Error(`frequency must be an integer ≥ 1; got ${freq}.`);
   const power = o.power ?? 3;
+  const sparsityAt = scalarSchedule({ kind: 'polynomial', from: si, to: sf, begin, end, power }, 'polynomialDecaySchedule');
   return {
     name: `polynomial(${si}→${sf}, steps ${begin}..${end}/${freq}, power ${power})`,
-    at(step) {
-      const p = Math.min(1, Math.max(0, (step - begin) / (end - begin)));
-      return { prune: shouldPrune(step, begin, end, freq), sparsity: sf + (si - sf) * Math.pow(1 - p, power) };
-    },
+    at: (step) => ({ prune: shouldPrune(step, begin, end, freq), sparsity: sparsityAt(step) }),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Loss and accuracy of a model on a set of examples (inference mode, no weight changes). */
 import * as tf from '@tensorflow/tfjs';
+import { withParametrizedWeights } from './parametrize';
 import type { Examples } from '../data/types';
 import { batches } from '../data/batches';
 import { checkExamples, matchData, modelShapes } from './checks';
@@ -40,7 +41,7 @@ export function evaluate(model: tf.LayersModel, examples: Examples, options: Eva
   let correct = 0;
   for (const batch of batches(examples, { batchSize, shuffle: false, shape })) {
     const stats = tf.tidy(() => {
-      const out = model.apply(batch.xs, { training: false }) as tf.Tensor;
+      const out = withParametrizedWeights(model, () => model.apply(batch.xs, { training: false }) as tf.Tensor);
       return tf.stack([tf.mul(crossEntropy(kind, out, batch.ys), batch.size), correctCount(out, batch.ys)]);
     });
     tf.dispose([batch.xs, batch.ys]);

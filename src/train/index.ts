@@ -10,3 +10,5 @@ export { compileSchedule, learningRateAt, type LrSchedule } from './schedules';
 export { outputKind, crossEntropy, correctCount, type OutputKind } from './loss';
 export * from './optimizers';
 export type * from './types';
+export * from './parametrize';
+export * from './scalar-schedule';

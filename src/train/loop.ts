@@ -4,9 +4,11 @@
  * slots at masked positions are zeroed when a mask changes, and the mask is re-applied to the
  * weights after every update, so masked weights stay exactly 0 with every optimizer.
  *
- * One step: hooks.onStepBegin → read masks (mask weights/slots that changed) → forward +
- * backward (`tf.variableGrads`) → one `dataSync` of [loss, correct, terms…] → non-finite check
- * (before the update, so the weights stay finite) → optimizer update → hooks.onStepEnd.
+ * One step: hooks.onStepBegin → read masks (mask weights/slots that changed) → forward (with
+ * the parametrized weights of methods that declared some) + backward (`tf.variableGrads`) → one
+ * `dataSync` of [loss, correct, terms…] → non-finite check (before the update, so the weights
+ * stay finite) → hooks.onGradients (dense gradients; may change masks or replace the update) →
+ * optimizer update → hooks.onStepEnd.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Examples } from '../data/types';
@@ -19,8 +21,9 @@ import { correctCount, crossEntropy, outputKind } from './loss';
 import { MaskBinder, type Param } from './masks';
 import { resolveOptions, type History, type TrainOptions } from './options';
 import { createOptimizer } from './optimizers/registry';
+import { parametrizationPenalties, parametrizationVariables, withParametrizedWeights, type ForwardMode } from './parametrize';
 import { compileSchedule } from './schedules';
-import type { BatchSource, EpochMetrics, ParamUpdate, StepInfo, TrainOptimizer } from './types';
+import type { BatchSource, EpochMetrics, GradientStepInfo, LossTerm, ParamUpdate, StepBatch, StepInfo, TrainOptimizer } from './types';
 
 /** Error thrown when the training loss becomes NaN or ±Infinity. */
 export class NonFiniteLossError extends Error {
@@ -95,9 +98,18 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
     originalName: (w as unknown as { originalName?: string }).originalName ?? w.name,
     variable: w.read() as tf.Variable,
   }));
-  const terms = options.extraLosses ?? [];
-  const extraVars = terms.flatMap((t) => t.trainableVariables ?? []);
-  const varList = [...params.map((p) => p.variable), ...extraVars];
+  // Extra terms and variables: the caller's, then the weight parametrizations' (collected again
+  // after onTrainBegin, where a method may attach them).
+  let terms: LossTerm[] = [];
+  let extraVars: tf.Variable[] = [];
+  let varList: tf.Variable[] = [];
+  const collectVariables = () => {
+    terms = [...(options.extraLosses ?? []), ...penaltyTerms(model, () => ({ training: true, step }))];
+    extraVars = [...new Set([...terms.flatMap((t) => t.trainableVariables ?? []), ...parametrizationVariables(model)])];
+    varList = [...params.map((p) => p.variable), ...extraVars];
+  };
+  let step = opts.initialStep;
+  collectVariables();
   if (varList.length === 0) throw new Error(`train: model '${model.name}' has no trainable weights.`);
   const binder = new MaskBinder(options.masks, params);
   binder.validate('before training'); // mask names/shapes fail before any step
@@ -117,25 +129,25 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
   let stoppedAt: StopPoint | undefined;
 
   const history: History = { epochs: [], steps: 0, finalStep: opts.initialStep, stopReason: 'completed', seconds: 0 };
-  let step = opts.initialStep;
   let lr = lrAt(step, opts.learningRate);
   let began = false;
   let lastYield = Date.now();
-  const info = (epoch: number): StepInfo => ({ step, epoch, model, optimizer, learningRate: lr });
+  const info = (epoch: number, batch?: StepBatch): StepInfo => ({ step, epoch, model, optimizer, learningRate: lr, ...(batch ? { batch } : {}) });
+  const gradientHooks = hooks.filter((h) => typeof h.onGradients === 'function');
 
   try {
     for (const h of hooks) await h.onTrainBegin?.(info(0));
     began = true;
+    collectVariables();
     for (let epoch = 0; epoch < epochs && history.stopReason === 'completed'; epoch++) {
       const te = Date.now();
       let seen = 0;
       let lossSum = 0;
       let correct = 0;
       let batches = 0;
-      const termSums = new Float64Array(terms.length);
+      const termSums = new Map<string, number>();
       const iterator = source.batches(epoch);
       for await (const batch of iterator as AsyncIterable<Batch>) {
-        let stats: Float32Array;
         try {
           if (history.steps >= totalSteps) break;
           if (signal?.aborted) {
@@ -145,19 +157,20 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
           }
           lr = lrAt(step, opts.learningRate);
           if (!Number.isFinite(lr) || lr < 0) throw new Error(`train: the lr schedule gave ${lr} at step ${step}; it must be a finite number ≥ 0.`);
-          for (const h of hooks) await h.onStepBegin?.(info(epoch));
-          stats = runStep(batch, epoch);
+          const stepBatch: StepBatch = { xs: batch.xs, ys: batch.ys, size: batch.size };
+          for (const h of hooks) await h.onStepBegin?.(info(epoch, stepBatch));
+          const stats = runStep(batch, epoch);
+          const loss = stats[0];
+          seen += batch.size;
+          lossSum += loss * batch.size;
+          correct += stats[1];
+          terms.forEach((t, i) => termSums.set(t.name, (termSums.get(t.name) ?? 0) + stats[2 + i] * batch.size));
+          batches++;
+          for (const h of hooks) await h.onStepEnd?.({ ...info(epoch, stepBatch), loss });
         } finally {
           batch.xs.dispose();
           batch.ys.dispose();
         }
-        const loss = stats[0];
-        seen += batch.size;
-        lossSum += loss * batch.size;
-        correct += stats[1];
-        for (let i = 0; i < terms.length; i++) termSums[i] += stats[2 + i] * batch.size;
-        batches++;
-        for (const h of hooks) await h.onStepEnd?.({ ...info(epoch), loss });
         step++;
         history.steps++;
         options.onProgress?.({
@@ -173,7 +186,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
       const row: EpochMetrics = {
         epoch, step, loss: lossSum / seen, accuracy: correct / seen, learningRate: lr, seconds: 0, batches,
       };
-      if (terms.length) row.terms = Object.fromEntries(terms.map((t, i) => [t.name, termSums[i] / seen]));
+      if (termSums.size) row.terms = Object.fromEntries([...termSums].map(([name, sum]) => [name, sum / seen]));
       if (batches < perEpoch) row.partial = true;
       if (options.validation) {
         const v = evaluate(model, options.validation, { batchSize: opts.validationBatchSize });
@@ -210,7 +223,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
 
   /** One optimizer step on a batch; returns [loss, correct, term values…]. */
   function runStep(batch: Batch, epoch: number): Float32Array {
-    const masks = binder.bind(`step ${step}`);
+    let masks = binder.bind(`step ${step}`);
     return tf.tidy(() => {
       // A mask that changed since the last step is applied to its weight before the forward pass.
       for (const p of params) {
@@ -225,7 +238,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
       let grads: tf.NamedTensorMap;
       try {
         ({ grads } = tf.variableGrads(() => {
-          const out = model.apply(xs, { training: true }) as tf.Tensor;
+          const out = withParametrizedWeights(model, () => model.apply(xs, { training: true }) as tf.Tensor, { training: true, step });
           const dataLoss = crossEntropy(kind, out, batch.ys);
           const termValues = terms.map((t) => {
             const v = t.loss(model);
@@ -242,6 +255,16 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
         for (const t of kept) t.dispose();
       }
       if (!Number.isFinite(stats[0])) throw nonFiniteBatchFeatures(batch, step, epoch) ?? new NonFiniteLossError(step, epoch, stats[0]);
+      let replacement: { update?: (updates: ParamUpdate[], learningRate: number) => void } | undefined;
+      if (gradientHooks.length) {
+        replacement = callGradientHooks(batch, xs, epoch, stats[0], grads);
+        // Masks a hook changed apply to this very update (and zero the slots where weights died).
+        masks = binder.bind(`step ${step} (after onGradients)`);
+        for (const p of params) {
+          const m = masks.get(p.name);
+          if (m?.changed) p.variable.assign(tf.mul(p.variable, m.mask));
+        }
+      }
       const updates: ParamUpdate[] = [];
       const decoupled = opts.weightDecay > 0 && opts.weightDecayMode === 'decoupled';
       for (const p of params) {
@@ -259,8 +282,55 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
         const g = grads[v.name];
         if (g) updates.push({ name: v.name, variable: v, gradient: g });
       }
-      optimizer.applyGradients(updates, lr);
+      if (!replacement) optimizer.applyGradients(updates, lr);
+      else if (replacement.update) {
+        replacement.update(updates, lr);
+        // Whatever the replacement did, masked weights stay exactly 0.
+        for (const u of updates) if (u.mask) u.variable.assign(tf.mul(u.variable, u.mask));
+      }
       return stats;
     });
   }
+
+  /** Runs the onGradients hooks; returns the replacement update one of them asked for, if any. */
+  function callGradientHooks(
+    batch: Batch, xs: tf.Tensor, epoch: number, loss: number, grads: tf.NamedTensorMap,
+  ): { update?: (updates: ParamUpdate[], learningRate: number) => void } | undefined {
+    const gradients = new Map<string, tf.Tensor>();
+    for (const p of params) {
+      const g = grads[p.variable.name];
+      if (g) gradients.set(p.name, g);
+    }
+    let replacement: { update?: (updates: ParamUpdate[], learningRate: number) => void } | undefined;
+    const stepInfo: GradientStepInfo = {
+      ...info(epoch, { xs, ys: batch.ys, size: batch.size }),
+      batch: { xs, ys: batch.ys, size: batch.size },
+      loss,
+      gradients,
+      gradient: (name) => gradients.get(name) ?? gradients.get(params.find((p) => p.originalName === name)?.name ?? ''),
+      replaceUpdate: (update) => {
+        replacement = { update };
+      },
+    };
+    for (const h of gradientHooks) {
+      const r = h.onGradients!(stepInfo) as unknown;
+      if (r && typeof (r as Promise<unknown>).then === 'function') {
+        throw new Error('train: a hook\'s onGradients returned a promise; it must be synchronous (it runs inside the step\'s tensor scope). Do asynchronous work in onStepBegin/onStepEnd.');
+      }
+    }
+    return replacement;
+  }
+}
+
+/** The parametrizations' penalties as loss terms, one per owner name (summed over its weights). */
+function penaltyTerms(model: tf.LayersModel, mode: () => ForwardMode): LossTerm[] {
+  const byName = new Map<string, ((m: ForwardMode) => tf.Scalar)[]>();
+  for (const { name, penalty } of parametrizationPenalties(model)) byName.set(name, [...(byName.get(name) ?? []), penalty]);
+  return [...byName].map(([name, fns]) => ({
+    name,
+    loss: () => {
+      const m = mode();
+      return fns.map((f) => f(m)).reduce((a, b) => tf.add(a, b));
+    },
+  }));
 }

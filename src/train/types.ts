@@ -28,6 +28,16 @@ export interface SlotOptimizer {
   slots(variableName: string): ReadonlyMap<string, tf.Tensor>;
 }
 
+/** The mini-batch of a step. */
+export interface StepBatch {
+  /** Features (in `onGradients`, reshaped to the model's input shape). Owned by the loop: valid during the hook call only. */
+  xs: tf.Tensor;
+  /** One-hot labels. Owned by the loop. */
+  ys: tf.Tensor;
+  /** Number of examples. */
+  size: number;
+}
+
 /** What a hook sees at a step. */
 export interface StepInfo {
   /** Global step, 0-based, counting every optimizer step of this `train` call (plus `initialStep`). */
@@ -40,6 +50,32 @@ export interface StepInfo {
   optimizer: SlotOptimizer;
   /** Learning rate used for this step. */
   learningRate: number;
+  /** The step's batch (in `onStepBegin`, `onGradients` and `onStepEnd`; absent at train begin/end). */
+  batch?: StepBatch;
+}
+
+/**
+ * What `onGradients` sees: the step after its forward and backward pass, before the update.
+ * Everything here is valid during the call only (the loop disposes it after the step).
+ */
+export interface GradientStepInfo extends StepInfo {
+  batch: StepBatch;
+  /** The step's training loss (data loss plus extra terms). */
+  loss: number;
+  /**
+   * Dense gradients of the model's trainable weights by variable name (e.g. `fc1/kernel`),
+   * before masking and before weight decay: at masked positions they say how much the loss
+   * would change if the weight came back (RigL's grow score).
+   */
+  gradients: ReadonlyMap<string, tf.Tensor>;
+  /** One weight's dense gradient by variable name or unsuffixed original name (`fc1/kernel` for `fc1/kernel_1`). */
+  gradient(name: string): tf.Tensor | undefined;
+  /**
+   * Replaces this step's optimizer update. Without a function the step applies no update (RigL's
+   * mask-update steps); with one, the function applies it instead of the optimizer (it receives
+   * the masked gradients the optimizer would have). Masked weights are re-zeroed afterwards.
+   */
+  replaceUpdate(update?: (updates: ParamUpdate[], learningRate: number) => void): void;
 }
 
 /** What a hook sees after an epoch. */
@@ -57,6 +93,14 @@ export interface TrainHook {
   onTrainBegin?(info: StepInfo): void | Promise<void>;
   /** Called before each optimizer step; a pruning schedule prunes here. */
   onStepBegin?(info: StepInfo): void | Promise<void>;
+  /**
+   * Called after the step's backward pass and before its update, with the batch and the dense
+   * gradients. Synchronous (it runs inside the step's tensor scope). It may change masks (a
+   * `MaskedModel` edit: the new masks apply to this step's update, and the optimizer's slots are
+   * zeroed where weights are masked, so regrown weights start from fresh slots) and may replace
+   * the update (`info.replaceUpdate`).
+   */
+  onGradients?(info: GradientStepInfo): void;
   /** Called after each optimizer step, with that step's training loss. */
   onStepEnd?(info: StepInfo & { loss: number }): void | Promise<void>;
   /** Called after each epoch. */
