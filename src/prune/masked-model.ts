@@ -89,7 +89,8 @@ export class MaskEdit {
     const m = mask.dtype === 'float32' ? mask : tf.tidy(() => mask.toFloat());
     if (m !== mask) mask.dispose();
     this.masks.get(name)?.dispose();
-    this.masks.set(name, m);
+    // keep: edits also run inside a tidy scope (a training hook's step), and the mask outlives it
+    this.masks.set(name, tf.keep(m));
   }
 
   /** The mask as staged so far (the committed one, or all ones when the weight is unmasked). Caller must not dispose it. */
@@ -126,7 +127,7 @@ export class MaskEdit {
     this.values.get(key)?.value.dispose();
     const v = value.dtype === 'float32' ? value : tf.tidy(() => value.toFloat());
     if (v !== value) value.dispose();
-    this.values.set(key, { variable, value: v });
+    this.values.set(key, { variable, value: tf.keep(v) });
   }
 
   /** The value as staged so far (or the current one). Caller must not dispose it. */
@@ -161,7 +162,7 @@ export class MaskEdit {
     });
     this.setMask(name, newMask);
     this.setValue(name, newValue);
-    if (opts.optimizer) this.resets.push({ optimizer: opts.optimizer, name: w.name, where: where.toFloat() });
+    if (opts.optimizer) this.resets.push({ optimizer: opts.optimizer, name: w.name, where: tf.keep(where.toFloat()) });
     if (where.dtype !== 'float32') where.dispose();
   }
 
@@ -317,7 +318,7 @@ export class MaskedModel implements MaskSource {
       values.delete(name);
     }
     for (const [name, { variable, value }] of values) {
-      if (!this.touched.has(name)) this.touched.set(name, { variable, value: variable.read().clone() });
+      if (!this.touched.has(name)) this.touched.set(name, { variable, value: tf.keep(variable.read().clone()) });
       variable.write(value);
       value.dispose();
     }
