@@ -1,7 +1,7 @@
 /** Completion and inspection on magic lines: magic names, options, choices and variables. */
 import type { CompletionInfo } from 'tslab/dist/converter';
 import { tokenize, type ArgSpec } from '../src/magics/args';
-import { getMagic, listMagics, magicHelp, supportsForm } from '../src/magics/registry';
+import { allArgs, getMagic, listMagics, magicHelp, supportsForm } from '../src/magics/registry';
 import type { MagicLine } from './transform';
 
 function rank(prefix: string, names: string[]): string[] {
@@ -46,7 +46,7 @@ export function completeMagicLine(src: string, m: MagicLine, position: number, v
   let tokEnd = position;
   while (tokEnd < m.end && !/\s/.test(src[tokEnd])) tokEnd++;
   const word = src.slice(tokStart, position);
-  const options = spec.args.filter((a) => a.kind !== 'positional');
+  const options = allArgs(spec).filter((a) => a.kind !== 'positional');
   if (word.startsWith('-')) {
     const flags = options.map((o) => `--${o.name}`);
     return { start: tokStart, end: tokEnd, candidates: rank(word, flags) };

@@ -38,6 +38,12 @@ export interface MagicSpec {
   description?: string;
   /** Declared arguments (parsing, validation and help come from these). */
   args: ArgSpec[];
+  /**
+   * Arguments declared elsewhere and read when used, e.g. the options of every registered
+   * pruning method (`%prune`, `%finetune`): parsed and completed like `args`, shown by `%name?`
+   * in their own section under `heading`, left out of the usage line.
+   */
+  extraArgs?: { heading: string; specs: () => ArgSpec[] };
   /** Allowed as a line magic `%name` (default true). */
   line?: boolean;
   /** Allowed as a cell magic `%%name` (default false). */
@@ -171,6 +177,8 @@ export function magicHelp(nameOrSpec: string | MagicSpec): string {
   lines.push('', spec.summary);
   if (spec.description) lines.push('', spec.description);
   if (spec.args.length) lines.push('', 'Arguments:', argumentHelp(spec.args));
+  const extra = spec.extraArgs?.specs() ?? [];
+  if (extra.length) lines.push('', `${spec.extraArgs!.heading}:`, argumentHelp(extra));
   if (spec.assigns) lines.push('', `Stores its result in the variable named by --${spec.assigns.arg} (type ${spec.assigns.type}).`);
   lines.push('', 'Example:', ...spec.examples.map((e) => '  ' + e.replace(/\n/g, '\n  ')));
   if (spec.api) lines.push('', 'Same in TypeScript:', '  ' + spec.api.replace(/\n/g, '\n  '));
@@ -204,7 +212,13 @@ export function lsmagicText(): string {
  */
 export function parseMagic(form: MagicForm, name: string, argText: string): { spec: MagicSpec; args: ParsedArgs } {
   const spec = getMagic(name, form);
-  return { spec, args: parseArgs(spec.name, spec.args, argText, form === 'cell' ? '%%' : '%') };
+  return { spec, args: parseArgs(spec.name, allArgs(spec), argText, form === 'cell' ? '%%' : '%') };
+}
+
+/** The declared arguments and the extra ones, as parsing and completion see them. */
+export function allArgs(spec: MagicSpec): ArgSpec[] {
+  const extra = spec.extraArgs?.specs() ?? [];
+  return extra.length ? [...spec.args, ...extra.filter((e) => !spec.args.some((a) => a.name === e.name))] : spec.args;
 }
 
 /** Replaces `variable` argument names by their values, checking each with its `check`. */

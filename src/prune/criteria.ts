@@ -36,11 +36,16 @@ function asCriterion(c: CriterionLike): Criterion {
  * @param name registry name used by `prune(..., { criterion: name })` and `%prune`.
  * @param criterion a {@link Criterion} or a bare scores function.
  */
-export function registerCriterion(name: string, criterion: CriterionLike): void {
+export function registerCriterion(name: string, criterion: CriterionLike, _options: { replace?: boolean } = {}): void {
   if (!name || typeof name !== 'string') throw new Error('registerCriterion: name must be a non-empty string.');
   const c = asCriterion(criterion);
   if (typeof c.scores !== 'function') throw new Error(`registerCriterion('${name}'): the criterion needs a scores(ctx) function.`);
   registry.set(name, c);
+}
+
+/** TEMPORARY until i11-registry lands. */
+export function unregisterCriterion(name: string): boolean {
+  return registry.delete(name);
 }
 
 /** Names of the registered criteria, sorted. */
@@ -66,21 +71,3 @@ export function scoreEachWeight(ctx: CriterionContext, fn: (w: tf.Tensor, name: 
   const ws = ctx.weights();
   return new Map(ctx.targets.map((t) => [t.name, tf.tidy(() => fn(ws.get(t.name)!, t.name))]));
 }
-
-registerCriterion('magnitude', {
-  description: '|w| (Han et al. 2015; torch l1_unstructured)',
-  scores: (ctx) => scoreEachWeight(ctx, (w) => tf.abs(w)),
-});
-
-registerCriterion('random', {
-  description: 'uniform random scores from the seed (a baseline; torch random_unstructured)',
-  scores: (ctx) =>
-    new Map(
-      ctx.targets.map((t) => {
-        const r = ctx.random(t.name);
-        const s = new Float32Array(t.size);
-        for (let i = 0; i < s.length; i++) s[i] = r();
-        return [t.name, tf.tensor(s, t.shape)];
-      }),
-    ),
-});

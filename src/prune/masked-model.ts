@@ -5,6 +5,7 @@
  * {@link MaskEdit}: a failing pruning call leaves the model exactly as it was.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors';
 import type { MaskSource, SlotOptimizer } from '../train/types';
 import { prunableWeights, weightsNamed, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
@@ -210,6 +211,8 @@ export class MaskedModel implements MaskSource {
   private readonly touched = new Map<string, { variable: tf.LayerVariable; value: tf.Tensor }>();
   /** Pruning operations applied so far, oldest first. */
   readonly history: PruneRecord[] = [];
+  /** Methods attached to the model (parametrizations, variables) with their resolved options. */
+  private readonly attached = new Map<string, Record<string, unknown>>();
 
   private constructor(readonly model: tf.LayersModel) {
     for (const w of prunableWeights(model)) this.prunableByName.set(w.name, w);
@@ -372,6 +375,12 @@ export class MaskedModel implements MaskSource {
    * @returns the plain model.
    */
   strip(): tf.LayersModel {
+    if (this.attached.size) {
+      throw new UserError(
+        `strip: model '${this.model.name}' still has method(s) ${[...this.attached.keys()].join(', ')} attached (parametrizations in the forward pass); ` +
+          'call finalize(model) first, which turns them into plain masks.',
+      );
+    }
     this.apply();
     for (const e of this.entries.values()) {
       e.mask.dispose();
@@ -395,10 +404,20 @@ export class MaskedModel implements MaskSource {
   addVariables(owner: string, vars: Record<string, tf.Variable>): void {
     const m = this.methodVars.get(owner) ?? new Map<string, tf.Variable>();
     for (const [k, v] of Object.entries(vars)) {
-      m.get(k)?.dispose();
+      const old = m.get(k);
+      if (old && old !== v) old.dispose(); // re-adding the same variable (an attach after a load) keeps it
       m.set(k, v);
     }
     this.methodVars.set(owner, m);
+  }
+
+  /** Disposes and forgets the variables of `owner` (a method that ended). @returns how many there were. */
+  removeVariables(owner: string): number {
+    const m = this.methodVars.get(owner);
+    if (!m) return 0;
+    for (const v of m.values()) v.dispose();
+    this.methodVars.delete(owner);
+    return m.size;
   }
 
   /** The variables registered by `owner` (or all owners) via {@link addVariables}. */
@@ -409,6 +428,17 @@ export class MaskedModel implements MaskSource {
       for (const [k, v] of m) out.set(owner === undefined ? `${o}/${k}` : k, v);
     }
     return out;
+  }
+
+  /** Methods attached with `attachMethod` (saved with the mask state, re-attached on load), with their options. */
+  attachedMethods(): ReadonlyMap<string, Record<string, unknown>> {
+    return this.attached;
+  }
+
+  /** @internal Records that a method was attached (by `attachMethod`), or detached (`options` undefined, by `finalize`). */
+  markAttached(name: string, options: Record<string, unknown> | undefined): void {
+    if (options === undefined) this.attached.delete(name);
+    else this.attached.set(name, options);
   }
 
   /** Trainable method variables of all owners, for the training loop's `LossTerm.trainableVariables`. */

@@ -13,6 +13,8 @@ import { readJsonFile, writeFileAtomic } from '../io/files';
 import { base64ToBytes, bytesToBase64, countMaskBits, packMaskBits, unpackMaskBits } from '../sparse/mask-bits';
 import type { MaskedModel, PruneRecord } from './masked-model';
 import { scanNonFinite } from '../data/finite';
+import { UserError } from '../errors';
+import { attachMethod, findMethod } from './method';
 import { weightsNamed, type PrunableWeight } from './targets';
 export { baseWeightName } from './targets';
 
@@ -41,6 +43,11 @@ export interface MaskStateFile {
   variables: { owner: string; name: string; shape: number[]; trainable: boolean; values: string }[];
   /** Pruning history. */
   history: PruneRecord[];
+  /**
+   * Methods attached when saved (parametrizations in the forward pass), with their options:
+   * loading re-attaches them onto the restored variables, so training resumes where it stopped.
+   */
+  methods?: { name: string; options: Record<string, unknown> }[];
 }
 
 /** Serialises the mask state of a masked model. */
@@ -57,7 +64,8 @@ export function maskState(masked: MaskedModel): MaskStateFile {
     const data = v.dataSync() as Float32Array;
     variables.push({ owner: key.slice(0, i), name: key.slice(i + 1), shape: v.shape, trainable: v.trainable, values: bytesToBase64(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))) });
   }
-  return { format: 'prunelab-masks', version: 1, model: masked.model.name, masks, variables, history: masked.history.slice() };
+  const methods = [...masked.attachedMethods()].map(([name, options]) => ({ name, options: { ...options } }));
+  return { format: 'prunelab-masks', version: 1, model: masked.model.name, masks, variables, history: masked.history.slice(), ...(methods.length ? { methods } : {}) };
 }
 
 /**
@@ -182,7 +190,14 @@ function decodeMaskState(raw: unknown, fail: (problem: string) => never): { stat
     if (!isObject(h.details)) fail(`history[${i}].details must be an object; it is ${kindOf(h.details)}`);
   });
 
-  const state = { ...raw, variables: variablesRaw, history: historyRaw } as unknown as MaskStateFile;
+  const methodsRaw = raw.methods ?? [];
+  if (!Array.isArray(methodsRaw)) fail(`"methods" must be an array of attached methods; it is ${kindOf(methodsRaw)}`);
+  methodsRaw.forEach((m: unknown, i: number) => {
+    if (!isObject(m) || typeof m.name !== 'string' || !isObject(m.options)) fail(`methods[${i}] must be { name: string, options: object }`);
+    const name = (m as { name: string }).name;
+    if (!findMethod(name)) fail(`methods[${i}] names the method '${name}', which is not registered here (register it before loading)`);
+  });
+  const state = { ...raw, variables: variablesRaw, history: historyRaw, methods: methodsRaw } as unknown as MaskStateFile;
   return { state, masks, variables };
 }
 
@@ -241,6 +256,12 @@ export function applyMaskState(masked: MaskedModel, source: string | MaskStateFi
   const fail = (problem: string): never => {
     throw new Error(`Cannot load masks from ${where}: ${problem}.`);
   };
+  if (masked.attachedMethods().size) {
+    throw new UserError(
+      `Cannot load masks onto model '${masked.model.name}': method(s) ${[...masked.attachedMethods().keys()].join(', ')} are attached to it; ` +
+        'finalize(model) first, or load onto a freshly built model.',
+    );
+  }
   const raw = typeof source === 'string' ? readJsonFile(source, 'mask file') : source;
   const { state, masks, variables } = decodeMaskState(raw, fail);
 
@@ -261,5 +282,7 @@ export function applyMaskState(masked: MaskedModel, source: string | MaskStateFi
     // tidy: the initial tensor is only a carrier; the variable keeps the data.
     masked.addVariables(entry.owner, { [entry.name]: tf.tidy(() => tf.variable(tf.tensor(data, entry.shape), entry.trainable)) });
   }
+  // after the variables: an attached method finds its saved ones and reuses them
+  for (const m of state.methods ?? []) attachMethod(masked, m.name, m.options);
   return masked;
 }

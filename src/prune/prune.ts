@@ -10,7 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkSparsity, layerwiseAllocation, resolveAllocation, type AllocationItem, type ScopeSpec, type SparsityBase } from './allocation';
 import { createContext, type CriterionContext, type HvpMethod, type PruneData, type PruneLoss } from './context';
-import { getCriterion, type CriterionLike } from './criteria';
+import { OptionError } from '../errors';
+import { getCriterion, type Criterion, type CriterionLike } from './criteria';
+import { findMethod, getMethod, reserveOptionNames, type PruningMethod } from './method';
+import { resolveOptionValues, type OptionValues } from './method-options';
 import {
   expandGroups, GROUP_REDUCES, groupScores, keepBestPerGroup, resolveGranularity,
   type Granularity, type GranularitySpec, type GroupReduce, type Partition,
@@ -50,7 +53,14 @@ function getUpdate(u: string | PruneUpdate): PruneUpdate {
 
 /** Options of {@link prune}. */
 export interface PruneOptions extends TargetOptions {
-  /** Criterion name or object (default `magnitude`). */
+  /**
+   * A registered pruning method (`listMethods()`): its scores, its update and its own options
+   * (`methodOptions`). Give `method` or `criterion`, not both.
+   */
+  method?: string;
+  /** The method's own options, as it declares them (`describeMethod(name)` lists them). */
+  methodOptions?: Record<string, unknown>;
+  /** Criterion name or object (default `magnitude`); a method's name selects that method. */
   criterion?: string | CriterionLike;
   /**
    * Fraction of groups to remove, in [0, 1). Not needed for a full per-layer map; N:M granularity
@@ -99,10 +109,34 @@ export interface PruneWarning {
   message: string;
 }
 
-const KNOWN_OPTIONS = [
-  'criterion', 'sparsity', 'granularity', 'groupReduce', 'scope', 'relativeTo', 'seed', 'data', 'loss', 'hvp',
-  'update', 'step', 'include', 'exclude', 'keepFirstDense', 'keepLastDense', 'onWarning',
-];
+/**
+ * Every option of {@link PruneOptions} with one line of help. Typed by the interface, so the
+ * compiler refuses an option added there but not here; unknown-option errors list these, and
+ * method options may not take these names.
+ */
+export const PRUNE_OPTIONS: { readonly [K in keyof Required<PruneOptions>]: string } = {
+  method: 'a registered pruning method (listMethods())',
+  methodOptions: "the method's own options",
+  criterion: 'criterion name or object (default magnitude)',
+  sparsity: 'fraction of groups to remove, in [0, 1)',
+  granularity: 'element, neuron/filter, channel, N:M, block:RxC',
+  groupReduce: 'l1, l2, mean or max: how element scores make group scores',
+  scope: 'layerwise, global, erk, { perLayer } or an Allocation',
+  relativeTo: 'total or remaining: what the sparsity counts',
+  seed: 'seed of random criteria',
+  data: 'data batches for data-driven criteria and updates',
+  loss: 'loss for data-driven criteria',
+  hvp: 'Hessian-vector product method',
+  update: 'updates run after the masks are chosen',
+  step: 'training step recorded in the history',
+  include: 'only these layers, weights or layer types',
+  exclude: 'leave these layers, weights or layer types dense',
+  keepFirstDense: 'leave the first prunable layer dense',
+  keepLastDense: 'leave the last prunable layer dense',
+  onWarning: 'receives warnings instead of stderr',
+};
+reserveOptionNames(Object.keys(PRUNE_OPTIONS));
+const KNOWN_OPTIONS = Object.keys(PRUNE_OPTIONS);
 
 function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -132,10 +166,16 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   if (base !== 'total' && base !== 'remaining') throw new Error(`relativeTo must be 'total' or 'remaining'; got '${base}'.`);
   if (options.sparsity !== undefined) checkSparsity(options.sparsity);
   checkImpliedSparsity(granularity, options);
-  const criterion = getCriterion(options.criterion ?? 'magnitude');
+  const { method, methodOptions } = resolveMethod(options);
+  const criterion: Criterion = method?.scores
+    ? { description: method.description, scores: (c) => method.scores!(c, methodOptions) }
+    : getCriterion(options.criterion ?? 'magnitude');
   const allocation = resolveAllocation(options.scope);
   const updateList = ([] as (string | PruneUpdate)[]).concat(options.update ?? []).map(getUpdate);
+  if (method?.update) updateList.push({ name: method.name, apply: (e, c, t) => method.update!(e, c, t, methodOptions) });
+  const recordedAs = method?.name ?? (typeof options.criterion === 'string' || options.criterion === undefined ? (options.criterion ?? 'magnitude') : 'custom');
   const targets = selectTargets(net, options);
+  if (method?.choosesOwnMasks) return pruneByUpdates(masked, targets, updateList, options, recordedAs, methodOptions);
   const parts: Partition[] = targets.map((t) => granularity.partition(t));
   const patterned = parts.map((p) => p.keepPerGroup !== undefined);
   if (patterned.some((x) => !x) && options.sparsity === undefined && !(typeof options.scope === 'object' && 'perLayer' in options.scope)) {
@@ -191,8 +231,9 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
       targets.forEach((t, i) => edit.setMask(t.name, tf.tensor(newMasks[i]!, t.shape)));
       for (const u of updateList) u.apply(edit, ctx, targets);
       edit.record({
-        method: typeof options.criterion === 'string' || options.criterion === undefined ? (options.criterion ?? 'magnitude') : 'custom',
+        method: recordedAs,
         details: {
+          ...(method ? { methodOptions } : {}),
           sparsity: options.sparsity, granularity: granularity.name, scope: allocation.name, groupReduce: reduce,
           relativeTo: base, seed: options.seed ?? 0, step: options.step, targets: targets.map((t) => t.name),
           updates: updateList.map((u) => u.name),
@@ -204,6 +245,49 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
     return masked;
   } finally {
     for (const s of scoreTensors.values()) s.dispose();
+    ctx.dispose();
+  }
+}
+
+/**
+ * The method a call selects (`method`, or a `criterion` string naming a method) and its options,
+ * validated against the method's declarations.
+ */
+function resolveMethod(options: PruneOptions): { method?: PruningMethod; methodOptions: OptionValues } {
+  if (options.method !== undefined && options.criterion !== undefined) {
+    throw new OptionError(`prune: give method or criterion, not both (method '${options.method}', criterion ${typeof options.criterion === 'string' ? `'${options.criterion}'` : 'object'}).`, 'criterion');
+  }
+  const name = options.method ?? (typeof options.criterion === 'string' && findMethod(options.criterion) ? options.criterion : undefined);
+  if (name === undefined) {
+    if (options.methodOptions !== undefined) throw new OptionError('prune: methodOptions need a method (e.g. method: \'reconstruct\').', 'methodOptions');
+    return { methodOptions: {} };
+  }
+  const method = getMethod(name);
+  if (!method.scores && !method.update) {
+    throw new OptionError(
+      `prune: method '${name}' acts during training, not once; use trainingPlan(model, '${name}', options, run) or %finetune --method ${name}.`, 'method',
+    );
+  }
+  if (method.choosesOwnMasks && options.sparsity !== undefined) {
+    throw new OptionError(`prune: method '${name}' chooses its own masks (${method.description}); drop the sparsity. The model was not changed.`, 'sparsity');
+  }
+  const given = options.methodOptions ?? {};
+  if (typeof given !== 'object' || Array.isArray(given)) throw new OptionError(`prune: methodOptions must be an object of option values; got ${JSON.stringify(given)}.`, 'methodOptions');
+  return { method, methodOptions: resolveOptionValues(method.options ?? [], given, `prune (method '${name}')`) };
+}
+
+/** A call of a method that chooses its own masks: its updates run on one edit, nothing else. */
+function pruneByUpdates(
+  masked: MaskedModel, targets: readonly PrunableWeight[], updates: PruneUpdate[], options: PruneOptions, recordedAs: string, methodOptions: OptionValues,
+): MaskedModel {
+  const ctx = createContext(masked.model, targets, { data: options.data, loss: options.loss, seed: options.seed, hvp: options.hvp, masks: masked.currentMasks() });
+  try {
+    masked.edit((edit) => {
+      for (const u of updates) u.apply(edit, ctx, targets);
+      edit.record({ method: recordedAs, details: { methodOptions, seed: options.seed ?? 0, step: options.step, targets: targets.map((t) => t.name), updates: updates.map((u) => u.name) } });
+    });
+    return masked;
+  } finally {
     ctx.dispose();
   }
 }

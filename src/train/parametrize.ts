@@ -50,6 +50,13 @@ export interface WeightParametrization {
    * into one term). Runs inside the gradient tape.
    */
   penalty?(mode: ForwardMode): tf.Scalar;
+  /**
+   * What the weight becomes when the model is finalized (`finalize(model)`): its new stored
+   * value and 0/1 mask (new tensors, owned by the caller). Default: the effective weight in
+   * evaluation mode, masked where it is 0. LTP overrides it with the hard threshold, gates with
+   * their deterministic test-time value.
+   */
+  finalize?(weight: tf.Tensor): { value: tf.Tensor; mask: tf.Tensor };
   /** Frees what the parametrization owns (called when it is removed); variables included. */
   dispose?(): void;
 }

@@ -1,11 +1,12 @@
 /** `%finetune`: train a (pruned) model with its masks held, with a live progress bar. */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, type Dataset } from '../../data';
-import { agpSchedule, iterativeSchedule, MaskedModel, oneShotSchedule, Pruner, type SparsitySchedule } from '../../prune';
+import { agpSchedule, iterativeSchedule, listMethods, MaskedModel, oneShotSchedule, Pruner, trainingPlan, type SparsitySchedule } from '../../prune';
+import { methodArgSpecs, methodOptionsFromArgs } from '../method-args';
 import { ProgressBar } from '../../report/progress';
 import { evaluate, listOptimizers, train, type History, type TrainOptions } from '../../train';
 import type { Progress } from '../../train/types';
-import { defineMagic } from '../registry';
+import { defineMagic, magicUsage, type MagicSpec } from '../registry';
 import { magicSeed, setPendingSchedule, takePendingSchedule, type PendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
 
@@ -36,10 +37,21 @@ export function scheduleFor(plan: PendingSchedule, totalSteps: number, modelName
   return iterativeSchedule({ sparsity: plan.sparsity, rounds: plan.rounds, stepsPerRound: Math.max(1, Math.floor(totalSteps / plan.rounds)) });
 }
 
-defineMagic({
+/** Methods that act during training (`%finetune --method`). */
+const trainingMethodNames = () => listMethods().filter((m) => m.training).map((m) => m.name);
+
+const spec: MagicSpec = defineMagic({
   name: 'finetune',
   summary: 'Train a model on a dataset with its masks held, showing a live progress bar.',
-  description: 'Interrupt the kernel to stop early: training stops after the current step and the masks still hold.',
+  get description() {
+    const methods = listMethods().filter((m) => m.training);
+    return (
+      'Interrupt the kernel to stop early: training stops after the current step and the masks still hold. ' +
+      'With --method, a pruning method acts during the run (its options below).' +
+      (methods.length ? `\n\nTraining methods:\n${methods.map((m) => `  ${m.name}  ${m.description}`).join('\n')}` : '')
+    );
+  },
+  extraArgs: { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs('training') },
   args: [
     { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to train.' },
     { name: 'data', type: 'variable', required: true, check: checkDataset, help: 'Dataset (trains on .train, validates on .validation when present, tests on .test).' },
@@ -50,10 +62,11 @@ defineMagic({
     { name: 'weight-decay', type: 'number', min: 0, default: 0, help: 'L2 weight decay.' },
     { name: 'seed', type: 'int', help: 'Shuffling seed (default: the %seed value).' },
     { name: 'no-test', type: 'boolean', help: 'Skip the test-set evaluation at the end.' },
+    { name: 'method', choices: trainingMethodNames, help: 'A pruning method that acts during training (drop-and-grow, learned thresholds, gates…).' },
     { name: 'as', type: 'identifier', default: 'history', help: 'Variable to store the training history in.' },
   ],
   assigns: { arg: 'as', type: 'pl.History' },
-  examples: ['%finetune net --data ds --epochs 2 --lr 1e-3 --optimizer adam'],
+  examples: ['%finetune net --data ds --epochs 2 --lr 1e-3 --optimizer adam', '%finetune net --data ds --epochs 3 --method set --drop-fraction cosine:0.3:0:0:5000'],
   api: "const history = await pl.train(net, ds.train, { epochs: 2, learningRate: 1e-3, optimizer: 'adam', masks: pl.MaskedModel.existing(net) });",
   async run({ args, names }, ctx) {
     const net = modelOf(args.model as tf.LayersModel | MaskedModel);
@@ -70,6 +83,8 @@ defineMagic({
       ...(args.lr !== undefined ? { learningRate: args.lr as number } : {}),
       ...(data.validation ? { validation: data.validation } : {}),
     };
+    const methodName = args.method as string | undefined;
+    const methodOptions = methodOptionsFromArgs('finetune', 'training', methodName, args, new Set(spec.args.map((a) => a.name)), magicUsage(spec));
     const plan = takePendingSchedule(net);
     let gradual = '';
     if (plan) {
@@ -88,6 +103,14 @@ defineMagic({
     } else {
       const masked = MaskedModel.existing(net);
       if (masked) options.masks = masked;
+    }
+    if (methodName) {
+      const perEpoch = batchCount(data.train.count, batchSize);
+      const p = trainingPlan(net, methodName, methodOptions, { totalSteps: epochs * perEpoch, stepsPerEpoch: perEpoch, seed: options.seed });
+      options.hooks = [...(options.hooks ?? []), ...p.trainOptions.hooks];
+      options.extraLosses = p.trainOptions.extraLosses;
+      options.masks ??= p.trainOptions.masks;
+      gradual += ` with method ${methodName}`;
     }
     const bar = new ProgressBar(`training ${names.model}${gradual}`);
     const label = (e: number, b: number, nb: number, loss: number, acc: number) =>

@@ -1,8 +1,9 @@
 /** `%prune`: prune a model's weights now, or set up gradual pruning for the next `%finetune`. */
 import * as tf from '@tensorflow/tfjs';
 import { batches, type Dataset } from '../../data';
-import { allocationNames, criterionNames, maskSparsity, prune, resolveGranularity, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
-import { defineMagic } from '../registry';
+import { allocationNames, criterionNames, findMethod, listMethods, maskSparsity, methodNames, prune, resolveGranularity, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
+import { methodArgSpecs, methodOptionsFromArgs } from '../method-args';
+import { defineMagic, magicUsage, type MagicSpec } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
 import type { MaskedModel } from '../../prune';
@@ -20,15 +21,27 @@ export function pruneBatches(data: Dataset, count: number, size: number, seed: n
 /** Sparsity of `%prune` without `--sparsity` (unless N:M granularity implies its own). */
 const DEFAULT_SPARSITY = 0.9;
 
-defineMagic({
+/** Methods that act once, and criteria registered on their own: what `%prune` accepts. */
+function oneShotNames(): string[] {
+  const methods = listMethods().filter((m) => m.oneShot).map((m) => m.name);
+  return [...new Set([...methods, ...criterionNames().filter((c) => !methodNames().includes(c))])].sort();
+}
+
+const spec: MagicSpec = defineMagic({
   name: 'prune',
-  summary: 'Prune a model (criterion, sparsity, granularity, scope, schedule).',
-  description:
-    'With --schedule oneshot (default) the masks are computed and applied now. With agp or iterative, ' +
-    'the model is pruned gradually during the next %finetune of this model, up to --sparsity.',
+  summary: 'Prune a model (method, sparsity, granularity, scope, schedule).',
+  get description() {
+    const methods = listMethods().filter((m) => m.oneShot);
+    return (
+      'With --schedule oneshot (default) the masks are computed and applied now. With agp or iterative, ' +
+      'the model is pruned gradually during the next %finetune of this model, up to --sparsity.\n\nMethods:\n' +
+      methods.map((m) => `  ${m.name.padEnd(Math.max(...methods.map((x) => x.name.length)))}  ${m.description}`).join('\n')
+    );
+  },
+  extraArgs: { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs('one-shot') },
   args: [
     { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to prune.' },
-    { name: 'criterion', kind: 'positional', choices: () => criterionNames(), help: 'Pruning criterion (register more with pl.registerCriterion).' },
+    { name: 'method', kind: 'positional', choices: () => oneShotNames(), help: 'Pruning method or criterion (add one with pl.registerMethod or pl.registerCriterion).' },
     // no declared default: N:M granularity fixes its own sparsity, and an explicit different one is an error
     { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: `Fraction of the weights (or groups) to remove (default: ${DEFAULT_SPARSITY}; N:M fixes it at 1 − N/M).` },
     {
@@ -47,13 +60,21 @@ defineMagic({
     { name: 'batch-size', type: 'int', min: 1, default: 128, help: 'Examples per such batch.' },
     { name: 'seed', type: 'int', help: 'Seed of random criteria and data batches (default: the %seed value).' },
   ],
-  examples: ['%prune net magnitude --sparsity 0.9 --scope global --exclude fc3'],
+  examples: [
+    '%prune net magnitude --sparsity 0.9 --scope global --exclude fc3',
+    '%prune net reconstruct --sparsity 0.8 --data ds --damping 1e-6',
+    '%prune net fold-constant --data ds --tolerance 1e-4',
+  ],
   api: "pl.prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', exclude: ['fc3'] });",
   run({ args, names }, ctx) {
     const net = modelOf(args.model as tf.LayersModel | MaskedModel);
     const seed = (args.seed as number | undefined) ?? magicSeed();
+    const name = args.method as string;
+    const method = findMethod(name);
+    const methodOptions = methodOptionsFromArgs('prune', 'one-shot', name, args, new Set(spec.args.map((a) => a.name)), magicUsage(spec));
+    const ownMasks = method?.choosesOwnMasks === true;
     const options: PruneOptions = {
-      criterion: args.criterion as string,
+      ...(method ? { method: name, ...(Object.keys(methodOptions).length ? { methodOptions } : {}) } : { criterion: name }),
       granularity: args.granularity as string,
       scope: args.scope as string,
       seed,
@@ -70,24 +91,27 @@ defineMagic({
       );
     }
     // an explicit --sparsity goes to prune() as given, so that a conflict with N:M is reported there
-    const sparsity = (args.sparsity as number | undefined) ?? implied ?? DEFAULT_SPARSITY;
+    const sparsity = ownMasks ? undefined : ((args.sparsity as number | undefined) ?? implied ?? DEFAULT_SPARSITY);
+    if (ownMasks && args.schedule !== 'oneshot') throw new Error(`%prune: method '${name}' chooses its own masks (no sparsity to ramp); use --schedule oneshot.`);
     const data = args.data as Dataset | undefined;
     if (args.schedule !== 'oneshot') {
       setPendingSchedule(net, {
         kind: args.schedule as 'agp' | 'iterative',
-        sparsity,
+        sparsity: sparsity!,
         rounds: args.rounds as number,
         options: { ...options, ...(data ? { data: () => pruneBatches(data, args.batches as number, args['batch-size'] as number, seed) } : {}) },
       });
-      ctx.print(`${names.model}: ${args.schedule} pruning to ${(100 * sparsity).toFixed(1)}% is set up; it runs during the next %finetune ${names.model}.`);
+      ctx.print(`${names.model}: ${args.schedule} pruning to ${(100 * sparsity!).toFixed(1)}% is set up; it runs during the next %finetune ${names.model}.`);
       return undefined;
     }
     const batchList = data ? pruneBatches(data, args.batches as number, args['batch-size'] as number, seed) : undefined;
     try {
-      const masked = prune(net, { ...options, sparsity, ...(batchList ? { data: batchList } : {}) });
+      // an explicit --sparsity always reaches prune(), which says why a method cannot take one
+      const given = (args.sparsity as number | undefined) ?? sparsity;
+      const masked = prune(net, { ...options, ...(given !== undefined ? { sparsity: given } : {}), ...(batchList ? { data: batchList } : {}) });
       const s = sparsitySummary(masked);
       ctx.print(
-        `pruned ${names.model} (${args.criterion}, ${args.granularity}, ${args.scope}): ` +
+        `pruned ${names.model} (${name}, ${args.granularity}, ${args.scope}): ` +
           `${(100 * maskSparsity(masked)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
           `${s.total.nonzeros.toLocaleString('en-US')} of ${s.total.params.toLocaleString('en-US')} left.`,
       );

@@ -6,9 +6,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {
   dropAndGrow, foldConstantNeurons, LearnedThreshold, MaskedModel, prunableWeights, prune, type PruneBatch,
-} from '../../src/prune';
-import { createOptimizer, train } from '../../src/train';
-import { fillWeights, maxAbsDiff, mlp, uid, values, zeros } from './helpers';
+} from '../../../src/prune';
+import { createOptimizer, train } from '../../../src/train';
+import { fillWeights, maxAbsDiff, mlp, uid, values, zeros } from '../helpers';
 
 describe('prune: updates beyond zeroing', () => {
   it('folds a near-constant neuron into the next layer bias: outputs unchanged within 1e-5', () => {

@@ -1,0 +1,11 @@
+/**
+ * The built-in pruning methods, one file each; importing this module registers them. To add
+ * one, see README.md in this folder.
+ */
+import '../prune'; // the core first: its option names are reserved before any method registers
+import './magnitude';
+import './random';
+export * from './reconstruct';
+export * from './fold-constant';
+export * from './set';
+export * from './learned-threshold';
