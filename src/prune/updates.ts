@@ -10,6 +10,7 @@
  *   trained to a target density), saved with the mask state.
  */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, UserError } from '../errors';
 import type { LossTerm, SlotOptimizer } from '../train/types';
 import { keepAllButLowest, roundHalfEven } from '../sparse/mask-select';
 import { createContext, type PruneData } from './context';
@@ -26,7 +27,7 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Floa
       let s = a[i * n + j];
       for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
       if (i === j) {
-        if (s <= 0) throw new Error('choleskySolve: matrix is not positive definite (add damping).');
+        if (s <= 0) throw new UserError('choleskySolve: matrix is not positive definite (add damping).');
         l[i * n + i] = Math.sqrt(s);
       } else l[i * n + j] = s / l[j * n + j];
     }
@@ -54,6 +55,7 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Floa
  */
 export const reconstructUpdate: PruneUpdate = {
   name: 'reconstruct',
+  description: 'least-squares refit of the kept Dense weights to the unpruned outputs on data (needs data)',
   apply(edit, ctx, targets) {
     const dense = targets.filter((t) => t.layerType === 'Dense' && t.shape.length === 2);
     const cap = ctx.capture(dense.map((t) => t.layerName));
@@ -146,7 +148,7 @@ export function foldConstantNeurons(
   if (opts.layers) {
     const found = new Set(pairs.map((p) => p.t.layerName));
     const bad = opts.layers.filter((n) => !found.has(n));
-    if (bad.length) throw new Error(`foldConstantNeurons: ${bad.join(', ')} is not a Dense layer feeding a Dense layer with a bias.`);
+    if (bad.length) throw new OptionError(`foldConstantNeurons: ${bad.join(', ')} is not a Dense layer feeding a Dense layer with a bias.`, 'layers');
   }
   const ctx = createContext(masked.model, pairs.map((p) => p.t), { data: opts.data });
   const report: FoldedNeurons[] = [];
@@ -204,9 +206,9 @@ export function dropAndGrow(
   masked: MaskedModel,
   opts: { fraction: number; seed?: number; optimizer?: SlotOptimizer; names?: string[] },
 ): Map<string, number> {
-  if (!(opts.fraction >= 0 && opts.fraction <= 1)) throw new Error(`dropAndGrow: fraction must be in [0, 1]; got ${opts.fraction}.`);
+  if (!(opts.fraction >= 0 && opts.fraction <= 1)) throw new OptionError(`dropAndGrow: fraction must be in [0, 1]; got ${opts.fraction}.`, 'fraction');
   const names = opts.names ?? [...masked.masks().keys()];
-  if (!names.length) throw new Error('dropAndGrow: the model has no masks yet; prune it first.');
+  if (!names.length) throw new UserError('dropAndGrow: the model has no masks yet; prune it first.');
   const counts = new Map<string, number>();
   masked.edit((edit) => {
     for (const name of names) {
@@ -261,7 +263,7 @@ export class LearnedThreshold {
    *   `names`: weights (default all prunable).
    */
   constructor(readonly masked: MaskedModel, readonly opts: { density: number; temperature?: number; names?: string[] }) {
-    if (!(opts.density > 0 && opts.density <= 1)) throw new Error(`LearnedThreshold: density must be in (0, 1]; got ${opts.density}.`);
+    if (!(opts.density > 0 && opts.density <= 1)) throw new OptionError(`LearnedThreshold: density must be in (0, 1]; got ${opts.density}.`, 'density');
     const names = opts.names ?? masked.prunableWeights().map((w) => w.name);
     const vars: Record<string, tf.Variable> = {};
     for (const n of names) {

@@ -6,6 +6,7 @@ import { defineMagic } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
 import type { MaskedModel } from '../../prune';
+import { OptionError } from '../../errors';
 
 /** Takes `count` batches of `examples`-size `size` from a dataset's training split (caller disposes). */
 export function pruneBatches(data: Dataset, count: number, size: number, seed: number): PruneBatch[] {
@@ -64,9 +65,10 @@ defineMagic({
     };
     const implied = resolveGranularity(args.granularity as string).impliedSparsity;
     if (implied !== undefined && args.schedule !== 'oneshot') {
-      throw new Error(
+      throw new OptionError(
         `%prune: --granularity ${args.granularity} fixes the sparsity at ${implied} (1 − N/M), so a schedule has nothing to ramp: ` +
           `use --schedule oneshot (the default), or an unstructured granularity for ${args.schedule}.`,
+        'schedule',
       );
     }
     // an explicit --sparsity goes to prune() as given, so that a conflict with N:M is reported there
