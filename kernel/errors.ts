@@ -7,7 +7,13 @@
  * shows the frames of the notebook's cells, each mapped to its cell line with the line's source,
  * and counts the frames inside prunelab, its libraries and Node.js without showing them;
  * `verbose` shows every frame; `minimal` the error alone.
+ *
+ * A prunelab {@link UserError} (a bad option, shape or name: the message says what to change) is
+ * the user's to fix, so in `context` mode it shows the notebook's own frames only, without the
+ * count of hidden frames. An {@link InternalError} (a bug in prunelab) is shown like any other
+ * error, and its traceback ends with a request to report it.
  */
+import { isInternalError, isUserError } from '../src/errors';
 import { tracebackMode } from '../src/magics/builtins/xmode';
 import { cellLocation, isCellScript, isCellWrapperFrame, lastCell } from './cell-scripts';
 import { MAGIC_ERROR_INFO, type MagicErrorInfo } from './runtime';
@@ -129,8 +135,9 @@ function renderCellFrame(f: Frame, indent: string): string[] {
  * counted on a last line.
  *
  * @param skipLine a cell line already shown above (the magic's line for magic errors).
+ * @param cellOnly in `context` mode, leave the other frames out without counting them (user errors).
  */
-function framesToShow(stack: string | undefined, skipLine?: number): string[] {
+function framesToShow(stack: string | undefined, skipLine?: number, cellOnly = false): string[] {
   const mode = tracebackMode();
   if (mode === 'minimal') return [];
   const out: string[] = [];
@@ -144,9 +151,14 @@ function framesToShow(stack: string | undefined, skipLine?: number): string[] {
     } else if (mode === 'verbose' || !f.internal) out.push(f.raw);
     else hidden++;
   }
-  if (hidden) out.push(`(${hidden} frame${hidden === 1 ? '' : 's'} inside prunelab and Node.js hidden; %xmode verbose shows them)`);
+  if (hidden && !cellOnly) out.push(`(${hidden} frame${hidden === 1 ? '' : 's'} inside prunelab and Node.js hidden; %xmode verbose shows them)`);
   return out;
 }
+
+/** The last line of an internal error's traceback. */
+export const INTERNAL_ERROR_NOTE =
+  'This is a bug in prunelab, not in your code: please report it with this cell and the full traceback ' +
+  '(run %xmode verbose, then the cell again, to include the frames inside prunelab).';
 
 function isInterrupt(e: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
@@ -176,6 +188,8 @@ export function runtimeError(e: unknown): ErrorContent {
   }
   const info = (e as unknown as Record<symbol, MagicErrorInfo | undefined>)[MAGIC_ERROR_INFO];
   const message = e.message || String(e);
+  const user = isUserError(e);
+  const bugNote = isInternalError(e) ? [INTERNAL_ERROR_NOTE] : [];
   if (info) {
     // a bad argument is the user's line alone; an error while the magic ran may also have frames
     const argError = e.name === 'MagicArgumentError';
@@ -188,10 +202,11 @@ export function runtimeError(e: unknown): ErrorContent {
         `${e.name} in ${info.magic} (cell line ${info.line + 1}):`,
         ...(cell && !minimal ? sourceContext(cell, info.line, indentOf(cell, info.line)) : []),
         ...message.split('\n'),
-        ...(argError ? [] : framesToShow(e.stack, info.line)),
+        ...(argError ? [] : framesToShow(e.stack, info.line, user)),
+        ...bugNote,
       ],
     };
   }
   const name = e.name || 'Error';
-  return { ename: name, evalue: message, traceback: [`${name}: ${message}`, ...framesToShow(e.stack)] };
+  return { ename: name, evalue: message, traceback: [`${name}: ${message}`, ...framesToShow(e.stack, undefined, user), ...bugNote] };
 }

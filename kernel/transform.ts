@@ -10,6 +10,7 @@
  *   code magics such as `%%time` / `%%timeit`, and is passed as text otherwise).
  */
 import * as ts from '@tslab/typescript-for-tslab';
+import { UserError } from '../src/errors';
 import { parseMagic, type MagicForm, type MagicSpec } from '../src/magics/registry';
 import { noteCellSource } from './cell-scripts';
 import { codeLineStarts } from './lexer';
@@ -40,7 +41,7 @@ export interface MagicLine {
 }
 
 /** A magic usage error found before the cell runs, with its cell line. */
-export class MagicSyntaxError extends Error {
+export class MagicSyntaxError extends UserError {
   constructor(
     message: string,
     /** 0-based line in the cell. */

@@ -2,6 +2,8 @@
  * prunelab: neural-network pruning on TensorFlow.js.
  * The public API; the kernel exposes it to notebooks as `pl`.
  */
+export * from './errors';
+export { Registry, allRegistries, DEFAULT_NAME_PATTERN, type RegisterOptions, type RegistryEntry, type RegistryOptions } from './registry';
 export * from './backend';
 export * from './data';
 export * from './models';

@@ -183,7 +183,10 @@ export class Registry<T> {
    * @param entries name → item, as an object, a Map or `[name, item]` pairs.
    * @param fn the code that uses them; may be async.
    * @returns what `fn` returns.
+   * @throws what registering them throws (nothing is left registered then), or what `fn` throws.
    */
+  scoped<R>(entries: Iterable<readonly [string, T]>, fn: () => R): R;
+  scoped<R>(entries: Record<string, T>, fn: () => R): R;
   scoped<R>(entries: Record<string, T> | Iterable<readonly [string, T]>, fn: () => R): R {
     const pairs: (readonly [string, T])[] =
       Symbol.iterator in Object(entries) ? [...(entries as Iterable<readonly [string, T]>)] : Object.entries(entries as Record<string, T>);

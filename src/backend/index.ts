@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
+import { InternalError, UnknownNameError, UserError } from '../errors';
 
 export { registerMissingGradients } from './gradients/index';
 
@@ -53,7 +54,10 @@ function loadBackendModule(name: BackendName): boolean {
 function checkName(name: string): BackendName {
   const normalised = name.trim().toLowerCase();
   if ((BACKEND_PREFERENCE as readonly string[]).includes(normalised)) return normalised as BackendName;
-  throw new Error(
+  throw new UnknownNameError(
+    'backend',
+    name,
+    BACKEND_PREFERENCE,
     `Unknown backend '${name}'. Known backends: ${BACKEND_PREFERENCE.join(', ')}. ` +
       `Set PRUNELAB_BACKEND to one of them or call initBackend('wasm').`,
   );
@@ -125,10 +129,10 @@ async function initBackendNow(requested?: BackendName | string): Promise<Backend
       return name;
     }
   }
-  if (wanted === undefined) throw new Error('No tfjs backend could be initialised.');
+  if (wanted === undefined) throw new InternalError('No tfjs backend could be initialised.');
   const name = candidates[0];
   const cause = loadErrors.get(name) ?? 'unknown reason';
-  throw new Error(
+  throw new UserError(
     `Backend '${name}' could not be loaded here (${cause}). ` +
       (name === 'tensorflow'
         ? `It needs the optional dependency @tensorflow/tfjs-node, whose install downloads ` +

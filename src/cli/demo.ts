@@ -12,6 +12,7 @@ import { createModel } from '../models';
 import { evaluate, train, type History, type TrainHook } from '../train';
 import { prune, type MaskedModel } from '../prune';
 import { ConsoleProgress } from './progress';
+import { OptionError } from '../errors';
 
 /** Parsed command-line flags. */
 export interface DemoArgs {
@@ -50,7 +51,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
   const a: DemoArgs = { dataset: 'fashion-mnist', epochs: 3, finetuneEpochs: 2, sparsity: 0.9, seed: 0, batchSize: 128, lr: 1e-3 };
   const num = (flag: string, v: string | undefined, ok: (x: number) => boolean, what: string): number => {
     const x = Number(v);
-    if (v === undefined || v === '' || !ok(x)) throw new Error(`${flag} must be ${what}, got '${v ?? ''}'.\n${USAGE}`);
+    if (v === undefined || v === '' || !ok(x)) throw new OptionError(`${flag} must be ${what}, got '${v ?? ''}'.\n${USAGE}`, flag);
     return x;
   };
   const int = (x: number) => Number.isInteger(x) && x >= 0;
@@ -69,7 +70,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
       case '--backend': a.backend = value; break;
       case '--batch-size': a.batchSize = num(flag, value, pos, 'a positive integer'); break;
       case '--lr': a.lr = num(flag, value, (x) => x > 0 && Number.isFinite(x), 'a positive number'); break;
-      default: throw new Error(`Unknown flag '${flag}'.\n${USAGE}`);
+      default: throw new OptionError(`Unknown flag '${flag}'.\n${USAGE}`, flag);
     }
   }
   return a;

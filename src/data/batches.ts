@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { featureSize } from './examples';
 import { mixSeed, seededPermutation } from './random';
 import type { Batch, Examples } from './types';
+import { OptionError, ShapeError, UserError } from '../errors';
 
 /** Options of {@link batches}. */
 export interface BatchOptions {
@@ -66,16 +67,16 @@ export function batchOrder(count: number, options: Pick<BatchOptions, 'shuffle' 
 export function* batches(examples: Examples, options: BatchOptions): Generator<Batch, void, undefined> {
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`batchSize must be a positive integer; got ${batchSize}.`);
+    throw new OptionError(`batchSize must be a positive integer; got ${batchSize}.`, 'batchSize');
   }
   const { count, numClasses, featureShape } = examples;
   const size = featureSize(featureShape);
   const shape = options.shape ?? featureShape;
   if (featureSize(shape) !== size) {
-    throw new Error(`batches: shape [${shape.join(', ')}] does not hold the ${size} values of one example (featureShape [${featureShape.join(', ')}]).`);
+    throw new ShapeError(`batches: shape [${shape.join(', ')}] does not hold the ${size} values of one example (featureShape [${featureShape.join(', ')}]).`);
   }
   if (examples.x.length !== count * size || examples.y.length !== count) {
-    throw new Error(
+    throw new UserError(
       `batches: examples are inconsistent (x has ${examples.x.length} values, y ${examples.y.length} labels, ` +
         `count ${count}, ${size} features per example).`,
     );
@@ -92,7 +93,7 @@ export function* batches(examples: Examples, options: BatchOptions): Generator<B
       xs.set(examples.x.subarray(j * size, (j + 1) * size), r * size);
       const label = examples.y[j];
       if (!(label >= 0 && label < numClasses)) {
-        throw new Error(`batches: label ${label} of example ${j} is outside [0, ${numClasses}).`);
+        throw new UserError(`batches: label ${label} of example ${j} is outside [0, ${numClasses}).`);
       }
       ys[r * numClasses + label] = 1;
     }

@@ -8,6 +8,7 @@ import { mixSeed } from './random';
 import { makeBlobs, makeSpirals, makeXor, type SyntheticOptions } from './synthetic';
 import type { DatasetInfo, DatasetLoadContext, DatasetLoader } from './load-options';
 import type { Dataset, Examples } from './types';
+import { OptionError } from '../errors';
 
 /** A dataset to register: name, loader and facts. */
 export interface BuiltinDataset {
@@ -54,7 +55,7 @@ export const BUILTIN_DATASETS: readonly BuiltinDataset[] = [
   idx('tiny-fashion', 'A 1000/500 stratified slice of Fashion-MNIST shipped with prunelab, for fast tests'),
   synthetic('blobs', 'Gaussian blobs, 3 classes in 2-D (linearly separable)', (o) => makeBlobs(o)),
   synthetic('xor', 'XOR of two coordinates, 2 classes (needs a hidden layer)', ({ numClasses, ...o }) => {
-    if (numClasses !== undefined && numClasses !== 2) throw new Error(`xor has exactly 2 classes; got synthetic.numClasses = ${numClasses}.`);
+    if (numClasses !== undefined && numClasses !== 2) throw new OptionError(`xor has exactly 2 classes; got synthetic.numClasses = ${numClasses}.`, 'synthetic.numClasses');
     return makeXor(o);
   }),
   synthetic('spirals', 'Two interleaved spirals, 2 classes (hard for shallow nets)', (o) => makeSpirals(o)),

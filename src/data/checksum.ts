@@ -6,6 +6,7 @@
 import { createHash } from 'crypto';
 import { createReadStream } from 'fs';
 import { ChecksumMismatchError } from './errors';
+import { OptionError } from '../errors';
 
 /** SHA-256 of bytes in memory, lower-case hex. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -29,7 +30,7 @@ export function sha256File(filePath: string): Promise<string> {
 /** Normalises a digest for comparison (trims, lower-cases) and checks it is 64 hex digits. */
 export function normalizeSha256(digest: string): string {
   const d = digest.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(d)) throw new Error(`Not a SHA-256 digest (64 hex digits): '${digest}'.`);
+  if (!/^[0-9a-f]{64}$/.test(d)) throw new OptionError(`Not a SHA-256 digest (64 hex digits): '${digest}'.`);
   return d;
 }
 

@@ -13,6 +13,7 @@ import { pipeline } from 'stream/promises';
 import { ensureDir } from '../io/files';
 import { ambientSignal, InterruptedError } from '../interrupt';
 import { checkSha256 } from './checksum';
+import { UserError } from '../errors';
 
 /** Options of {@link downloadFile}. */
 export interface DownloadOptions {
@@ -84,13 +85,13 @@ export async function downloadFile(url: string, destPath: string, options: Downl
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume(); // discard the body so the socket is released
-      if (redirects >= maxRedirects) throw new Error(`Cannot download ${url}: more than ${maxRedirects} redirects.`);
+      if (redirects >= maxRedirects) throw new UserError(`Cannot download ${url}: more than ${maxRedirects} redirects.`);
       current = new URL(res.headers.location, current);
       continue;
     }
     if (status !== 200) {
       res.resume();
-      throw new Error(`Cannot download ${current.href}: HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+      throw new UserError(`Cannot download ${current.href}: HTTP ${status} ${res.statusMessage ?? ''}`.trim());
     }
     break;
   }
@@ -111,7 +112,7 @@ export async function downloadFile(url: string, destPath: string, options: Downl
     await pipeline(res, counter, fs.createWriteStream(tempPath), { signal });
     const declared = Number(res.headers['content-length']);
     if (!res.complete || (Number.isFinite(declared) && declared !== bytes)) {
-      throw new Error(`Truncated download of ${current.href}: expected ${declared} bytes, received ${bytes}.`);
+      throw new UserError(`Truncated download of ${current.href}: expected ${declared} bytes, received ${bytes}.`);
     }
     const sha256 = hash.digest('hex');
     if (options.verify) await options.verify(tempPath, sha256);
@@ -124,7 +125,7 @@ export async function downloadFile(url: string, destPath: string, options: Downl
     if (signal?.aborted) throw interrupted(current.href, bytes);
     const msg = (err as Error).message;
     if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted/.test(msg)) {
-      throw new Error(`Truncated download of ${current.href}: the connection closed after ${bytes} bytes (${msg}).`);
+      throw new UserError(`Truncated download of ${current.href}: the connection closed after ${bytes} bytes (${msg}).`);
     }
     throw err;
   }

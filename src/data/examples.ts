@@ -6,6 +6,7 @@
 import { checkFiniteFeatures } from './finite';
 import { SeededRandom, mixSeed } from './random';
 import type { Examples } from './types';
+import { OptionError, UserError } from '../errors';
 
 /** Number of features of one example: the product of `featureShape`. */
 export function featureSize(featureShape: readonly number[]): number {
@@ -23,22 +24,22 @@ export function featureSize(featureShape: readonly number[]): number {
  */
 export function validateExamples(examples: Examples, what = 'examples'): void {
   const { x, y, count, featureShape, numClasses } = examples;
-  if (!Number.isInteger(count) || count < 0) throw new Error(`${what}: count must be a non-negative integer; got ${count}.`);
+  if (!Number.isInteger(count) || count < 0) throw new UserError(`${what}: count must be a non-negative integer; got ${count}.`);
   if (!Array.isArray(featureShape) || featureShape.length === 0 || !featureShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${what}: featureShape must be a non-empty list of positive integers; got [${featureShape}].`);
+    throw new UserError(`${what}: featureShape must be a non-empty list of positive integers; got [${featureShape}].`);
   }
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`${what}: numClasses must be a positive integer; got ${numClasses}.`);
-  if (!(x instanceof Float32Array)) throw new Error(`${what}: x must be a Float32Array.`);
-  if (!(y instanceof Int32Array)) throw new Error(`${what}: y must be an Int32Array.`);
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new UserError(`${what}: numClasses must be a positive integer; got ${numClasses}.`);
+  if (!(x instanceof Float32Array)) throw new UserError(`${what}: x must be a Float32Array.`);
+  if (!(y instanceof Int32Array)) throw new UserError(`${what}: y must be an Int32Array.`);
   const size = featureSize(featureShape);
   if (x.length !== count * size) {
-    throw new Error(`${what}: x holds ${x.length} values, expected count × features = ${count} × ${size} = ${count * size}.`);
+    throw new UserError(`${what}: x holds ${x.length} values, expected count × features = ${count} × ${size} = ${count * size}.`);
   }
-  if (y.length !== count) throw new Error(`${what}: y holds ${y.length} labels, expected count = ${count}.`);
+  if (y.length !== count) throw new UserError(`${what}: y holds ${y.length} labels, expected count = ${count}.`);
   for (let i = 0; i < count; i++) {
     const label = y[i];
     if (label < 0 || label >= numClasses) {
-      throw new Error(`${what}: label ${label} of example ${i} is outside [0, ${numClasses}).`);
+      throw new UserError(`${what}: label ${label} of example ${i} is outside [0, ${numClasses}).`);
     }
   }
   checkFiniteFeatures(examples, what);
@@ -59,7 +60,7 @@ export function selectExamples(examples: Examples, indices: ArrayLike<number>): 
   for (let i = 0; i < n; i++) {
     const j = indices[i];
     if (!Number.isInteger(j) || j < 0 || j >= examples.count) {
-      throw new Error(`selectExamples: index ${j} at position ${i} is outside [0, ${examples.count}).`);
+      throw new OptionError(`selectExamples: index ${j} at position ${i} is outside [0, ${examples.count}).`);
     }
     // Row copies via TypedArray.set run at memcpy speed, unlike element loops.
     x.set(examples.x.subarray(j * size, (j + 1) * size), i * size);
@@ -86,7 +87,7 @@ export function stratifiedIndices(
   seed: number,
 ): { chosen: Int32Array; rest: Int32Array } {
   const n = labels.length;
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`stratifiedIndices: k must be an integer in [0, ${n}]; got ${k}.`);
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new OptionError(`stratifiedIndices: k must be an integer in [0, ${n}]; got ${k}.`, 'k');
   // Group indices by class (counting sort keeps the original order within a class).
   const counts = new Int32Array(numClasses);
   for (let i = 0; i < n; i++) counts[labels[i]]++;
@@ -148,7 +149,7 @@ export function stratifiedIndices(
  */
 export function subsetExamples(examples: Examples, count: number, seed = 0): Examples {
   if (!Number.isInteger(count) || count < 1 || count > examples.count) {
-    throw new Error(`subset must be an integer in [1, ${examples.count}] (the number of examples); got ${count}.`);
+    throw new OptionError(`subset must be an integer in [1, ${examples.count}] (the number of examples); got ${count}.`, 'subset');
   }
   if (count === examples.count) return selectExamples(examples, identity(examples.count));
   return selectExamples(examples, stratifiedIndices(examples.y, examples.numClasses, count, seed).chosen);
@@ -169,13 +170,14 @@ export function trainValidationSplit(
   seed = 0,
 ): { train: Examples; validation: Examples } {
   if (!(validationFraction > 0 && validationFraction < 1)) {
-    throw new Error(`validationFraction must be in (0, 1); got ${validationFraction}.`);
+    throw new OptionError(`validationFraction must be in (0, 1); got ${validationFraction}.`, 'validationFraction');
   }
   const k = Math.round(validationFraction * examples.count);
   if (k < 1 || k > examples.count - 1) {
-    throw new Error(
+    throw new OptionError(
       `validationFraction ${validationFraction} of ${examples.count} examples gives ${k} validation examples; ` +
         `both parts need at least one. Use more examples or another fraction.`,
+      'validationFraction',
     );
   }
   // A stream distinct from the subset's, so that subset and split picks are independent.

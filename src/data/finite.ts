@@ -4,6 +4,7 @@
  * cannot help. One pass per feature array, and an array found finite is remembered (by identity),
  * so epochs, validations and repeated trainings on the same data do not pay again.
  */
+import { UserError } from '../errors';
 import type { Examples } from './types';
 
 /** Where the non-finite values of a feature array are. */
@@ -17,7 +18,7 @@ export interface NonFiniteCount {
 }
 
 /** Non-finite feature values in some examples: which data, how many, where the first is, and the fix. */
-export class NonFiniteFeaturesError extends Error {
+export class NonFiniteFeaturesError extends UserError {
   /** Example holding the first non-finite value. */
   readonly example: number;
   /** Feature (flat, within the example) holding it. */

@@ -13,6 +13,7 @@ import { datasetCacheRoot, datasetSearchPlaces, type SearchPlace } from './locat
 import { IDX_FILE_ROLES, packageDatasetsDir, type IdxDatasetManifest, type IdxFileRole, type ManifestFile } from './manifest';
 import type { DatasetLoadContext } from './load-options';
 import type { Dataset, Examples } from './types';
+import { UserError } from '../errors';
 
 /**
  * Accepts an IDX file when its stored digest is a known variant or, failing that, when its
@@ -107,7 +108,7 @@ async function downloadInto(dir: string, m: IdxDatasetManifest): Promise<void> {
       }
     }
     if (!done) {
-      throw new Error(
+      throw new UserError(
         entry.urls.length ? `could not download ${entry.name}:\n      ${failures.join('\n      ')}` : `no download URL for ${entry.name}`,
       );
     }

@@ -18,6 +18,7 @@ import * as zlib from 'zlib';
 import { promisify } from 'util';
 import { IdxFormatError } from './errors';
 import { sha256Hex } from './checksum';
+import { OptionError, ShapeError } from '../errors';
 
 const gunzipAsync = promisify(zlib.gunzip);
 
@@ -326,13 +327,13 @@ export function encodeIdx(
   options: { gzip?: boolean } = {},
 ): Buffer {
   const type = typeByName(array.dtype);
-  if (!type) throw new Error(`encodeIdx: unknown dtype '${array.dtype}'. Known: ${TYPES.map((t) => t.name).join(', ')}.`);
+  if (!type) throw new OptionError(`encodeIdx: unknown dtype '${array.dtype}'. Known: ${TYPES.map((t) => t.name).join(', ')}.`, 'dtype');
   const count = array.shape.reduce((a, b) => a * b, 1);
   if (array.shape.length === 0 || array.shape.length > 255) {
-    throw new Error(`encodeIdx: rank must be 1..255; got shape [${array.shape.join(', ')}].`);
+    throw new ShapeError(`encodeIdx: rank must be 1..255; got shape [${array.shape.join(', ')}].`);
   }
   if (array.data.length !== count) {
-    throw new Error(`encodeIdx: shape [${array.shape.join(', ')}] holds ${count} values but data has ${array.data.length}.`);
+    throw new ShapeError(`encodeIdx: shape [${array.shape.join(', ')}] holds ${count} values but data has ${array.data.length}.`);
   }
   const header = 4 + 4 * array.shape.length;
   const out = Buffer.alloc(header + count * type.bytes);

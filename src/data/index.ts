@@ -58,4 +58,4 @@ export {
   type SpiralOptions,
 } from './synthetic';
 export type { LoadDatasetOptions, SyntheticDatasetOptions, DatasetLoadContext, DatasetLoader, DatasetInfo } from './load-options';
-export { loadDataset, registerDataset, unregisterDataset, listDatasets, datasetInfo, registerIdxDataset } from './registry';
+export { loadDataset, registerDataset, unregisterDataset, listDatasets, listDatasetEntries, datasetInfo, registerIdxDataset } from './registry';

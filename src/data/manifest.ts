@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { InternalError, UserError } from '../errors';
 
 /** One accepted form of a file as stored (publishers and distributions compress differently). */
 export interface ManifestFileVariant {
@@ -91,7 +92,7 @@ export function packageDatasetsDir(): string {
     if (fs.existsSync(candidate)) return (packageDatasetsDirCache = path.join(dir, 'datasets'));
     const parent = path.dirname(dir);
     if (parent === dir) {
-      throw new Error(
+      throw new InternalError(
         `Cannot find prunelab's datasets/manifests directory above ${__dirname}; the package is incomplete ` +
           `(reinstall it, or keep datasets/ next to build/).`,
       );
@@ -102,7 +103,7 @@ export function packageDatasetsDir(): string {
 
 function validateManifest(m: IdxDatasetManifest, source: string): IdxDatasetManifest {
   const fail = (what: string) => {
-    throw new Error(`Invalid dataset manifest ${source}: ${what}.`);
+    throw new UserError(`Invalid dataset manifest ${source}: ${what}.`);
   };
   if (!m || typeof m !== 'object') fail('not a JSON object');
   if (typeof m.name !== 'string' || !m.name) fail('missing "name"');
@@ -132,13 +133,13 @@ export function readManifest(name: string, manifestsDir = path.join(packageDatas
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read the manifest of dataset '${name}' at ${file}: ${(err as Error).message}.`);
+    throw new UserError(`Cannot read the manifest of dataset '${name}' at ${file}: ${(err as Error).message}.`);
   }
   let parsed: IdxDatasetManifest;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`Invalid dataset manifest ${file}: ${(err as Error).message}.`);
+    throw new UserError(`Invalid dataset manifest ${file}: ${(err as Error).message}.`);
   }
   return validateManifest(parsed, file);
 }

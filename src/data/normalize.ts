@@ -10,6 +10,7 @@
  */
 import { featureSize } from './examples';
 import type { Examples, Normalization } from './types';
+import { OptionError, ShapeError } from '../errors';
 
 /** The normalisation modes of `loadDataset`. */
 export type NormalizeMode = 'unit' | 'standardize' | 'none';
@@ -35,7 +36,7 @@ export function fitNormalization(
   if (mode === 'unit') {
     if (featureRange) {
       const [lo, hi] = featureRange;
-      if (!(hi > lo)) throw new Error(`featureRange must have high > low; got [${lo}, ${hi}].`);
+      if (!(hi > lo)) throw new OptionError(`featureRange must have high > low; got [${lo}, ${hi}].`, 'featureRange');
       return { mode, scope: 'global', offset: [lo], scale: [hi - lo] };
     }
     const min = new Float64Array(size).fill(Infinity);
@@ -95,7 +96,7 @@ export function applyNormalizationInPlace(examples: Examples, norm: Normalizatio
     for (let i = 0; i < x.length; i++) x[i] = (x[i] - offset) / scale;
   } else {
     if (norm.offset.length !== size || norm.scale.length !== size) {
-      throw new Error(`Per-feature normalisation has ${norm.offset.length} offsets for ${size} features.`);
+      throw new ShapeError(`Per-feature normalisation has ${norm.offset.length} offsets for ${size} features.`);
     }
     for (let i = 0; i < x.length; i += size) {
       for (let f = 0; f < size; f++) x[i + f] = (x[i + f] - norm.offset[f]) / norm.scale[f];

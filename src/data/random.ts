@@ -6,6 +6,7 @@
  * gjrand/PractRand tests well enough for shuffling and sampling. `Math.random` is never used,
  * so the same seed gives the same numbers on every machine and backend.
  */
+import { OptionError } from '../errors';
 
 /**
  * Mixes any number of integers into one well-scrambled 32-bit seed (murmur3-style finaliser).
@@ -77,7 +78,7 @@ export class SeededRandom {
    */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 4294967296) {
-      throw new Error(`SeededRandom.int(n) needs an integer n in [1, 2^32]; got ${n}.`);
+      throw new OptionError(`SeededRandom.int(n) needs an integer n in [1, 2^32]; got ${n}.`, 'n');
     }
     // Multiply-shift keeps the bias below n / 2^32, negligible for dataset sizes.
     return Math.floor(this.nextFloat() * n);
@@ -122,7 +123,7 @@ export class SeededRandom {
  * @returns a new Int32Array holding each index exactly once.
  */
 export function seededPermutation(n: number, seed: number): Int32Array {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`seededPermutation: n must be a non-negative integer; got ${n}.`);
+  if (!Number.isInteger(n) || n < 0) throw new OptionError(`seededPermutation: n must be a non-negative integer; got ${n}.`, 'n');
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   return new SeededRandom(seed).shuffle(perm);

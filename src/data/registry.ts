@@ -3,6 +3,8 @@
  * makes the raw data), then applies, in this order: test/train subsets, the validation split,
  * normalisation fitted on the remaining training examples, and flattening.
  */
+import { OptionError, UserError } from '../errors';
+import { Registry, type RegisterOptions } from '../registry';
 import { BUILTIN_DATASETS } from './builtin-datasets';
 import { UnknownDatasetError } from './errors';
 import { flattenExamples, subsetExamples, trainValidationSplit, validateExamples } from './examples';
@@ -20,38 +22,54 @@ import { loadIdxDataset } from './idx-dataset';
 import { checkManifest, type IdxDatasetManifest } from './manifest';
 import type { Dataset, Examples } from './types';
 
-interface Entry {
+/** A registered dataset: its loader and its description and defaults. */
+interface DatasetEntry {
+  /** Produces the raw splits. */
   loader: DatasetLoader;
+  /** Description and default normalisation. */
   info: DatasetInfo;
 }
 
-const registry = new Map<string, Entry>(BUILTIN_DATASETS.map((d) => [d.name, { loader: d.loader, info: d.info }]));
+const datasets = new Registry<DatasetEntry>({
+  kind: 'dataset',
+  validate: ({ loader, info }) => {
+    if (typeof loader !== 'function') return 'the loader must be a function';
+    if (info.defaultNormalize && !NORMALIZE_MODES.includes(info.defaultNormalize)) {
+      return `unknown defaultNormalize '${info.defaultNormalize}'. Known: ${NORMALIZE_MODES.join(', ')}`;
+    }
+    return undefined;
+  },
+});
 
 /**
- * Registers (or replaces) a dataset under `name`, so that `loadDataset(name)` works and gets
- * subset, split, normalisation and flattening for free.
+ * Registers a dataset under `name`, so that `loadDataset(name)` works and gets subset, split,
+ * normalisation and flattening for free.
  *
- * @param name registry name (non-empty; re-registering replaces, so a notebook cell can be re-run).
+ * @param name registry name: a letter, then letters, digits, `_ : . -`.
  * @param loader produces the raw splits; see {@link DatasetLoader}.
- * @param info description and default normalisation (default `unit`).
+ * @param info description (one line, for listings) and default normalisation (default `unit`).
+ * @param options `replace: true` to overwrite a dataset of the same name (e.g. when a notebook
+ *   cell that registers one is run again).
+ * @throws OptionError for a bad name, loader or normalisation; UserError when the name is taken
+ *   and `replace` is not set.
  */
-export function registerDataset(name: string, loader: DatasetLoader, info: DatasetInfo = {}): void {
-  if (typeof name !== 'string' || !name.trim()) throw new Error('registerDataset: the name must be a non-empty string.');
-  if (typeof loader !== 'function') throw new Error(`registerDataset('${name}'): the loader must be a function.`);
-  if (info.defaultNormalize && !NORMALIZE_MODES.includes(info.defaultNormalize)) {
-    throw new Error(`registerDataset('${name}'): unknown defaultNormalize '${info.defaultNormalize}'. Known: ${NORMALIZE_MODES.join(', ')}.`);
-  }
-  registry.set(name, { loader, info });
+export function registerDataset(name: string, loader: DatasetLoader, info: DatasetInfo = {}, options: Pick<RegisterOptions, 'replace'> = {}): void {
+  datasets.register(name, { loader, info: { ...info } }, { replace: options.replace, description: info.description ?? '' });
 }
 
 /** Removes a registered dataset (for tests and notebooks); returns whether it existed. */
 export function unregisterDataset(name: string): boolean {
-  return registry.delete(name);
+  return datasets.unregister(name);
 }
 
-/** Names of all registered datasets, built-ins first, in registration order. */
+/** Names of all registered datasets, sorted. */
 export function listDatasets(): string[] {
-  return [...registry.keys()];
+  return datasets.names();
+}
+
+/** The registered datasets with their one-line descriptions, sorted by name. */
+export function listDatasetEntries(): { name: string; description: string }[] {
+  return datasets.list().map(({ name, description }) => ({ name, description }));
 }
 
 /**
@@ -59,35 +77,37 @@ export function listDatasets(): string[] {
  * @throws UnknownDatasetError listing the known names.
  */
 export function datasetInfo(name: string): DatasetInfo {
-  const entry = registry.get(name);
+  const entry = datasets.find(name);
   if (!entry) throw new UnknownDatasetError(name, listDatasets());
   return { ...entry.info };
 }
 
+for (const d of BUILTIN_DATASETS) registerDataset(d.name, d.loader, d.info);
+
 function checkOptions(options: LoadDatasetOptions): void {
   for (const key of Object.keys(options)) {
     if (!(LOAD_OPTION_KEYS as readonly string[]).includes(key)) {
-      throw new Error(`loadDataset: unknown option '${key}'. Known options: ${LOAD_OPTION_KEYS.join(', ')}.`);
+      throw new OptionError(`loadDataset: unknown option '${key}'. Known options: ${LOAD_OPTION_KEYS.join(', ')}.`, key);
     }
   }
   const positiveInt = (key: 'subset' | 'testSubset') => {
     const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`loadDataset: ${key} must be a positive integer; got ${v}.`);
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionError(`loadDataset: ${key} must be a positive integer; got ${v}.`, key);
   };
   positiveInt('subset');
   positiveInt('testSubset');
   const f = options.validationFraction;
-  if (f !== undefined && !(f >= 0 && f < 1)) throw new Error(`loadDataset: validationFraction must be in [0, 1); got ${f}.`);
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`loadDataset: seed must be an integer; got ${options.seed}.`);
+  if (f !== undefined && !(f >= 0 && f < 1)) throw new OptionError(`loadDataset: validationFraction must be in [0, 1); got ${f}.`, 'validationFraction');
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new OptionError(`loadDataset: seed must be an integer; got ${options.seed}.`, 'seed');
   if (options.normalize !== undefined && !NORMALIZE_MODES.includes(options.normalize)) {
-    throw new Error(`loadDataset: unknown normalize '${options.normalize}'. Known: ${NORMALIZE_MODES.join(', ')}.`);
+    throw new OptionError(`loadDataset: unknown normalize '${options.normalize}'. Known: ${NORMALIZE_MODES.join(', ')}.`, 'normalize');
   }
 }
 
 function limit(examples: Examples, count: number | undefined, seed: number, what: string): Examples {
   if (count === undefined || count >= examples.count) {
     if (count !== undefined && count > examples.count) {
-      throw new Error(`loadDataset: ${what} = ${count} exceeds the ${examples.count} examples available.`);
+      throw new OptionError(`loadDataset: ${what} = ${count} exceeds the ${examples.count} examples available.`, what);
     }
     return examples;
   }
@@ -106,7 +126,7 @@ function limit(examples: Examples, count: number | undefined, seed: number, what
  *   looked and how to get the files; ChecksumMismatchError for corrupt files; Error for bad options.
  */
 export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
-  const entry = registry.get(name);
+  const entry = datasets.find(name);
   if (!entry) throw new UnknownDatasetError(name, listDatasets());
   checkOptions(options);
   const seed = options.seed ?? 0;
@@ -124,7 +144,7 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
   validateExamples(raw.test, `${name} test`);
   if (raw.validation) validateExamples(raw.validation, `${name} validation`);
   if (raw.classNames.length !== raw.train.numClasses) {
-    throw new Error(`${name}: ${raw.classNames.length} class names for ${raw.train.numClasses} classes.`);
+    throw new UserError(`${name}: ${raw.classNames.length} class names for ${raw.train.numClasses} classes.`);
   }
 
   // Independent streams for each random choice, so e.g. changing testSubset leaves the train subset alone.
@@ -132,7 +152,7 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
   const test = limit(raw.test, options.testSubset, mixSeed(seed, 0x7e57), 'testSubset');
   let validation = raw.validation;
   if (options.validationFraction) {
-    if (validation) throw new Error(`loadDataset: '${name}' already has a validation split; do not pass validationFraction.`);
+    if (validation) throw new OptionError(`loadDataset: '${name}' already has a validation split; do not pass validationFraction.`, 'validationFraction');
     ({ train, validation } = trainValidationSplit(train, options.validationFraction, seed));
   }
 
@@ -168,8 +188,9 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
  *
  * @param manifest the dataset's files, digests, URLs, class names and shapes.
  * @param info description (default: the manifest's) and default normalisation (default `unit`).
+ * @param options `replace: true` to overwrite a dataset of the same name.
  */
-export function registerIdxDataset(manifest: IdxDatasetManifest, info: DatasetInfo = {}): void {
+export function registerIdxDataset(manifest: IdxDatasetManifest, info: DatasetInfo = {}, options: Pick<RegisterOptions, 'replace'> = {}): void {
   const m = checkManifest(manifest);
-  registerDataset(m.name, (ctx) => loadIdxDataset(m, ctx), { description: m.description, defaultNormalize: 'unit', ...info });
+  registerDataset(m.name, (ctx) => loadIdxDataset(m, ctx), { description: m.description, defaultNormalize: 'unit', ...info }, options);
 }

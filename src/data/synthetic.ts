@@ -7,6 +7,7 @@
  */
 import { SeededRandom } from './random';
 import type { Examples } from './types';
+import { OptionError } from '../errors';
 
 /** Options shared by the generators. */
 export interface SyntheticOptions {
@@ -53,10 +54,10 @@ function resolve(options: SyntheticOptions, defaultNoise: number, what: string):
   const dims = options.dims ?? 2;
   const noise = options.noise ?? defaultNoise;
   const distractorStd = options.distractorStd ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${what}: count must be a positive integer; got ${count}.`);
-  if (!Number.isInteger(dims) || dims < 2) throw new Error(`${what}: dims must be an integer ≥ 2; got ${dims}.`);
-  if (!(noise >= 0)) throw new Error(`${what}: noise must be ≥ 0; got ${noise}.`);
-  if (!(distractorStd >= 0)) throw new Error(`${what}: distractorStd must be ≥ 0; got ${distractorStd}.`);
+  if (!Number.isInteger(count) || count < 1) throw new OptionError(`${what}: count must be a positive integer; got ${count}.`, 'count');
+  if (!Number.isInteger(dims) || dims < 2) throw new OptionError(`${what}: dims must be an integer ≥ 2; got ${dims}.`, 'dims');
+  if (!(noise >= 0)) throw new OptionError(`${what}: noise must be ≥ 0; got ${noise}.`, 'noise');
+  if (!(distractorStd >= 0)) throw new OptionError(`${what}: distractorStd must be ≥ 0; got ${distractorStd}.`, 'distractorStd');
   return { count, seed: options.seed ?? 0, dims, noise, distractorStd };
 }
 
@@ -68,7 +69,7 @@ function balancedLabels(count: number, numClasses: number, rng: SeededRandom): I
 }
 
 function checkClasses(numClasses: number, what: string): void {
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`${what}: numClasses must be an integer ≥ 2; got ${numClasses}.`);
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw new OptionError(`${what}: numClasses must be an integer ≥ 2; got ${numClasses}.`, 'numClasses');
 }
 
 /**
@@ -85,7 +86,7 @@ export function makeBlobs(options: BlobOptions = {}): Examples {
   let centers = options.centers;
   if (centers) {
     if (centers.length !== numClasses || centers.some((c) => c.length !== o.dims)) {
-      throw new Error(`makeBlobs: centers must be ${numClasses} rows of ${o.dims} numbers (numClasses × dims).`);
+      throw new OptionError(`makeBlobs: centers must be ${numClasses} rows of ${o.dims} numbers (numClasses × dims).`, 'centers');
     }
   } else {
     centers = Array.from({ length: numClasses }, (_, c) => {
@@ -147,7 +148,7 @@ export function makeSpirals(options: SpiralOptions = {}): Examples {
   const numClasses = options.numClasses ?? 2;
   checkClasses(numClasses, 'makeSpirals');
   const turns = options.turns ?? 1.5;
-  if (!(turns > 0)) throw new Error(`makeSpirals: turns must be > 0; got ${turns}.`);
+  if (!(turns > 0)) throw new OptionError(`makeSpirals: turns must be > 0; got ${turns}.`, 'turns');
   const rng = new SeededRandom(o.seed);
   const y = balancedLabels(o.count, numClasses, rng);
   const x = new Float32Array(o.count * o.dims);

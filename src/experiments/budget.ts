@@ -2,6 +2,7 @@
  * The budget switch of the notebooks: `quick` (CI, a few minutes) or `paper` (the paper's
  * protocol), read from `PRUNELAB_BUDGET`, and a helper that picks a budget's settings.
  */
+import { UnknownNameError, UserError } from '../errors';
 
 /** The two budgets of the notebooks: `quick` (CI, a few minutes) and `paper` (the paper's protocol). */
 export type BudgetName = 'quick' | 'paper';
@@ -19,7 +20,7 @@ export function notebookBudget(value: string | undefined = process.env.PRUNELAB_
   const v = (value ?? '').trim().toLowerCase();
   if (v === '') return 'quick';
   if ((BUDGET_NAMES as readonly string[]).includes(v)) return v as BudgetName;
-  throw new Error(`Unknown budget '${value}' (PRUNELAB_BUDGET). Known budgets: ${BUDGET_NAMES.join(', ')}; unset means quick.`);
+  throw new UnknownNameError('budget', String(value), BUDGET_NAMES, `Unknown budget '${value}' (PRUNELAB_BUDGET). Known budgets: ${BUDGET_NAMES.join(', ')}; unset means quick.`);
 }
 
 /**
@@ -28,6 +29,6 @@ export function notebookBudget(value: string | undefined = process.env.PRUNELAB_
  * @example const cfg = byBudget(budget, { quick: { epochs: 2 }, paper: { epochs: 30 } });
  */
 export function byBudget<T>(budget: BudgetName, choices: Record<BudgetName, T>): T {
-  if (!(budget in choices)) throw new Error(`byBudget: no settings for budget '${budget}'; give ${BUDGET_NAMES.join(' and ')}.`);
+  if (!(budget in choices)) throw new UserError(`byBudget: no settings for budget '${budget}'; give ${BUDGET_NAMES.join(' and ')}.`);
   return choices[budget];
 }

@@ -12,6 +12,7 @@ import { evaluate, train } from '../train';
 import { pct, type Logger } from './log';
 import { recipeOptions, remainingParams, resetToDense, type DenseRun, type TrainRecipe } from './runs';
 import type { VariantRow } from './variants';
+import { OptionError } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // Han et al.: iterative prune-retrain to per-layer densities
@@ -54,9 +55,9 @@ export interface RoundRow {
  * @returns one row per round (plus round 0, the dense model).
  */
 export async function iterativePruneRetrain(run: DenseRun, data: Dataset, o: IterativeOptions, log: Logger = console.log): Promise<RoundRow[]> {
-  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`iterativePruneRetrain: rounds must be an integer ≥ 1; got ${o.rounds}.`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new OptionError(`iterativePruneRetrain: rounds must be an integer ≥ 1; got ${o.rounds}.`, 'rounds');
   for (const [k, d] of Object.entries(o.density)) {
-    if (!(d > 0 && d <= 1)) throw new Error(`iterativePruneRetrain: density['${k}'] must be in (0, 1] (fraction of weights kept); got ${d}.`);
+    if (!(d > 0 && d <= 1)) throw new OptionError(`iterativePruneRetrain: density['${k}'] must be in (0, 1] (fraction of weights kept); got ${d}.`, 'density');
   }
   resetToDense(run);
   const rows: RoundRow[] = [{ seed: run.seed, round: 0, sparsity: 0, accuracyPruned: run.accuracy, accuracyRetrained: run.accuracy }];
@@ -193,7 +194,7 @@ export async function scheduleComparison(
   o: ScheduleComparisonOptions,
   log: Logger = console.log,
 ): Promise<{ rows: VariantRow[]; curves: CurveRow[] }> {
-  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new Error(`scheduleComparison: evalEvery must be an integer ≥ 1; got ${o.evalEvery}.`);
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new OptionError(`scheduleComparison: evalEvery must be an integer ≥ 1; got ${o.evalEvery}.`, 'evalEvery');
   const curveSet = firstExamples(data.test, o.curveExamples ?? 1000);
   const rows: VariantRow[] = [];
   const curves: CurveRow[] = [];

@@ -8,6 +8,7 @@ import { createModel } from '../models';
 import { MaskedModel } from '../prune';
 import { evaluate, train, type History, type OptimizerName, type TrainOptions } from '../train';
 import { pct, type Logger } from './log';
+import { OptionError } from '../errors';
 
 /** How to train: the subset of `train` options an experiment fixes. */
 export interface TrainRecipe {
@@ -63,9 +64,9 @@ export interface DenseRun {
 
 function checkSeeds(seeds: readonly number[], what: string): void {
   if (!Array.isArray(seeds) || seeds.length < 2) {
-    throw new Error(`${what}: give at least 2 seeds (got ${JSON.stringify(seeds)}); a claim needs a spread, use 3 or more.`);
+    throw new OptionError(`${what}: give at least 2 seeds (got ${JSON.stringify(seeds)}); a claim needs a spread, use 3 or more.`, 'seeds');
   }
-  if (new Set(seeds).size !== seeds.length) throw new Error(`${what}: seeds must be distinct; got ${JSON.stringify(seeds)}.`);
+  if (new Set(seeds).size !== seeds.length) throw new OptionError(`${what}: seeds must be distinct; got ${JSON.stringify(seeds)}.`, 'seeds');
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { UserError } from '../errors';
 
 /** What a failed system call means for the user, by error code. */
 function reason(err: unknown): string {
@@ -55,10 +56,10 @@ export function ensureDir(dir: string, purpose?: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // ENOTDIR: an ancestor is a file; the walk reaches it and reports it below.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new Error(`Cannot create directory ${target}${forWhat}: cannot inspect ${cur}: ${reason(err)}.`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UserError(`Cannot create directory ${target}${forWhat}: cannot inspect ${cur}: ${reason(err)}.`);
     }
     if (stat) {
-      if (!stat.isDirectory()) throw new Error(`Cannot create directory ${target}${forWhat}: ${cur} is a file, not a directory.`);
+      if (!stat.isDirectory()) throw new UserError(`Cannot create directory ${target}${forWhat}: ${cur} is a file, not a directory.`);
       break;
     }
     missing.push(cur);
@@ -74,7 +75,7 @@ export function ensureDir(dir: string, purpose?: string): void {
         code === 'ENOENT'
           ? `the file system of ${path.dirname(d)} refuses new entries (e.g. /proc or /sys); choose a path on a regular disk`
           : reason(err);
-      throw new Error(`Cannot create directory ${d}${forWhat}: ${why}.`);
+      throw new UserError(`Cannot create directory ${d}${forWhat}: ${why}.`);
     }
   }
 }
@@ -98,7 +99,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, what = 
   } catch {
     existing = undefined;
   }
-  if (existing?.isDirectory()) throw new Error(`Cannot save the ${what} ${target}: it is a directory; give a file name.`);
+  if (existing?.isDirectory()) throw new UserError(`Cannot save the ${what} ${target}: it is a directory; give a file name.`);
   const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   try {
     fs.writeFileSync(tmp, data);
@@ -108,7 +109,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, what = 
     const code = (err as NodeJS.ErrnoException).code;
     // The directory exists (ensureDir), so ENOENT means it takes no new files (procfs, sysfs).
     const why = code === 'ENOENT' ? `the file system of ${path.dirname(target)} refuses new files (e.g. /proc or /sys)` : reason(err);
-    throw new Error(`Cannot save the ${what} ${target}: ${why}.`);
+    throw new UserError(`Cannot save the ${what} ${target}: ${why}.`);
   }
 }
 
@@ -125,14 +126,14 @@ export function readRegularFile(file: string, what = 'file'): Buffer {
   try {
     stat = fs.statSync(target);
   } catch (err) {
-    throw new Error(`Cannot read the ${what} ${target}: ${reason(err)}.`);
+    throw new UserError(`Cannot read the ${what} ${target}: ${reason(err)}.`);
   }
-  if (stat.isDirectory()) throw new Error(`Cannot read the ${what} ${target}: it is a directory, not a file.`);
-  if (!stat.isFile()) throw new Error(`Cannot read the ${what} ${target}: it is not a regular file.`);
+  if (stat.isDirectory()) throw new UserError(`Cannot read the ${what} ${target}: it is a directory, not a file.`);
+  if (!stat.isFile()) throw new UserError(`Cannot read the ${what} ${target}: it is not a regular file.`);
   try {
     return fs.readFileSync(target);
   } catch (err) {
-    throw new Error(`Cannot read the ${what} ${target}: ${reason(err)}.`);
+    throw new UserError(`Cannot read the ${what} ${target}: ${reason(err)}.`);
   }
 }
 
@@ -146,10 +147,10 @@ export function readRegularFile(file: string, what = 'file'): Buffer {
 export function readJsonFile(file: string, what = 'JSON file'): unknown {
   const text = readRegularFile(file, what).toString('utf8');
   const target = path.resolve(file);
-  if (text.trim() === '') throw new Error(`Cannot read the ${what} ${target}: it is empty (an interrupted save?).`);
+  if (text.trim() === '') throw new UserError(`Cannot read the ${what} ${target}: it is empty (an interrupted save?).`);
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`Cannot read the ${what} ${target}: it is not valid JSON (${(err as Error).message}); the file is truncated, or is not a ${what}.`);
+    throw new UserError(`Cannot read the ${what} ${target}: it is not valid JSON (${(err as Error).message}); the file is truncated, or is not a ${what}.`);
   }
 }

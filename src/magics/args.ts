@@ -3,7 +3,8 @@
  * and gets tokenising, parsing, validation, usage lines and `%name?` help from that declaration,
  * like IPython's `magic_arguments`.
  */
-import { closeMatches, didYouMean } from './close-matches';
+import { closeMatches, didYouMean } from '../close-matches';
+import { OptionError, UserError } from '../errors';
 
 /**
  * Value types of magic arguments.
@@ -55,7 +56,7 @@ export interface ArgSpec {
 export type ParsedArgs = Record<string, unknown>;
 
 /** A usage error of a magic: bad or unknown argument. Its message ends with the usage line. */
-export class MagicArgumentError extends Error {
+export class MagicArgumentError extends OptionError {
   /** The magic's usage line. */
   readonly usage: string;
   constructor(message: string, usage: string) {
@@ -100,7 +101,7 @@ export function tokenize(text: string): Token[] {
           if (close === '"' && text[i] === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) i++;
           value += text[i++];
         }
-        if (i >= text.length) throw new Error(`unterminated ${close} quote in: ${text}`);
+        if (i >= text.length) throw new UserError(`unterminated ${close} quote in: ${text}`);
         i++;
       } else {
         value += ch;

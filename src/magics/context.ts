@@ -1,6 +1,6 @@
 /** What a magic sees of the notebook while it runs: variables, output, interruption. */
 import { display as showValue, type DisplayHandle } from '../report/display';
-import { closeMatches, didYouMean } from './close-matches';
+import { closeMatches, didYouMean } from '../close-matches';
 
 /** The notebook, as seen by a running magic. The kernel provides one per execution. */
 export interface MagicContext {

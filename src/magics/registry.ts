@@ -5,8 +5,10 @@
  * directly.
  */
 import { argumentHelp, parseArgs, usageLine, MagicArgumentError, type ArgSpec, type ParsedArgs } from './args';
-import { closeMatches, didYouMean } from './close-matches';
+import { closeMatches, didYouMean } from '../close-matches';
 import type { MagicContext } from './context';
+import { UnknownNameError, UserError } from '../errors';
+import { Registry } from '../registry';
 
 /** `line` for `%name args`, `cell` for `%%name args` + body. */
 export type MagicForm = 'line' | 'cell';
@@ -74,12 +76,15 @@ export interface MagicSpec {
   finish?(state: unknown, ctx: MagicContext): void;
 }
 
-const registry = new Map<string, MagicSpec>();
-
 /** A magic name that is not registered (or used in the wrong form). */
-export class UnknownMagicError extends Error {
-  constructor(message: string) {
-    super(message);
+export class UnknownMagicError extends UnknownNameError {
+  /**
+   * @param message the explanation (close matches, `%lsmagic`).
+   * @param unknown the name asked for.
+   * @param known the magics of the form asked for.
+   */
+  constructor(message: string, unknown = '', known: readonly string[] = []) {
+    super('magic', unknown, known, message);
     this.name = 'UnknownMagicError';
   }
 }
@@ -90,50 +95,55 @@ export interface DefineOptions {
   replace?: boolean;
 }
 
+/** What is inconsistent in a magic's declaration, or undefined. */
+function specProblem(spec: MagicSpec): string | undefined {
+  if (!Array.isArray(spec.args)) return 'args must be an array of argument declarations ([] for none)';
+  const names = new Set<string>();
+  for (const a of spec.args) {
+    if (names.has(a.name)) return `argument '${a.name}' is declared twice`;
+    names.add(a.name);
+  }
+  if (typeof spec.summary !== 'string' || !spec.summary || spec.summary.includes('\n')) return 'the summary must be one line of text (it is what %lsmagic shows)';
+  if (spec.assigns) {
+    const target = spec.args.find((a) => a.name === spec.assigns!.arg);
+    if (!target || target.type !== 'identifier') return `assigns.arg '${spec.assigns.arg}' must name an 'identifier' argument`;
+  }
+  if (spec.code === 'inline' ? !(spec.start && spec.finish) : !spec.run) {
+    return spec.code === 'inline' ? 'an inline code magic needs start() and finish()' : 'run() is missing';
+  }
+  if (spec.code && !spec.args.some((a) => a.type === 'code')) return "a code magic needs a positional argument of type 'code'";
+  if (spec.line === false && !spec.cell) return 'enable the line or the cell form';
+  return undefined;
+}
+
+const magics = new Registry<MagicSpec>({
+  kind: 'magic',
+  namePattern: /^[a-z][a-z0-9_-]*$/,
+  nameRule: "use lower-case letters, digits, '_' or '-', starting with a letter",
+  validate: specProblem,
+  hint: 'Run %lsmagic to list the magics.',
+});
+
 /**
  * Registers a magic.
  *
  * @param spec the declaration; see {@link MagicSpec}.
  * @returns the same spec.
- * @throws when the name is taken (pass `{replace: true}`), malformed, or the declaration is inconsistent.
+ * @throws OptionError when the name is malformed or the declaration is inconsistent; UserError
+ *   when the name is taken (pass `{replace: true}`).
  */
 export function defineMagic(spec: MagicSpec, options: DefineOptions = {}): MagicSpec {
-  if (!/^[a-z][a-z0-9_-]*$/.test(spec.name)) {
-    throw new Error(`defineMagic: invalid name '${spec.name}': use lower-case letters, digits, '_' or '-', starting with a letter.`);
-  }
-  if (registry.has(spec.name) && !options.replace) {
-    throw new Error(`defineMagic: a magic named '%${spec.name}' already exists; pass {replace: true} to overwrite it.`);
-  }
-  const names = new Set<string>();
-  for (const a of spec.args) {
-    if (names.has(a.name)) throw new Error(`defineMagic(%${spec.name}): argument '${a.name}' is declared twice.`);
-    names.add(a.name);
-  }
-  if (spec.assigns) {
-    const target = spec.args.find((a) => a.name === spec.assigns!.arg);
-    if (!target || target.type !== 'identifier') {
-      throw new Error(`defineMagic(%${spec.name}): assigns.arg '${spec.assigns.arg}' must name an 'identifier' argument.`);
-    }
-  }
-  if (spec.code === 'inline' ? !(spec.start && spec.finish) : !spec.run) {
-    throw new Error(`defineMagic(%${spec.name}): ${spec.code === 'inline' ? "an inline code magic needs start() and finish()" : 'run() is missing'}.`);
-  }
-  if (spec.code && !spec.args.some((a) => a.type === 'code')) {
-    throw new Error(`defineMagic(%${spec.name}): a code magic needs a positional argument of type 'code'.`);
-  }
-  if (spec.line === false && !spec.cell) throw new Error(`defineMagic(%${spec.name}): enable the line or the cell form.`);
-  registry.set(spec.name, spec);
-  return spec;
+  return magics.register(spec?.name, spec, { replace: options.replace, description: spec?.summary });
 }
 
 /** Removes a magic (for tests and notebooks that redefine one). @returns whether it existed. */
 export function removeMagic(name: string): boolean {
-  return registry.delete(name);
+  return magics.unregister(name);
 }
 
 /** @returns all magics, sorted by name. */
 export function listMagics(): MagicSpec[] {
-  return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return magics.list().map((e) => e.item);
 }
 
 /** True when the magic supports the form. */
@@ -145,16 +155,16 @@ export function supportsForm(spec: MagicSpec, form: MagicForm): boolean {
  * Looks a magic up by name.
  *
  * @param form when given, also checks that the magic supports it.
- * @throws Error for an unknown name, with close matches and a hint to `%lsmagic`.
+ * @throws UnknownMagicError for an unknown name, with close matches and a hint to `%lsmagic`.
  */
 export function getMagic(name: string, form?: MagicForm): MagicSpec {
-  const spec = registry.get(name);
+  const spec = magics.find(name);
   const prefix = form === 'cell' ? '%%' : '%';
   if (!spec) {
     const candidates = listMagics()
       .filter((m) => !form || supportsForm(m, form))
       .map((m) => m.name);
-    throw new UnknownMagicError(`Unknown magic ${prefix}${name}.${didYouMean(closeMatches(name, candidates), prefix)} Run %lsmagic to list the magics.`);
+    throw new UnknownMagicError(`Unknown magic ${prefix}${name}.${didYouMean(closeMatches(name, candidates), prefix)} Run %lsmagic to list the magics.`, name, candidates);
   }
   if (form && !supportsForm(spec, form)) {
     const other = form === 'line' ? `%%${name}` : `%${name}`;
@@ -263,7 +273,7 @@ export interface RunMagicOptions {
  */
 export async function runMagic(form: MagicForm, name: string, argText: string, ctx: MagicContext, options: RunMagicOptions = {}): Promise<unknown> {
   const { spec, args } = parseMagic(form, name, argText);
-  if (!spec.run) throw new Error(`%${spec.name} runs code in place; it works only inside the kernel.`);
+  if (!spec.run) throw new UserError(`%${spec.name} runs code in place; it works only inside the kernel.`);
   const inv = { ...resolveVariables(spec, form, args, ctx), form, body: options.body, code: options.code };
   return spec.run(inv, ctx);
 }
@@ -271,7 +281,7 @@ export async function runMagic(form: MagicForm, name: string, argText: string, c
 /** Like {@link runMagic} for inline code magics: calls `start` and returns a function that calls `finish`. */
 export function startInlineMagic(form: MagicForm, name: string, argText: string, ctx: MagicContext): () => void {
   const { spec, args } = parseMagic(form, name, argText);
-  if (spec.code !== 'inline') throw new Error(`%${spec.name} is not an inline code magic.`);
+  if (spec.code !== 'inline') throw new UserError(`%${spec.name} is not an inline code magic.`);
   const inv = { ...resolveVariables(spec, form, args, ctx), form };
   const state = spec.start!(inv, ctx);
   return () => spec.finish!(state, ctx);
@@ -283,7 +293,7 @@ export function startInlineMagic(form: MagicForm, name: string, argText: string,
  */
 export async function runMagicLine(line: string, ctx: MagicContext): Promise<unknown> {
   const m = /^\s*(%%?)([A-Za-z][\w-]*)(\?)?(?:\s+([\s\S]*))?$/.exec(line);
-  if (!m) throw new Error(`Not a magic line: '${line}'. A magic line starts with %name.`);
+  if (!m) throw new UserError(`Not a magic line: '${line}'. A magic line starts with %name.`);
   if (m[3]) return magicHelp(getMagic(m[2]));
   return runMagic(m[1] === '%%' ? 'cell' : 'line', m[2], m[4] ?? '', ctx);
 }

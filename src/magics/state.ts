@@ -3,12 +3,13 @@
  * `%prune` and `%finetune` use when no `--seed` is given. (In TypeScript, pass `seed` to each
  * call instead; the API has no hidden global state.)
  */
+import { OptionError } from '../errors';
 
 let seed = 0;
 
 /** Sets the magics' default seed (what `%seed N` does). @throws for a non-integer. */
 export function setMagicSeed(n: number): void {
-  if (!Number.isInteger(n)) throw new Error(`The seed must be an integer, got ${n}.`);
+  if (!Number.isInteger(n)) throw new OptionError(`The seed must be an integer, got ${n}.`, 'seed');
   seed = n;
 }
 

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeedSequence } from './seeds';
 import { checkClasses, checkShape } from './shapes';
 import type { HiddenActivation } from './types';
+import { OptionError } from '../errors';
 
 /** Options of {@link mlp}. */
 export interface MlpOptions {
@@ -32,7 +33,7 @@ export function mlp(options: MlpOptions): tf.Sequential {
   const classes = checkClasses(options.classes ?? 10);
   const hidden = options.hidden ?? [];
   if (!Array.isArray(hidden) || hidden.some((h) => !Number.isInteger(h) || h <= 0)) {
-    throw new Error(`hidden must be a list of positive integer widths, got ${JSON.stringify(options.hidden)}.`);
+    throw new OptionError(`hidden must be a list of positive integer widths, got ${JSON.stringify(options.hidden)}.`, 'hidden');
   }
   const activation = options.activation ?? 'relu';
   const seeds = new SeedSequence(options.seed ?? 0);

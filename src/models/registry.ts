@@ -1,16 +1,29 @@
 /** Model registry: build zoo models by name; users may register their own. */
 import type * as tf from '@tensorflow/tfjs';
+import { Registry } from '../registry';
 import { lenet300100 } from './lenet300';
 import { lenet5Caffe } from './lenet5';
 import { mlp } from './mlp';
 import type { ModelEntry, ModelFactory, ModelOptions } from './types';
 import { vggSmall } from './vgg';
 
-const registry = new Map<string, ModelEntry>();
+const models = new Registry<ModelEntry>({
+  kind: 'model',
+  namePattern: /^[a-z][a-z0-9:.-]*$/,
+  nameRule: "start with a letter and use only letters, digits, '-', ':' and '.' (names are case-insensitive and '_' reads as '-')",
+  validate: (m) => {
+    if (typeof m.create !== 'function') return 'the factory must be a function (options) => tf.LayersModel';
+    if (!Array.isArray(m.defaultInputShape) || !m.defaultInputShape.every((d) => Number.isInteger(d) && d > 0)) {
+      return `defaultInputShape must be an array of positive integers, e.g. [784]; got ${JSON.stringify(m.defaultInputShape)}`;
+    }
+    return undefined;
+  },
+  hint: 'Register one with pl.registerModel(name, create, { description, defaultInputShape }).',
+});
 
 /** Registry keys are case-insensitive and treat `_` like `-` (`LeNet_300_100` finds `lenet-300-100`). */
 function normalise(name: string): string {
-  return name.trim().toLowerCase().replace(/_/g, '-');
+  return String(name).trim().toLowerCase().replace(/_/g, '-');
 }
 
 /**
@@ -18,8 +31,10 @@ function normalise(name: string): string {
  *
  * @param name registry name (normalised: lower case, `_` → `-`).
  * @param create the factory.
- * @param info description and default input shape, for listings.
- * @throws when the name is already taken (pass `{replace: true}` to overwrite on purpose).
+ * @param info description and default input shape, for listings; `replace: true` to overwrite a
+ *   model of the same name on purpose.
+ * @throws OptionError for a bad name, factory or input shape; UserError when the name is already
+ *   taken and `replace` is not set.
  */
 export function registerModel(
   name: string,
@@ -27,16 +42,18 @@ export function registerModel(
   info: { description: string; defaultInputShape: number[]; replace?: boolean },
 ): void {
   const key = normalise(name);
-  if (!key) throw new Error('registerModel: the name must be a non-empty string.');
-  if (registry.has(key) && !info.replace) {
-    throw new Error(`A model named '${key}' is already registered; pass {replace: true} to overwrite it.`);
-  }
-  registry.set(key, { name: key, description: info.description, defaultInputShape: [...info.defaultInputShape], create });
+  const shape = Array.isArray(info?.defaultInputShape) ? [...info.defaultInputShape] : info?.defaultInputShape;
+  models.register(key, { name: key, description: info?.description ?? '', defaultInputShape: shape, create }, { replace: info?.replace });
+}
+
+/** Removes a registered model (names are normalised as for {@link registerModel}). @returns whether it existed. */
+export function unregisterModel(name: string): boolean {
+  return models.unregister(normalise(name));
 }
 
 /** @returns the registered models (name, description, default input shape), sorted by name. */
 export function listModels(): ModelEntry[] {
-  return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return models.list().map((e) => e.item);
 }
 
 /**
@@ -45,13 +62,11 @@ export function listModels(): ModelEntry[] {
  * @param name registry name, e.g. `lenet-300-100`, `lenet-5-caffe`, `vgg-small`, `mlp`.
  * @param options seed (default 0), inputShape, classes, and for `mlp` hidden/activation.
  * @returns a fresh, uncompiled `tf.LayersModel` whose last layer outputs logits.
- * @throws for an unknown name, listing the known ones.
+ * @throws UnknownNameError for an unknown name, listing the known ones.
  */
 export function createModel(name: string, options: ModelOptions = {}): tf.LayersModel {
-  const entry = registry.get(normalise(String(name)));
-  if (!entry) {
-    throw new Error(`Unknown model '${name}'. Known models: ${listModels().map((m) => m.name).join(', ')}.`);
-  }
+  const entry = models.find(normalise(name));
+  if (!entry) throw models.unknownNameError(String(name));
   return entry.create(options);
 }
 

@@ -3,6 +3,7 @@
  * model seed and a stable per-weight index, so the same model seed gives identical weights and
  * different layers do not share random streams.
  */
+import { OptionError } from '../errors';
 
 /**
  * Mixes a model seed and a weight index into a 31-bit seed (splitmix32-style finaliser).
@@ -13,7 +14,7 @@
  */
 export function deriveSeed(modelSeed: number, index: number): number {
   if (!Number.isFinite(modelSeed)) {
-    throw new Error(`Model seed must be a finite number, got ${modelSeed}.`);
+    throw new OptionError(`Model seed must be a finite number, got ${modelSeed}.`, 'seed');
   }
   // Math.imul keeps everything in 32-bit integer arithmetic, so the result is platform-independent.
   let h = (Math.trunc(modelSeed) ^ 0x9e3779b9) >>> 0;

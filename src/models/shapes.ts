@@ -1,5 +1,6 @@
 /** Input-shape helpers shared by the model builders. */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, ShapeError } from '../errors';
 
 /**
  * Checks that a shape is a non-empty list of positive integers.
@@ -10,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function checkShape(shape: readonly number[], what: string): number[] {
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`${what} must be a non-empty list of positive integers, got ${JSON.stringify(shape)}.`);
+    throw new OptionError(`${what} must be a non-empty list of positive integers, got ${JSON.stringify(shape)}.`, what);
   }
   return [...shape];
 }
@@ -23,7 +24,7 @@ export function checkShape(shape: readonly number[], what: string): number[] {
  */
 export function checkClasses(classes: number): number {
   if (!Number.isInteger(classes) || classes < 2) {
-    throw new Error(`classes must be an integer ≥ 2, got ${classes}.`);
+    throw new OptionError(`classes must be an integer ≥ 2, got ${classes}.`, 'classes');
   }
   return classes;
 }
@@ -52,7 +53,7 @@ export function addImageInput(
     return inputShape;
   }
   if (sizeOf(inputShape) !== sizeOf(imageShape)) {
-    throw new Error(
+    throw new ShapeError(
       `This CNN needs ${imageShape.join('×')} images (${sizeOf(imageShape)} values per example); ` +
         `inputShape ${JSON.stringify(inputShape)} has ${sizeOf(inputShape)}. ` +
         `Pass inputShape: [${imageShape.join(', ')}] or [${sizeOf(imageShape)}].`,

@@ -1,5 +1,6 @@
 /** Training curves: loss and accuracy per epoch. */
 import { baseLayout, type Figure } from './figure';
+import { UserError } from '../errors';
 
 /** The per-epoch fields this plot reads (a subset of the training loop's `EpochMetrics`). */
 export interface CurvePoint {
@@ -55,14 +56,14 @@ export function curveRows(history: unknown): CurvePoint[] {
   } else if (history && typeof history === 'object' && Array.isArray((history as { epochs?: unknown }).epochs)) raw = (history as { epochs: unknown[] }).epochs;
   else if (history && typeof history === 'object' && Array.isArray((history as { history?: unknown }).history)) raw = (history as { history: unknown[] }).history;
   if (!Array.isArray(raw)) {
-    throw new Error('trainingCurves: expected what pl.train returns (an object with `epochs`), what tf model.fit returns (a History), or an array of epoch rows.');
+    throw new UserError('trainingCurves: expected what pl.train returns (an object with `epochs`), what tf model.fit returns (a History), or an array of epoch rows.');
   }
   return raw.map((r, i) => {
-    if (!r || typeof r !== 'object') throw new Error(`trainingCurves: epoch row ${i} is not an object.`);
+    if (!r || typeof r !== 'object') throw new UserError(`trainingCurves: epoch row ${i} is not an object.`);
     const row = r as Record<string, unknown>;
     const loss = pick(row, CURVE_KEYS.loss);
     if (loss === undefined) {
-      throw new Error(`trainingCurves: epoch row ${i} has no training loss (looked for ${CURVE_KEYS.loss.join(', ')}); its keys: ${Object.keys(row).join(', ')}.`);
+      throw new UserError(`trainingCurves: epoch row ${i} has no training loss (looked for ${CURVE_KEYS.loss.join(', ')}); its keys: ${Object.keys(row).join(', ')}.`);
     }
     return {
       epoch: typeof row.epoch === 'number' ? row.epoch : i,

@@ -11,6 +11,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { figureHtml, isFigure, plotlyScriptPath, type Figure, type StaticImage } from './figure';
 import { palettePng } from './png';
+import { OptionError, UserError } from '../errors';
 
 /** The file formats {@link saveFigure} writes, by extension. */
 export const EXPORT_FORMATS = ['pdf', 'svg', 'png'] as const;
@@ -94,23 +95,23 @@ export interface SavedFigure {
 
 function checkSize(name: string, v: number | undefined, max: number): void {
   if (v === undefined) return;
-  if (!Number.isFinite(v) || v < 10 || v > max) throw new Error(`Figure export: ${name} must be a number of CSS pixels between 10 and ${max} (96 per inch); got ${v}.`);
+  if (!Number.isFinite(v) || v < 10 || v > max) throw new OptionError(`Figure export: ${name} must be a number of CSS pixels between 10 and ${max} (96 per inch); got ${v}.`, name);
 }
 
 function resolveOptions(fig: Figure, options: ExportOptions): { spec: PresetSpec; width: number; height: number; scale: number } {
   const known = ['preset', 'width', 'height', 'scale', 'fontFamily', 'fontSize', 'title'];
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length) throw new Error(`Figure export: unknown option(s) ${unknown.join(', ')}. Known options: ${known.join(', ')}.`);
+  if (unknown.length) throw new OptionError(`Figure export: unknown option(s) ${unknown.join(', ')}. Known options: ${known.join(', ')}.`);
   const presetName = options.preset ?? 'paper';
   const spec = EXPORT_PRESETS[presetName];
-  if (!spec) throw new Error(`Figure export: unknown preset '${presetName}'. Presets: ${Object.keys(EXPORT_PRESETS).join(', ')}.`);
+  if (!spec) throw new OptionError(`Figure export: unknown preset '${presetName}'. Presets: ${Object.keys(EXPORT_PRESETS).join(', ')}.`, 'preset');
   checkSize('width', options.width, 20_000);
   checkSize('height', options.height, 20_000);
   if (options.scale !== undefined && !(Number.isFinite(options.scale) && options.scale > 0 && options.scale <= 20)) {
-    throw new Error(`Figure export: scale must be a number in (0, 20]; got ${options.scale}.`);
+    throw new OptionError(`Figure export: scale must be a number in (0, 20]; got ${options.scale}.`, 'scale');
   }
   if (options.fontSize !== undefined && !(Number.isFinite(options.fontSize) && options.fontSize > 0)) {
-    throw new Error(`Figure export: fontSize must be a positive number of CSS pixels; got ${options.fontSize}.`);
+    throw new OptionError(`Figure export: fontSize must be a positive number of CSS pixels; got ${options.fontSize}.`, 'fontSize');
   }
   const own = (k: 'width' | 'height') => (typeof fig.layout?.[k] === 'number' ? (fig.layout[k] as number) : undefined);
   const width = Math.round(options.width ?? spec.width ?? own('width') ?? 720);
@@ -134,7 +135,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
  * (fonts, tight margins with axes that push them out, white background). The input is not changed.
  */
 export function exportFigure(fig: Figure, options: ExportOptions = {}): Figure & { layout: Record<string, unknown> } {
-  if (!isFigure(fig)) throw new Error('Figure export: expected a plotly figure ({data: [...traces], layout?}), e.g. what pl.plot.sparsityBars(net) returns.');
+  if (!isFigure(fig)) throw new UserError('Figure export: expected a plotly figure ({data: [...traces], layout?}), e.g. what pl.plot.sparsityBars(net) returns.');
   const { spec, width, height } = resolveOptions(fig, options);
   let layout: Record<string, unknown> = merge(fig.layout ?? {}, { width, height, autosize: false, paper_bgcolor: 'white', plot_bgcolor: 'white' });
   const keepTitle = options.title ?? true;
@@ -221,7 +222,7 @@ export function wrapText(text: string, widthPx: number, fontPx: number): string 
 export function formatOf(file: string): ExportFormat {
   const ext = path.extname(file).slice(1).toLowerCase();
   if (!(EXPORT_FORMATS as readonly string[]).includes(ext)) {
-    throw new Error(`Figure export: cannot tell the format of '${file}'${ext ? ` (unknown extension .${ext})` : ' (no extension)'}: name the file .pdf, .svg or .png.`);
+    throw new UserError(`Figure export: cannot tell the format of '${file}'${ext ? ` (unknown extension .${ext})` : ' (no extension)'}: name the file .pdf, .svg or .png.`);
   }
   return ext as ExportFormat;
 }
@@ -258,7 +259,7 @@ let launches = 0;
 
 async function launch(): Promise<Browser> {
   const why = exportUnavailable();
-  if (why) throw new Error(why);
+  if (why) throw new UserError(why);
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   launches++;
   // The kernel handles SIGINT itself (interrupts) and must die on SIGTERM as before: playwright
@@ -372,7 +373,7 @@ function decodeDataUrl(url: string): Buffer {
  * @param options preset (default `paper`), size, scale, fonts; see {@link ExportOptions}.
  */
 export async function renderFigure(fig: Figure, format: ExportFormat, options: ExportOptions = {}): Promise<Buffer> {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new Error(`Figure export: unknown format '${format}'. Formats: ${EXPORT_FORMATS.join(', ')}.`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new OptionError(`Figure export: unknown format '${format}'. Formats: ${EXPORT_FORMATS.join(', ')}.`, 'format');
   const out = exportFigure(fig, options);
   const { width, height, scale } = resolveOptions(fig, options);
   return onPage(async (page) => {
@@ -406,7 +407,7 @@ export async function renderFigure(fig: Figure, format: ExportFormat, options: E
  * @throws for an unknown extension, a missing directory, a non-figure, or when Chromium is missing.
  */
 export async function saveFigure(fig: Figure, file: string, options: ExportOptions = {}): Promise<SavedFigure> {
-  if (typeof file !== 'string' || !file) throw new Error('Figure export: give the file to write, e.g. pl.plot.save(fig, "fig.pdf").');
+  if (typeof file !== 'string' || !file) throw new UserError('Figure export: give the file to write, e.g. pl.plot.save(fig, "fig.pdf").');
   const format = formatOf(file);
   const target = path.resolve(file);
   const dir = path.dirname(target);
@@ -416,7 +417,7 @@ export async function saveFigure(fig: Figure, file: string, options: ExportOptio
   } catch {
     /* reported below */
   }
-  if (!isDir) throw new Error(`Figure export: cannot write '${file}': the directory ${dir} does not exist (create it first).`);
+  if (!isDir) throw new UserError(`Figure export: cannot write '${file}': the directory ${dir} does not exist (create it first).`);
   const { width, height, scale } = resolveOptions(fig, options);
   exportFigure(fig, options); // validates the figure before Chromium starts
   const bytes = await renderFigure(fig, format, options);
@@ -426,7 +427,7 @@ export async function saveFigure(fig: Figure, file: string, options: ExportOptio
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`Figure export: cannot write '${file}': ${(e as Error).message}`);
+    throw new UserError(`Figure export: cannot write '${file}': ${(e as Error).message}`);
   }
   return { file: target, format, width, height, ...(format === 'png' ? { scale } : {}), bytes: bytes.length };
 }

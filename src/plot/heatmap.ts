@@ -1,5 +1,6 @@
 /** Mask heatmaps: where a layer's kept weights are. */
 import { baseLayout, type Figure } from './figure';
+import { ShapeError } from '../errors';
 
 /** Options of {@link maskHeatmap}. */
 export interface MaskHeatmapOptions {
@@ -17,7 +18,7 @@ export interface MaskHeatmapOptions {
  * @returns the pooled grid and the block size used.
  */
 export function poolGrid(values: ArrayLike<number>, rows: number, cols: number, maxRows: number, maxCols: number): { z: number[][]; blockRows: number; blockCols: number } {
-  if (values.length !== rows * cols) throw new Error(`poolGrid: ${values.length} values do not form ${rows}×${cols}.`);
+  if (values.length !== rows * cols) throw new ShapeError(`poolGrid: ${values.length} values do not form ${rows}×${cols}.`);
   const br = Math.max(1, Math.ceil(rows / maxRows));
   const bc = Math.max(1, Math.ceil(cols / maxCols));
   const outR = Math.ceil(rows / br);
@@ -44,7 +45,7 @@ export function poolGrid(values: ArrayLike<number>, rows: number, cols: number, 
  */
 export function maskHeatmap(mask: { values: ArrayLike<number>; shape: number[] }, options: MaskHeatmapOptions = {}): Figure {
   const shape = mask.shape;
-  if (shape.length < 1) throw new Error('maskHeatmap: the mask must have at least one dimension.');
+  if (shape.length < 1) throw new ShapeError('maskHeatmap: the mask must have at least one dimension.');
   const cols = shape.length === 1 ? shape[0] : shape[shape.length - 1];
   const rows = shape.length === 1 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const max = options.maxCells ?? 160;

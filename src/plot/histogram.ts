@@ -1,5 +1,6 @@
 /** Weight histograms (computed here, so the figure holds bin counts, not 266k raw values). */
 import { baseLayout, type Figure } from './figure';
+import { OptionError, UserError } from '../errors';
 
 /** Bin edges and counts of a histogram. */
 export interface Histogram {
@@ -18,7 +19,7 @@ export interface Histogram {
  */
 export function histogram(values: ArrayLike<number>, options: { bins?: number; range?: [number, number] } = {}): Histogram {
   const bins = options.bins ?? 60;
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`histogram: bins must be a positive integer, got ${bins}.`);
+  if (!Number.isInteger(bins) || bins < 1) throw new OptionError(`histogram: bins must be a positive integer, got ${bins}.`, 'bins');
   let [lo, hi] = options.range ?? [Infinity, -Infinity];
   if (!options.range) {
     for (let i = 0; i < values.length; i++) {
@@ -28,7 +29,7 @@ export function histogram(values: ArrayLike<number>, options: { bins?: number; r
     }
     if (lo === Infinity) [lo, hi] = [0, 1];
   }
-  if (!(hi >= lo)) throw new Error(`histogram: range [${lo}, ${hi}] is empty.`);
+  if (!(hi >= lo)) throw new OptionError(`histogram: range [${lo}, ${hi}] is empty.`, 'range');
   if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
   const width = (hi - lo) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
@@ -70,7 +71,7 @@ export interface WeightHistogramOptions {
  * @returns a plotly figure.
  */
 export function weightHistogram(series: ValueSeries[], options: WeightHistogramOptions = {}): Figure {
-  if (!series.length) throw new Error('weightHistogram: give at least one series of values.');
+  if (!series.length) throw new UserError('weightHistogram: give at least one series of values.');
   const dropZeros = options.dropZeros ?? true;
   const kept = series.map((s) => ({
     name: s.name,

@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MaskedModel } from '../prune';
 import { baseLayout, type Figure } from './figure';
+import { ShapeError } from '../errors';
 
 /**
  * Where a first-layer mask keeps weights, per input pixel: the fraction of a Dense kernel's
@@ -18,9 +19,9 @@ export function inputMaskImage(model: tf.LayersModel, weightName: string, imageS
   const byLayer = masked.prunableWeights().filter((p) => p.layerName === weightName);
   const w = byLayer.length === 1 ? byLayer[0] : masked.prunable(weightName);
   weightName = w.name;
-  if (w.shape.length !== 2) throw new Error(`inputMaskImage: '${weightName}' has shape [${w.shape}]; give a Dense kernel [inputs, units].`);
+  if (w.shape.length !== 2) throw new ShapeError(`inputMaskImage: '${weightName}' has shape [${w.shape}]; give a Dense kernel [inputs, units].`);
   const [inputs, units] = w.shape;
-  if (imageShape[0] * imageShape[1] !== inputs) throw new Error(`inputMaskImage: image ${imageShape.join('×')} has ${imageShape[0] * imageShape[1]} pixels but '${weightName}' has ${inputs} inputs.`);
+  if (imageShape[0] * imageShape[1] !== inputs) throw new ShapeError(`inputMaskImage: image ${imageShape.join('×')} has ${imageShape[0] * imageShape[1]} pixels but '${weightName}' has ${inputs} inputs.`);
   const m = masked.mask(weightName);
   const vals = m ? (m.dataSync() as Float32Array) : new Float32Array(inputs * units).fill(1);
   const z: number[][] = [];

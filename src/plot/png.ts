@@ -5,6 +5,7 @@
  * notebooks, where every kilobyte stays in the repository's history.
  */
 import * as zlib from 'zlib';
+import { OptionError, ShapeError } from '../errors';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -49,8 +50,8 @@ export interface PalettePng {
  * @param rgba `width × height × 4` bytes, row-major.
  */
 export function palettePng(rgba: Uint8Array, width: number, height: number, maxColors = 256): PalettePng {
-  if (rgba.length !== width * height * 4) throw new Error(`palettePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels.`);
-  if (!(maxColors >= 2 && maxColors <= 256)) throw new Error(`palettePng: maxColors must be in [2, 256]; got ${maxColors}.`);
+  if (rgba.length !== width * height * 4) throw new ShapeError(`palettePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels.`);
+  if (!(maxColors >= 2 && maxColors <= 256)) throw new OptionError(`palettePng: maxColors must be in [2, 256]; got ${maxColors}.`, 'maxColors');
   const view = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
   const counts = new Map<number, number>();
   for (let i = 0; i < view.length; i++) counts.set(view[i], (counts.get(view[i]) ?? 0) + 1);

@@ -1,6 +1,7 @@
 /** Accuracy-vs-sparsity and Pareto plots from a results table (one row per run). */
 import { toRecords } from '../report/table';
 import { baseLayout, type Figure } from './figure';
+import { UserError } from '../errors';
 
 /** Options of the results-table plots. */
 export interface TradeoffOptions {
@@ -18,11 +19,11 @@ export interface TradeoffOptions {
 
 function numeric(rows: Record<string, unknown>[], col: string, what: string): number[] {
   if (rows.length && !(col in rows[0])) {
-    throw new Error(`${what}: the results table has no column '${col}'. Columns: ${Object.keys(rows[0]).join(', ')}.`);
+    throw new UserError(`${what}: the results table has no column '${col}'. Columns: ${Object.keys(rows[0]).join(', ')}.`);
   }
   return rows.map((r, i) => {
     const v = Number(r[col]);
-    if (!Number.isFinite(v)) throw new Error(`${what}: row ${i} has a non-numeric '${col}' (${String(r[col])}).`);
+    if (!Number.isFinite(v)) throw new UserError(`${what}: row ${i} has a non-numeric '${col}' (${String(r[col])}).`);
     return v;
   });
 }
@@ -71,7 +72,7 @@ export function accuracyVsSparsity(table: unknown, options: TradeoffOptions = {}
  * @returns indices sorted by x.
  */
 export function paretoFront(xs: readonly number[], ys: readonly number[], minimizeX = false): number[] {
-  if (xs.length !== ys.length) throw new Error(`paretoFront: ${xs.length} x values but ${ys.length} y values.`);
+  if (xs.length !== ys.length) throw new UserError(`paretoFront: ${xs.length} x values but ${ys.length} y values.`);
   const sx = minimizeX ? -1 : 1;
   const order = xs.map((_, i) => i).sort((a, b) => sx * (xs[b] - xs[a]) || ys[b] - ys[a]);
   const front: number[] = [];

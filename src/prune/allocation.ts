@@ -5,6 +5,8 @@
  * Counts are exact (`round(s·n)`, half to even, as torch) and already-pruned groups are always
  * among the dropped ones, so repeated pruning composes.
  */
+import { OptionError } from '../errors';
+import { Registry, type RegisterOptions, type RegistryEntry } from '../registry';
 import { keepAllButLowest, roundHalfEven } from '../sparse/mask-select';
 import type { GroupScores } from './granularity';
 import type { PrunableWeight } from './targets';
@@ -35,6 +37,8 @@ export interface AllocationRequest {
 export interface Allocation {
   /** Display name. */
   name: string;
+  /** One line for listings (optional). */
+  description?: string;
   /**
    * Decides which groups survive.
    * @returns per item, keep flags per group (1 keep, 0 drop); already-pruned groups must be 0.
@@ -67,13 +71,14 @@ export function dropLowest(g: GroupScores, k: number): Uint8Array {
 }
 
 function needSparsity(req: AllocationRequest, name: string): number {
-  if (req.sparsity === undefined) throw new Error(`Allocation '${name}' needs a sparsity.`);
+  if (req.sparsity === undefined) throw new OptionError(`Allocation '${name}' needs a sparsity.`, 'sparsity');
   return req.sparsity;
 }
 
 /** Same sparsity in every weight. */
 export const layerwiseAllocation: Allocation = {
   name: 'layerwise',
+  description: 'the same sparsity in every weight',
   allocate(items, req) {
     const s = needSparsity(req, 'layerwise');
     return items.map((it) => dropLowest(it.groups, dropCount(it.groups.scores.length, countOnes(it.groups.pruned), s, req.base)));
@@ -83,6 +88,7 @@ export const layerwiseAllocation: Allocation = {
 /** One threshold across all weights (torch `global_unstructured`). */
 export const globalAllocation: Allocation = {
   name: 'global',
+  description: 'one score threshold across all weights (torch global_unstructured)',
   allocate(items, req) {
     const s = needSparsity(req, 'global');
     const total = items.reduce((a, it) => a + it.groups.scores.length, 0);
@@ -138,6 +144,7 @@ export function erkDensities(shapes: number[][], sparsity: number): number[] {
 /** ERK: per-layer densities from layer shapes, then layerwise selection. */
 export const erkAllocation: Allocation = {
   name: 'erk',
+  description: 'Erdős–Rényi-kernel densities ∝ (sum of dims)/(product of dims) (Evci et al. 2020, RigL)',
   allocate(items, req) {
     const s = needSparsity(req, 'erk');
     const d = erkDensities(items.map((it) => it.weight.shape), s);
@@ -167,7 +174,7 @@ export function perLayerAllocation(map: Record<string, number>): Allocation {
       });
       const unknown = Object.keys(map).filter((k) => !used.has(k));
       if (unknown.length) {
-        throw new Error(`perLayer names ${unknown.map((k) => `'${k}'`).join(', ')} match no weight being pruned; targets: ${items.map((it) => it.weight.layerName).join(', ')}.`);
+        throw new OptionError(`perLayer names ${unknown.map((k) => `'${k}'`).join(', ')} match no weight being pruned; targets: ${items.map((it) => it.weight.layerName).join(', ')}.`, 'scope');
       }
       return out;
     },
@@ -180,42 +187,64 @@ export function perLayerAllocation(map: Record<string, number>): Allocation {
  */
 export function checkSparsity(s: unknown, what = 'sparsity'): number {
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s >= 1) {
-    throw new Error(`${what} must be a number in [0, 1) (the fraction of weights to remove, e.g. 0.9); got ${String(s)}.`);
+    throw new OptionError(`${what} must be a number in [0, 1) (the fraction of weights to remove, e.g. 0.9); got ${String(s)}.`, what);
   }
   return s;
 }
 
-const registry = new Map<string, Allocation>([
-  ['layerwise', layerwiseAllocation],
-  ['global', globalAllocation],
-  ['erk', erkAllocation],
-]);
+const allocations = new Registry<Allocation>({
+  kind: 'scope',
+  validate: (a) => (typeof a?.allocate === 'function' ? undefined : 'an allocation needs an allocate(items, request) function'),
+  alsoKnown: 'or { perLayer: { layerName: sparsity } }',
+  hint: 'Register one with pl.registerAllocation(name, allocation).',
+});
 
-/** Registers an allocation strategy by name (for `scope: name`). */
-export function registerAllocation(name: string, allocation: Allocation): void {
-  registry.set(name, allocation);
+/**
+ * Registers an allocation strategy by name (for `scope: name` and `%prune --scope`).
+ *
+ * @param name registry name.
+ * @param allocation the strategy.
+ * @param options `replace: true` to overwrite a strategy of the same name; `description`, one
+ *   line for listings (default: the allocation's own).
+ * @throws OptionError for a bad name or an object without `allocate`; UserError when the name
+ *   is taken and `replace` is not set.
+ */
+export function registerAllocation(name: string, allocation: Allocation, options: RegisterOptions = {}): void {
+  allocations.register(name, allocation, options);
 }
 
-/** Names of the registered allocation strategies. */
+/** Removes a registered allocation strategy. @returns whether it existed. */
+export function unregisterAllocation(name: string): boolean {
+  return allocations.unregister(name);
+}
+
+/** Names of the registered allocation strategies, sorted. */
 export function allocationNames(): string[] {
-  return [...registry.keys()];
+  return allocations.names();
 }
+
+/** The registered allocation strategies with their one-line descriptions, sorted by name. */
+export function listAllocations(): RegistryEntry<Allocation>[] {
+  return allocations.list();
+}
+
+registerAllocation('layerwise', layerwiseAllocation);
+registerAllocation('global', globalAllocation);
+registerAllocation('erk', erkAllocation);
 
 /** An allocation by name, per-layer map or object. */
 export type ScopeSpec = string | { perLayer: Record<string, number> } | Allocation;
 
 /**
  * Resolves a scope.
- * @throws for unknown names, listing the known ones.
+ * @throws UnknownNameError for unknown names, listing the known ones; OptionError for anything else that is not a scope.
  */
 export function resolveAllocation(scope: ScopeSpec | undefined): Allocation {
   if (scope === undefined) return layerwiseAllocation;
-  if (typeof scope === 'string') {
-    const a = registry.get(scope);
-    if (!a) throw new Error(`Unknown scope '${scope}'. Known scopes: ${allocationNames().join(', ')}, or { perLayer: { layerName: sparsity } }.`);
-    return a;
+  if (typeof scope === 'string') return allocations.get(scope);
+  if (scope !== null && typeof scope === 'object') {
+    if ('perLayer' in scope) return perLayerAllocation(scope.perLayer);
+    if (typeof (scope as Allocation).allocate === 'function') return scope as Allocation;
   }
-  if ('perLayer' in scope) return perLayerAllocation(scope.perLayer);
-  if (typeof (scope as Allocation).allocate === 'function') return scope as Allocation;
-  throw new Error(`Invalid scope ${JSON.stringify(scope)}; use ${allocationNames().join(', ')}, or { perLayer: { layerName: sparsity } }.`);
+  throw new OptionError(`Invalid scope ${JSON.stringify(scope)}; use ${allocationNames().join(', ')}, or { perLayer: { layerName: sparsity } }.`, 'scope');
 }

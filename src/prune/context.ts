@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withParametrizedWeights } from '../train/parametrize';
 import type { PrunableWeight } from './targets';
 import { deriveSeed, seededRandom } from './rng';
+import { OptionError, UnknownNameError, UserError } from '../errors';
 
 /** One batch of data for data-driven criteria (same shape as the training loop's `Batch`). */
 export interface PruneBatch {
@@ -155,7 +156,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
     batches() {
       batchList ??= materialize(opts.data);
       if (!batchList || batchList.length === 0) {
-        throw new Error('This criterion needs data: pass `data: { xs, ys }` (or an array of batches) to prune().');
+        throw new OptionError('This criterion needs data: pass `data: { xs, ys }` (or an array of batches) to prune().', 'data');
       }
       return batchList;
     },
@@ -178,7 +179,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
     },
     hvp(v) {
       for (const k of v.keys()) {
-        if (!targets.some((t) => t.name === k)) throw new Error(`hvp: '${k}' is not a target weight of this call.`);
+        if (!targets.some((t) => t.name === k)) throw new UserError(`hvp: '${k}' is not a target weight of this call.`);
       }
       const vs = targets.map((t) => v.get(t.name) ?? tf.zeros(t.shape));
       let out: tf.Tensor[];
@@ -201,7 +202,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
           try {
             return model.getLayer(n);
           } catch {
-            throw new Error(`capture: model '${model.name}' has no layer '${n}'. Layers: ${model.layers.map((l) => l.name).join(', ')}.`);
+            throw new UnknownNameError('layer', n, model.layers.map((l) => l.name), `capture: model '${model.name}' has no layer '${n}'. Layers: ${model.layers.map((l) => l.name).join(', ')}.`);
           }
         });
         // unique symbolic tensors to fetch; model inputs are the batch itself (tf.model cannot output its input)
@@ -215,7 +216,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
             return wanted.indexOf(s);
           });
         });
-        if (model.inputs.length !== 1) throw new Error('capture: only single-input models are supported.');
+        if (model.inputs.length !== 1) throw new UserError('capture: only single-input models are supported.');
         const probe = wanted.length ? tf.model({ inputs: model.inputs, outputs: wanted }) : undefined;
         const parts: tf.Tensor[][] = wanted.map(() => []);
         const inputParts: tf.Tensor[] = [];

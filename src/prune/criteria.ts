@@ -8,6 +8,7 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs';
+import { Registry, type RegisterOptions, type RegistryEntry } from '../registry';
 import type { CriterionContext } from './context';
 
 /** A pruning criterion. */
@@ -24,46 +25,55 @@ export interface Criterion {
 /** A criterion or just its `scores` function. */
 export type CriterionLike = Criterion | ((ctx: CriterionContext) => Map<string, tf.Tensor>);
 
-const registry = new Map<string, Criterion>();
-
 function asCriterion(c: CriterionLike): Criterion {
   return typeof c === 'function' ? { scores: c } : c;
 }
 
+const criteria = new Registry<Criterion>({
+  kind: 'criterion',
+  plural: 'criteria',
+  validate: (c) => (typeof c?.scores === 'function' ? undefined : 'the criterion needs a scores(ctx) function'),
+  hint: 'Register one with pl.registerCriterion(name, scores).',
+});
+
 /**
- * Registers (or replaces) a criterion by name.
+ * Registers a criterion by name.
  *
  * @param name registry name used by `prune(..., { criterion: name })` and `%prune`.
  * @param criterion a {@link Criterion} or a bare scores function.
+ * @param options `replace: true` to overwrite a criterion of the same name (e.g. when a notebook
+ *   cell is run again); `description`, one line for listings (default: the criterion's own).
+ * @throws OptionError for a bad name or a criterion without `scores`; UserError when the name
+ *   is taken and `replace` is not set.
  */
-export function registerCriterion(name: string, criterion: CriterionLike, _options: { replace?: boolean } = {}): void {
-  if (!name || typeof name !== 'string') throw new Error('registerCriterion: name must be a non-empty string.');
-  const c = asCriterion(criterion);
-  if (typeof c.scores !== 'function') throw new Error(`registerCriterion('${name}'): the criterion needs a scores(ctx) function.`);
-  registry.set(name, c);
+export function registerCriterion(name: string, criterion: CriterionLike, options: RegisterOptions = {}): void {
+  criteria.register(name, asCriterion(criterion), options);
 }
 
-/** TEMPORARY until i11-registry lands. */
+/** Removes a registered criterion. @returns whether it existed. */
 export function unregisterCriterion(name: string): boolean {
-  return registry.delete(name);
+  return criteria.unregister(name);
 }
 
 /** Names of the registered criteria, sorted. */
 export function criterionNames(): string[] {
-  return [...registry.keys()].sort();
+  return criteria.names();
+}
+
+/** The registered criteria with their one-line descriptions, sorted by name. */
+export function listCriteria(): RegistryEntry<Criterion>[] {
+  return criteria.list();
 }
 
 /**
  * Looks a criterion up.
  *
  * @param nameOrCriterion a registered name, or a criterion object/function (returned as is).
- * @throws for unknown names, listing the known ones.
+ * @throws UnknownNameError for unknown names, listing the known ones.
  */
 export function getCriterion(nameOrCriterion: string | CriterionLike): Criterion {
   if (typeof nameOrCriterion !== 'string') return asCriterion(nameOrCriterion);
-  const c = registry.get(nameOrCriterion);
-  if (!c) throw new Error(`Unknown criterion '${nameOrCriterion}'. Known criteria: ${criterionNames().join(', ')}.`);
-  return c;
+  return criteria.get(nameOrCriterion);
 }
 
 /** Helper for criteria: maps each target weight's current value to a score tensor. */

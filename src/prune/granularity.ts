@@ -9,6 +9,8 @@
  * Layouts are tfjs's: Dense `[in, out]`, Conv2D `[kh, kw, in, out]`, DepthwiseConv2D
  * `[kh, kw, in, mult]`, so the output unit is the last axis and the input the one before it.
  */
+import { OptionError, ShapeError } from '../errors';
+import { Registry, type RegisterOptions, type RegistryEntry } from '../registry';
 
 /** How element scores of a group combine into the group's score. */
 export type GroupReduce = 'l1' | 'l2' | 'mean' | 'max';
@@ -42,6 +44,8 @@ export interface Partition {
 export interface Granularity {
   /** Display name, e.g. `element`, `2:4`, `block 4x4`. */
   name: string;
+  /** One line for listings (optional). */
+  description?: string;
   /**
    * Fraction of every weight the granularity removes by itself (N:M: 1 − N/M), when its pattern
    * fixes the sparsity; `prune()` then refuses a different `sparsity`.
@@ -96,7 +100,7 @@ const outputUnit: Granularity = {
 const inputUnit: Granularity = {
   name: 'channel',
   partition: (w) => {
-    if (w.shape.length < 2) throw new Error(`Granularity 'channel' needs a kernel of rank ≥ 2; '${w.name}' has shape [${w.shape}].`);
+    if (w.shape.length < 2) throw new ShapeError(`Granularity 'channel' needs a kernel of rank ≥ 2; '${w.name}' has shape [${w.shape}].`);
     const n = sizeOf(w.shape);
     const out = w.shape[w.shape.length - 1];
     const cin = w.shape[w.shape.length - 2];
@@ -112,17 +116,17 @@ const inputUnit: Granularity = {
  */
 export function nmGranularity(n: number, m: number): Granularity {
   if (!(Number.isInteger(n) && Number.isInteger(m) && m >= 1 && n >= 1 && n < m)) {
-    throw new Error(`N:M granularity needs integers 1 ≤ N < M; got ${n}:${m}.`);
+    throw new OptionError(`N:M granularity needs integers 1 ≤ N < M; got ${n}:${m}.`, 'granularity');
   }
   return {
     name: `${n}:${m}`,
     impliedSparsity: 1 - n / m,
     partition: (w) => {
-      if (w.shape.length < 2) throw new Error(`N:M needs a kernel of rank ≥ 2; '${w.name}' has shape [${w.shape}].`);
+      if (w.shape.length < 2) throw new ShapeError(`N:M needs a kernel of rank ≥ 2; '${w.name}' has shape [${w.shape}].`);
       const out = w.shape[w.shape.length - 1];
       const cin = w.shape[w.shape.length - 2];
       if (cin % m !== 0) {
-        throw new Error(
+        throw new ShapeError(
           `N:M ${n}:${m} needs the input dimension of '${w.name}' (shape [${w.shape}], input size ${cin}) to be a multiple of ${m}; ` +
             `exclude this layer (exclude: ['${w.name.split('/')[0]}']) or choose an M that divides ${cin}.`,
         );
@@ -147,7 +151,7 @@ export function nmGranularity(n: number, m: number): Granularity {
  */
 export function blockGranularity(rows: number, cols: number): Granularity {
   if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 1 && cols >= 1)) {
-    throw new Error(`Block granularity needs positive integer sizes; got ${rows}x${cols}.`);
+    throw new OptionError(`Block granularity needs positive integer sizes; got ${rows}x${cols}.`, 'granularity');
   }
   return {
     name: `block ${rows}x${cols}`,
@@ -163,73 +167,94 @@ export function blockGranularity(rows: number, cols: number): Granularity {
   };
 }
 
-type GranularityFactory = (params: number[]) => Granularity;
-const registry = new Map<string, GranularityFactory>([
-  ['element', () => element],
-  ['neuron', () => outputUnit],
-  ['channel', () => inputUnit],
-  ['nm', ([n, m]) => nmGranularity(n, m)],
-  ['block', ([r, c]) => blockGranularity(r, c)],
-]);
+/** Makes a granularity (registered factories get no parameters: `[]`). */
+export type GranularityFactory = (params: number[]) => Granularity;
 
-/** Other names of registered granularities: `filter` is `neuron` (output units) by another name. */
-const aliases = new Map<string, string>([['filter', 'neuron']]);
+/** `2:4`, `nm:2:4`: N:M patterns are parsed, not registered. */
+const NM_PATTERN = /^(?:nm:)?(\d+):(\d+)$/;
+/** `block:4x4`, `block4x4`, `block 4x4`: block sizes are parsed, not registered. */
+const BLOCK_PATTERN = /^block[:\s]?(\d+)x(\d+)$/i;
+
+const granularities = new Registry<Granularity | GranularityFactory>({
+  kind: 'granularity',
+  plural: 'granularities',
+  validate: (g, name) => {
+    if (name === 'nm' || name === 'block' || NM_PATTERN.test(name) || BLOCK_PATTERN.test(name)) {
+      return `'nm', 'block' and names like '2:4' or 'block:4x4' are read as N:M and block patterns, so a granularity registered under them could never be used; choose another name`;
+    }
+    if (typeof g === 'function') return undefined;
+    return typeof g?.partition === 'function' ? undefined : 'a granularity needs a partition(weight) function (or pass a factory returning one)';
+  },
+  alsoKnown: "N:M (e.g. '2:4'), block:RxC (e.g. 'block:4x4')",
+  hint: 'Register one with pl.registerGranularity(name, granularity).',
+});
 
 /**
  * Registers a granularity so that it can be named in `prune(..., { granularity: name })`.
  *
  * @param name registry name.
- * @param factory makes the granularity (gets numeric parameters, unused for plain names).
+ * @param factory the granularity, or a factory that makes it (called with `[]` on each use).
+ * @param options `replace: true` to overwrite a granularity of the same name; `description`,
+ *   one line for listings (default: the granularity's own).
+ * @throws OptionError for a bad name (`nm`, `block`, N:M or block patterns are parsed, not
+ *   looked up) or a malformed granularity; UserError when the name is taken and `replace` is not set.
  */
-export function registerGranularity(name: string, factory: GranularityFactory | Granularity): void {
-  aliases.delete(name); // a registered name wins over an alias of the same spelling
-  registry.set(name, typeof factory === 'function' ? factory : () => factory);
+export function registerGranularity(name: string, factory: GranularityFactory | Granularity, options: RegisterOptions = {}): void {
+  granularities.register(name, factory, options);
 }
 
-/** Names of the registered granularities and their aliases (N:M and block are written `2:4`, `block:4x4`). */
+/** Removes a registered granularity. @returns whether it existed. */
+export function unregisterGranularity(name: string): boolean {
+  return granularities.unregister(name);
+}
+
+/** Names of the registered granularities, aliases included, sorted (N:M and block are written `2:4`, `block:4x4`). */
 export function granularityNames(): string[] {
-  return [...registry.keys(), ...aliases.keys()];
+  return granularities.names();
 }
 
-/** The granularity an alias stands for (`filter` → `neuron`), or undefined for a name that is not an alias. */
+/** The registered granularities (aliases included) with their one-line descriptions, sorted by name. */
+export function listGranularities(): RegistryEntry<Granularity | GranularityFactory>[] {
+  return granularities.list();
+}
+
+/**
+ * The granularity an alias stands for (`filter` → `neuron`), or undefined for a name that is not
+ * an alias: an alias is a name registered for a granularity whose own name is another registered name.
+ */
 export function granularityAlias(name: string): string | undefined {
-  return aliases.get(name);
-}
-
-/** Known names as an error message lists them: `neuron (= filter)`, N:M, block. */
-function knownGranularities(): string {
-  const plain = [...registry.keys()].filter((k) => k !== 'nm' && k !== 'block');
-  const named = plain.map((k) => {
-    const other = [...aliases].filter(([, target]) => target === k).map(([a]) => a);
-    return other.length ? `${k} (= ${other.join(' = ')})` : k;
-  });
-  return `${named.join(', ')}, N:M (e.g. '2:4'), block:RxC (e.g. 'block:4x4')`;
+  const g = granularities.find(name);
+  if (!g || typeof g === 'function' || g.name === name) return undefined;
+  return granularities.find(g.name) === g ? g.name : undefined;
 }
 
 /**
  * Resolves a granularity spec.
  *
- * @throws for unknown names, listing the known ones.
+ * @throws UnknownNameError for unknown names, listing the known ones; OptionError for a malformed object.
  */
 export function resolveGranularity(spec: GranularitySpec | undefined): Granularity {
   if (spec === undefined) return element;
-  if (typeof spec === 'object') {
+  if (typeof spec === 'object' && spec !== null) {
     if ('partition' in spec) return spec;
-    if (spec.type === 'nm') return registry.get('nm')!([spec.n, spec.m]);
-    if (spec.type === 'block') return registry.get('block')!([spec.rows, spec.cols]);
-    throw new Error(`Unknown granularity object ${JSON.stringify(spec)}; use { type: 'nm', n, m } or { type: 'block', rows, cols }.`);
+    if (spec.type === 'nm') return nmGranularity(spec.n, spec.m);
+    if (spec.type === 'block') return blockGranularity(spec.rows, spec.cols);
+    throw new OptionError(`Unknown granularity object ${JSON.stringify(spec)}; use { type: 'nm', n, m } or { type: 'block', rows, cols }.`, 'granularity');
   }
-  const s = spec.trim();
-  const nm = /^(?:nm:)?(\d+):(\d+)$/.exec(s);
-  if (nm) return registry.get('nm')!([Number(nm[1]), Number(nm[2])]);
-  const block = /^block[:\s]?(\d+)x(\d+)$/i.exec(s);
-  if (block) return registry.get('block')!([Number(block[1]), Number(block[2])]);
-  const f = registry.get(aliases.get(s) ?? s);
-  if (!f || s === 'nm' || s === 'block') {
-    throw new Error(`Unknown granularity '${spec}'. Known granularities: ${knownGranularities()}.`);
-  }
-  return f([]);
+  const s = String(spec).trim();
+  const nm = NM_PATTERN.exec(s);
+  if (nm) return nmGranularity(Number(nm[1]), Number(nm[2]));
+  const block = BLOCK_PATTERN.exec(s);
+  if (block) return blockGranularity(Number(block[1]), Number(block[2]));
+  const f = granularities.find(s);
+  if (!f) throw granularities.unknownNameError(String(spec));
+  return typeof f === 'function' ? f([]) : f;
 }
+
+registerGranularity('element', element, { description: 'single weights (unstructured pruning)' });
+registerGranularity('neuron', outputUnit, { description: 'output units: Dense neurons (kernel columns), Conv filters' });
+registerGranularity('filter', outputUnit, { description: "output units, as 'neuron' (the name that reads naturally for Conv layers)" });
+registerGranularity('channel', inputUnit, { description: 'input units: Dense input features (kernel rows), Conv input channels' });
 
 /** Scores per group, plus which groups are already entirely pruned. */
 export interface GroupScores {

@@ -5,12 +5,12 @@
  * {@link MaskEdit}: a failing pruning call leaves the model exactly as it was.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors';
 import type { MaskSource, SlotOptimizer } from '../train/types';
 import { prunableWeights, weightsNamed, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
 import { applyMaskState, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
 import { saveModelToDir } from './model-io';
+import { ShapeError, UnknownNameError, UserError } from '../errors';
 
 /** One masked weight. */
 interface MaskEntry {
@@ -35,7 +35,7 @@ function findVariable(model: tf.LayersModel, name: string): tf.LayerVariable {
   const v = model.weights.find((w) => variableName(w) === name || w.name === name);
   if (!v) {
     const names = model.weights.map((w) => w.name);
-    throw new Error(`Model '${model.name}' has no weight '${name}'. Its weights are: ${names.join(', ')}.`);
+    throw new UnknownNameError('weight', name, names, `Model '${model.name}' has no weight '${name}'. Its weights are: ${names.join(', ')}.`);
   }
   return v;
 }
@@ -64,7 +64,7 @@ export class MaskEdit {
   }
 
   private live(): void {
-    if (this.done) throw new Error('This MaskEdit was already committed or discarded.');
+    if (this.done) throw new UserError('This MaskEdit was already committed or discarded.');
   }
 
   /**
@@ -80,13 +80,13 @@ export class MaskEdit {
     const w = this.owner.prunable(name);
     name = w.name;
     if (!sameShape(mask.shape, w.shape)) {
-      throw new Error(`Mask for '${name}' has shape [${mask.shape}] but the weight has shape [${w.shape}].`);
+      throw new ShapeError(`Mask for '${name}' has shape [${mask.shape}] but the weight has shape [${w.shape}].`);
     }
     const bad = tf.tidy(() => {
       const m = mask.toFloat();
       return tf.sum(tf.abs(tf.mul(m, tf.sub(1, m)))).add(tf.sum(tf.isNaN(m).toFloat())).dataSync()[0];
     });
-    if (bad !== 0) throw new Error(`Mask for '${name}' must contain only 0 and 1.`);
+    if (bad !== 0) throw new UserError(`Mask for '${name}' must contain only 0 and 1.`);
     const m = mask.dtype === 'float32' ? mask : tf.tidy(() => mask.toFloat());
     if (m !== mask) mask.dispose();
     this.masks.get(name)?.dispose();
@@ -121,9 +121,9 @@ export class MaskEdit {
     this.live();
     const variable = findVariable(this.owner.model, name);
     if (!sameShape(value.shape, variable.shape as number[])) {
-      throw new Error(`New value for '${name}' has shape [${value.shape}] but the weight has shape [${variable.shape}].`);
+      throw new ShapeError(`New value for '${name}' has shape [${value.shape}] but the weight has shape [${variable.shape}].`);
     }
-    if (tf.tidy(() => tf.any(tf.isNaN(value)).dataSync()[0])) throw new Error(`New value for '${name}' contains NaN.`);
+    if (tf.tidy(() => tf.any(tf.isNaN(value)).dataSync()[0])) throw new UserError(`New value for '${name}' contains NaN.`);
     const key = variableName(variable);
     this.values.get(key)?.value.dispose();
     const v = value.dtype === 'float32' ? value : tf.tidy(() => value.toFloat());
@@ -152,7 +152,7 @@ export class MaskEdit {
     const w = this.owner.prunable(name);
     name = w.name;
     if (!sameShape(where.shape, w.shape)) {
-      throw new Error(`Regrowth positions for '${name}' have shape [${where.shape}] but the weight has shape [${w.shape}].`);
+      throw new ShapeError(`Regrowth positions for '${name}' have shape [${where.shape}] but the weight has shape [${w.shape}].`);
     }
     const init = opts.init ?? 0;
     const [newMask, newValue] = tf.tidy(() => {
@@ -248,11 +248,11 @@ export class MaskedModel implements MaskSource {
     if (exact) return exact;
     const candidates = weightsNamed([...this.prunableByName.values()], name);
     if (candidates.length > 1) {
-      throw new Error(`'${name}' is ambiguous in model '${this.model.name}': it matches ${candidates.map((c) => `'${c.name}'`).join(' and ')}; use the full name.`);
+      throw new UserError(`'${name}' is ambiguous in model '${this.model.name}': it matches ${candidates.map((c) => `'${c.name}'`).join(' and ')}; use the full name.`);
     }
     const w = candidates[0];
     if (!w) {
-      throw new Error(`'${name}' is not a prunable weight of model '${this.model.name}'. Prunable weights: ${[...this.prunableByName.keys()].join(', ') || 'none'}.`);
+      throw new UnknownNameError('weight', name, [...this.prunableByName.keys()], `'${name}' is not a prunable weight of model '${this.model.name}'. Prunable weights: ${[...this.prunableByName.keys()].join(', ') || 'none'}.`);
     }
     return w;
   }
@@ -347,7 +347,7 @@ export class MaskedModel implements MaskSource {
   undo(names?: string[]): void {
     for (const name of names ?? [...this.entries.keys()]) {
       const e = this.entries.get(name);
-      if (!e) throw new Error(`'${name}' is not masked; masked weights: ${[...this.entries.keys()].join(', ') || 'none'}.`);
+      if (!e) throw new UserError(`'${name}' is not masked; masked weights: ${[...this.entries.keys()].join(', ') || 'none'}.`);
     }
     for (const name of names ?? [...this.entries.keys()]) {
       const e = this.entries.get(name)!;

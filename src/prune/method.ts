@@ -194,7 +194,14 @@ export function attachMethod(masked: MaskedModel, name: string, options: Record<
   const method = getMethod(name);
   if (!method.attach) throw new OptionError(`Method '${name}' has nothing to attach (no parametrizations or variables); use it with prune() or trainingPlan().`);
   const resolved = resolveOptionValues(method.options ?? [], options, `attach (method '${name}')`);
-  if (masked.attachedMethods().has(name)) return masked.attachedMethods().get(name) as OptionValues;
+  const current = masked.attachedMethods().get(name);
+  if (current) {
+    if (JSON.stringify(current) === JSON.stringify(resolved)) return resolved;
+    throw new UserError(
+      `Method '${name}' is already attached to model '${masked.model.name}' with options ${JSON.stringify(current)}; ` +
+        `finalize(model) first to attach it with ${JSON.stringify(resolved)}.`,
+    );
+  }
   method.attach(masked, resolved);
   masked.markAttached(name, resolved);
   return resolved;

@@ -12,6 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ensureDir, readJsonFile, readRegularFile, writeFileAtomic } from '../io/files';
 import { scanNonFinite } from '../data/finite';
+import { UserError } from '../errors';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -41,7 +42,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 function checkModelJson(json: unknown, file: string): { specs: tf.io.WeightsManifestEntry[]; paths: string[] } {
   const fail = (problem: string): never => {
-    throw new Error(`Cannot load the model: ${file} ${problem}.`);
+    throw new UserError(`Cannot load the model: ${file} ${problem}.`);
   };
   if (!isObject(json)) return fail('is not a tfjs layers model (expected a JSON object with "modelTopology" and "weightsManifest")');
   const topology = json.modelTopology;
@@ -80,7 +81,7 @@ function specBytes(spec: tf.io.WeightsManifestEntry, file: string): number {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const per = spec.quantization ? QUANTIZED_BYTES[spec.quantization.dtype] : DTYPE_BYTES[spec.dtype];
   if (per === undefined) {
-    throw new Error(`Cannot load the model: ${file} gives weight '${spec.name}' the dtype ${spec.quantization?.dtype ?? spec.dtype}, which prunelab cannot read.`);
+    throw new UserError(`Cannot load the model: ${file} gives weight '${spec.name}' the dtype ${spec.quantization?.dtype ?? spec.dtype}, which prunelab cannot read.`);
   }
   return size * per;
 }
@@ -93,7 +94,7 @@ function checkWeightData(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], 
   const filesLabel = weightFiles.join(' + ');
   const need = specs.reduce((a, s) => a + specBytes(s, file), 0);
   if (data.byteLength !== need) {
-    throw new Error(
+    throw new UserError(
       `Cannot load the model: ${filesLabel} hold${weightFiles.length > 1 ? '' : 's'} ${data.byteLength} bytes but the weights listed in ${file} need ${need}` +
         ` (${data.byteLength < need ? 'truncated' : 'extra bytes'}: an interrupted save, or files from another model).`,
     );
@@ -105,7 +106,7 @@ function checkWeightData(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], 
       const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
       const bad = scanNonFinite(values);
       if (bad) {
-        throw new Error(
+        throw new UserError(
           `Cannot load the model: ${filesLabel} holds values that are not finite for weight '${spec.name}' ` +
             `(${bad.count} of ${values.length}, the first ${bad.firstValue} at index ${bad.firstIndex}); the weights are corrupt or come from a diverged training run.`,
         );
@@ -148,7 +149,7 @@ export function directoryModelHandler(dir: string): tf.io.IOHandler {
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const file = path.resolve(dir, MODEL_JSON);
-      if (!fs.existsSync(file)) throw new Error(`Cannot load the model: no ${MODEL_JSON} in ${path.resolve(dir)}; save a model there first (saveModelToDir, or exportModel of a MaskedModel).`);
+      if (!fs.existsSync(file)) throw new UserError(`Cannot load the model: no ${MODEL_JSON} in ${path.resolve(dir)}; save a model there first (saveModelToDir, or exportModel of a MaskedModel).`);
       const json = readJsonFile(file, 'model description');
       const { specs, paths } = checkModelJson(json, file);
       const weightFiles = paths.map((p) => path.resolve(dir, p));
@@ -192,6 +193,6 @@ export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
     const msg = (err as Error).message ?? String(err);
     // Our own checks already name the file; tfjs's errors (an inconsistent topology) do not.
     if (msg.includes(resolved)) throw err;
-    throw new Error(`Cannot load the model in ${resolved}: ${msg}`);
+    throw new UserError(`Cannot load the model in ${resolved}: ${msg}`);
   }
 }

@@ -13,9 +13,9 @@ import { readJsonFile, writeFileAtomic } from '../io/files';
 import { base64ToBytes, bytesToBase64, countMaskBits, packMaskBits, unpackMaskBits } from '../sparse/mask-bits';
 import type { MaskedModel, PruneRecord } from './masked-model';
 import { scanNonFinite } from '../data/finite';
-import { UserError } from '../errors';
 import { attachMethod, findMethod } from './method';
 import { weightsNamed, type PrunableWeight } from './targets';
+import { ShapeError, UserError } from '../errors';
 export { baseWeightName } from './targets';
 
 /** The JSON mask-state format. */
@@ -201,23 +201,31 @@ function decodeMaskState(raw: unknown, fail: (problem: string) => never): { stat
   return { state, masks, variables };
 }
 
+/** A saved mask that does not fit the model: no or several matching weights (`name`), or another shape (`shape`). */
+interface MatchProblem {
+  /** What kind of mismatch (a file whose only problems are shapes is a {@link ShapeError}). */
+  kind: 'name' | 'shape';
+  /** The mismatch, for the message. */
+  text: string;
+}
+
 /**
  * Pairs each saved mask with a weight of the model: by position, or by name (exact, else the
  * one weight whose name without tfjs's numeric suffix is the same). Collects every mismatch.
  */
-function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'name' | 'order', problems: string[]): (PrunableWeight | null)[] {
+function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'name' | 'order', problems: MatchProblem[]): (PrunableWeight | null)[] {
   const pick = ({ entry: e }: DecodedMask): PrunableWeight | null => {
     if (match === 'order') {
       const w = weights[e.index];
-      if (!w) problems.push(`no prunable weight #${e.index} (model has ${weights.length})`);
+      if (!w) problems.push({ kind: 'name', text: `no prunable weight #${e.index} (model has ${weights.length})` });
       return w ?? null;
     }
     const candidates = weightsNamed(weights, e.name);
     if (candidates.length > 1) {
-      problems.push(`ambiguous name '${e.name}': without tfjs's numeric suffix it matches both ${candidates.map((c) => `'${c.name}'`).join(' and ')}`);
+      problems.push({ kind: 'name', text: `ambiguous name '${e.name}': without tfjs's numeric suffix it matches both ${candidates.map((c) => `'${c.name}'`).join(' and ')}` });
       return null;
     }
-    if (candidates.length === 0) problems.push(`no weight '${e.name}'`);
+    if (candidates.length === 0) problems.push({ kind: 'name', text: `no weight '${e.name}'` });
     return candidates[0] ?? null;
   };
   const chosen = masks.map(pick);
@@ -226,10 +234,10 @@ function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'n
     if (!w) return;
     const e = masks[i].entry;
     const other = taken.get(w.name);
-    if (other !== undefined) problems.push(`'${other}' and '${e.name}' both match weight '${w.name}'`);
+    if (other !== undefined) problems.push({ kind: 'name', text: `'${other}' and '${e.name}' both match weight '${w.name}'` });
     else taken.set(w.name, e.name);
     if (w.shape.length !== e.shape.length || w.shape.some((d, j) => d !== e.shape[j])) {
-      problems.push(`'${e.name}' was saved with shape [${e.shape}] but '${w.name}' has shape [${w.shape}]`);
+      problems.push({ kind: 'shape', text: `'${e.name}' was saved with shape [${e.shape}] but '${w.name}' has shape [${w.shape}]` });
     }
   });
   return chosen;
@@ -254,7 +262,7 @@ function matchWeights(masks: DecodedMask[], weights: PrunableWeight[], match: 'n
 export function applyMaskState(masked: MaskedModel, source: string | MaskStateFile, opts: LoadMasksOptions = {}): MaskedModel {
   const where = typeof source === 'string' ? `mask file ${path.resolve(source)}` : 'the given mask state object';
   const fail = (problem: string): never => {
-    throw new Error(`Cannot load masks from ${where}: ${problem}.`);
+    throw new UserError(`Cannot load masks from ${where}: ${problem}.`);
   };
   if (masked.attachedMethods().size) {
     throw new UserError(
@@ -266,11 +274,12 @@ export function applyMaskState(masked: MaskedModel, source: string | MaskStateFi
   const { state, masks, variables } = decodeMaskState(raw, fail);
 
   const match = opts.match ?? 'name';
-  const problems: string[] = [];
+  const problems: MatchProblem[] = [];
   const targets = matchWeights(masks, masked.prunableWeights(), match, problems);
   if (problems.length) {
-    throw new Error(
-      `Cannot load masks from ${where} (saved from model '${state.model}') onto model '${masked.model.name}': ${problems.join('; ')}. ` +
+    const ErrorClass = problems.every((p) => p.kind === 'shape') ? ShapeError : UserError;
+    throw new ErrorClass(
+      `Cannot load masks from ${where} (saved from model '${state.model}') onto model '${masked.model.name}': ${problems.map((p) => p.text).join('; ')}. ` +
         (match === 'name' ? `If the model was rebuilt with other layer names, load with { match: 'order' }.` : 'The architectures differ.'),
     );
   }

@@ -8,9 +8,10 @@
  * the history record (`details.warnings`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, ShapeError, UserError } from '../errors';
+import { Registry, type RegisterOptions, type RegistryEntry } from '../registry';
 import { checkSparsity, layerwiseAllocation, resolveAllocation, type AllocationItem, type ScopeSpec, type SparsityBase } from './allocation';
 import { createContext, type CriterionContext, type HvpMethod, type PruneData, type PruneLoss } from './context';
-import { OptionError } from '../errors';
 import { getCriterion, type Criterion, type CriterionLike } from './criteria';
 import { findMethod, getMethod, reserveOptionNames, type PruningMethod } from './method';
 import { resolveOptionValues, type OptionValues } from './method-options';
@@ -25,6 +26,8 @@ import { selectTargets, type PrunableWeight, type TargetOptions } from './target
 export interface PruneUpdate {
   /** Registry/display name. */
   name: string;
+  /** One line for listings (optional). */
+  description?: string;
   /**
    * Called after the new masks are staged (read them with `edit.mask(name)`); may stage more
    * changes: new values for remaining weights, neighbouring layers, regrowth.
@@ -32,23 +35,51 @@ export interface PruneUpdate {
   apply(edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[]): void;
 }
 
-const updates = new Map<string, PruneUpdate>();
+const updates = new Registry<PruneUpdate>({
+  kind: 'update',
+  validate: (u) => (typeof u?.apply === 'function' ? undefined : 'an update needs an apply(edit, ctx, targets) function'),
+  hint: 'Register one with pl.registerUpdate(update).',
+});
 
-/** Registers an update by name (for `prune(..., { update: name })`). */
-export function registerUpdate(update: PruneUpdate): void {
-  updates.set(update.name, update);
+/**
+ * Registers an update by name (for `prune(..., { update: name })`): `registerUpdate(update)`
+ * registers it under `update.name`, `registerUpdate(name, update)` under another name.
+ *
+ * @param options `replace: true` to overwrite an update of the same name; `description`, one
+ *   line for listings (default: the update's own).
+ * @throws OptionError for a bad name or an object without `apply`; UserError when the name is
+ *   taken and `replace` is not set.
+ */
+export function registerUpdate(update: PruneUpdate, options?: RegisterOptions): void;
+export function registerUpdate(name: string, update: PruneUpdate, options?: RegisterOptions): void;
+export function registerUpdate(nameOrUpdate: string | PruneUpdate, updateOrOptions?: PruneUpdate | RegisterOptions, options?: RegisterOptions): void {
+  if (typeof nameOrUpdate === 'string') updates.register(nameOrUpdate, updateOrOptions as PruneUpdate, options);
+  else updates.register(nameOrUpdate?.name, nameOrUpdate, updateOrOptions as RegisterOptions | undefined);
 }
 
-/** Names of the registered updates. */
+/** Removes a registered update. @returns whether it existed. */
+export function unregisterUpdate(name: string): boolean {
+  return updates.unregister(name);
+}
+
+/** Names of the registered updates, sorted. */
 export function updateNames(): string[] {
-  return [...updates.keys()].sort();
+  return updates.names();
 }
 
-function getUpdate(u: string | PruneUpdate): PruneUpdate {
-  if (typeof u !== 'string') return u;
-  const f = updates.get(u);
-  if (!f) throw new Error(`Unknown update '${u}'. Known updates: ${updateNames().join(', ') || 'none'}.`);
-  return f;
+/** The registered updates with their one-line descriptions, sorted by name. */
+export function listUpdates(): RegistryEntry<PruneUpdate>[] {
+  return updates.list();
+}
+
+/**
+ * Looks an update up.
+ *
+ * @param u a registered name, or an update (returned as is).
+ * @throws UnknownNameError for unknown names, listing the known ones.
+ */
+export function getUpdate(u: string | PruneUpdate): PruneUpdate {
+  return typeof u === 'string' ? updates.get(u) : u;
 }
 
 /** Options of {@link prune}. */
@@ -158,12 +189,12 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   const masked = model instanceof MaskedModel ? model : MaskedModel.of(model);
   const net = masked.model;
   const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.includes(k));
-  if (unknown.length) throw new Error(`prune: unknown option(s) ${unknown.join(', ')}. Known options: ${KNOWN_OPTIONS.join(', ')}.`);
+  if (unknown.length) throw new OptionError(`prune: unknown option(s) ${unknown.join(', ')}. Known options: ${KNOWN_OPTIONS.join(', ')}.`);
   const granularity = resolveGranularity(options.granularity);
   const reduce = options.groupReduce ?? 'l2';
-  if (!GROUP_REDUCES.includes(reduce)) throw new Error(`Unknown groupReduce '${reduce}'. Known: ${GROUP_REDUCES.join(', ')}.`);
+  if (!GROUP_REDUCES.includes(reduce)) throw new OptionError(`Unknown groupReduce '${reduce}'. Known: ${GROUP_REDUCES.join(', ')}.`, 'groupReduce');
   const base = options.relativeTo ?? 'total';
-  if (base !== 'total' && base !== 'remaining') throw new Error(`relativeTo must be 'total' or 'remaining'; got '${base}'.`);
+  if (base !== 'total' && base !== 'remaining') throw new OptionError(`relativeTo must be 'total' or 'remaining'; got '${base}'.`, 'relativeTo');
   if (options.sparsity !== undefined) checkSparsity(options.sparsity);
   checkImpliedSparsity(granularity, options);
   const { method, methodOptions } = resolveMethod(options);
@@ -179,7 +210,7 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   const parts: Partition[] = targets.map((t) => granularity.partition(t));
   const patterned = parts.map((p) => p.keepPerGroup !== undefined);
   if (patterned.some((x) => !x) && options.sparsity === undefined && !(typeof options.scope === 'object' && 'perLayer' in options.scope)) {
-    throw new Error(`prune: give a sparsity in [0, 1) (e.g. sparsity: 0.9); only N:M granularity implies its own.`);
+    throw new OptionError(`prune: give a sparsity in [0, 1) (e.g. sparsity: 0.9); only N:M granularity implies its own.`, 'sparsity');
   }
 
   const ctx = createContext(net, targets, { data: options.data, loss: options.loss, seed: options.seed, hvp: options.hvp, masks: masked.currentMasks() });
@@ -192,13 +223,13 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
     const scores = targets.map((t) => {
       const s = scoreTensors.get(t.name);
       const critName = typeof options.criterion === 'string' ? options.criterion : 'magnitude';
-      if (!s) throw new Error(`Criterion '${critName}' returned no scores for '${t.name}'.`);
-      if (s.size !== t.size) throw new Error(`Criterion '${critName}' returned scores of shape [${s.shape}] for '${t.name}' of shape [${t.shape}].`);
+      if (!s) throw new UserError(`Criterion '${critName}' returned no scores for '${t.name}'.`);
+      if (s.size !== t.size) throw new ShapeError(`Criterion '${critName}' returned scores of shape [${s.shape}] for '${t.name}' of shape [${t.shape}].`);
       const d = s.dataSync() as Float32Array;
       const arr = d instanceof Float32Array ? d : Float32Array.from(d);
       for (let i = 0; i < arr.length; i++) {
         if (Number.isNaN(arr[i])) {
-          throw new Error(`Criterion '${critName}' gave NaN scores for '${t.name}' (first at index ${i}); check the weights/data for NaN or Inf. The model was not changed.`);
+          throw new UserError(`Criterion '${critName}' gave NaN scores for '${t.name}' (first at index ${i}); check the weights/data for NaN or Inf. The model was not changed.`);
         }
       }
       return arr;
@@ -303,9 +334,10 @@ function checkImpliedSparsity(granularity: Granularity, options: PruneOptions): 
   // ERK, a user's) has nothing to decide, and would be silently ignored.
   const scopeName = typeof options.scope === 'string' ? options.scope : options.scope && 'name' in options.scope ? String(options.scope.name) : undefined;
   if (scopeName !== undefined && scopeName !== 'layerwise') {
-    throw new Error(
+    throw new OptionError(
       `prune: granularity ${granularity.name} fixes the sparsity of every layer at ${formatFraction(implied)}, so scope '${scopeName}' ` +
         `has nothing to allocate across layers. Drop the scope (or use 'layerwise'); to choose which layers, use include/exclude. The model was not changed.`,
+      'scope',
     );
   }
   const given: [string, number][] = [];
@@ -318,12 +350,13 @@ function checkImpliedSparsity(granularity: Granularity, options: PruneOptions): 
   if (!bad.length) return;
   const shown = bad.map(([k, v]) => `${k} ${v}`).join(', ');
   const nm = /^\d+:\d+$/.test(granularity.name);
-  throw new Error(
+  throw new OptionError(
     `prune: granularity ${granularity.name} fixes the sparsity at ${formatFraction(implied)}` +
       `${nm ? ' (N:M keeps N of every M consecutive weights: 1 − N/M)' : ''}, but the call asks for ${shown}. ` +
       `Drop the sparsity or pass sparsity: ${formatFraction(implied)}` +
       `${nm ? '; for another sparsity choose another N:M (1:4 gives 0.75) or another granularity. A sparsity schedule cannot ramp an N:M pattern: prune it one-shot' : ''}. ` +
       `The model was not changed.`,
+    'sparsity',
   );
 }
 

@@ -9,6 +9,7 @@ import type { MaskSource, StepInfo, TrainHook } from '../train/types';
 import { checkSparsity } from './allocation';
 import { MaskedModel } from './masked-model';
 import { prune, type PruneOptions } from './prune';
+import { OptionError } from '../errors';
 
 /** A schedule's decision for one step. */
 export interface ScheduleDecision {
@@ -27,7 +28,7 @@ export interface SparsitySchedule {
 }
 
 function checkStep(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 0) throw new Error(`${what} must be an integer ≥ 0; got ${v}.`);
+  if (!Number.isInteger(v) || v < 0) throw new OptionError(`${what} must be an integer ≥ 0; got ${v}.`, what);
   return v;
 }
 
@@ -47,11 +48,11 @@ export function iterativeSchedule(o: {
   sparsity: number; rounds: number; stepsPerRound: number; beginStep?: number; mode?: 'linear' | 'geometric';
 }): SparsitySchedule {
   checkSparsity(o.sparsity);
-  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`rounds must be an integer ≥ 1; got ${o.rounds}.`);
-  if (!Number.isInteger(o.stepsPerRound) || o.stepsPerRound < 1) throw new Error(`stepsPerRound must be an integer ≥ 1; got ${o.stepsPerRound}.`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new OptionError(`rounds must be an integer ≥ 1; got ${o.rounds}.`, 'rounds');
+  if (!Number.isInteger(o.stepsPerRound) || o.stepsPerRound < 1) throw new OptionError(`stepsPerRound must be an integer ≥ 1; got ${o.stepsPerRound}.`, 'stepsPerRound');
   const begin = checkStep(o.beginStep ?? 0, 'beginStep');
   const mode = o.mode ?? 'linear';
-  if (mode !== 'linear' && mode !== 'geometric') throw new Error(`mode must be 'linear' or 'geometric'; got '${mode}'.`);
+  if (mode !== 'linear' && mode !== 'geometric') throw new OptionError(`mode must be 'linear' or 'geometric'; got '${mode}'.`, 'mode');
   const target = (r: number) => (mode === 'linear' ? (o.sparsity * r) / o.rounds : 1 - Math.pow(1 - o.sparsity, r / o.rounds));
   return {
     name: `iterative(${o.sparsity}, ${o.rounds} rounds, ${mode})`,
@@ -94,9 +95,9 @@ export function polynomialDecaySchedule(o: PolynomialDecayOptions): SparsitySche
   const sf = checkSparsity(o.finalSparsity, 'finalSparsity');
   const begin = checkStep(o.beginStep ?? 0, 'beginStep');
   const end = checkStep(o.endStep, 'endStep');
-  if (end <= begin) throw new Error(`endStep (${end}) must be greater than beginStep (${begin}).`);
+  if (end <= begin) throw new OptionError(`endStep (${end}) must be greater than beginStep (${begin}).`, 'endStep');
   const freq = o.frequency ?? 100;
-  if (!Number.isInteger(freq) || freq < 1) throw new Error(`frequency must be an integer ≥ 1; got ${freq}.`);
+  if (!Number.isInteger(freq) || freq < 1) throw new OptionError(`frequency must be an integer ≥ 1; got ${freq}.`, 'frequency');
   const power = o.power ?? 3;
   const sparsityAt = scalarSchedule({ kind: 'polynomial', from: si, to: sf, begin, end, power }, 'polynomialDecaySchedule');
   return {
@@ -115,9 +116,9 @@ export function constantSparsitySchedule(o: { sparsity: number; beginStep?: numb
   checkSparsity(o.sparsity);
   const begin = checkStep(o.beginStep ?? 0, 'beginStep');
   const end = o.endStep ?? -1;
-  if (end !== -1 && (!Number.isInteger(end) || end < begin)) throw new Error(`endStep must be −1 or an integer ≥ beginStep; got ${end}.`);
+  if (end !== -1 && (!Number.isInteger(end) || end < begin)) throw new OptionError(`endStep must be −1 or an integer ≥ beginStep; got ${end}.`, 'endStep');
   const freq = o.frequency ?? 100;
-  if (!Number.isInteger(freq) || freq < 1) throw new Error(`frequency must be an integer ≥ 1; got ${freq}.`);
+  if (!Number.isInteger(freq) || freq < 1) throw new OptionError(`frequency must be an integer ≥ 1; got ${freq}.`, 'frequency');
   return { name: `constant(${o.sparsity})`, at: (s) => ({ prune: shouldPrune(s, begin, end, freq), sparsity: o.sparsity }) };
 }
 

@@ -5,6 +5,7 @@
  * normalisation parameters and embeddings are never masked.
  */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, UserError } from '../errors';
 
 /** One prunable kernel of a model. */
 export interface PrunableWeight {
@@ -151,7 +152,7 @@ export function selectTargets(model: tf.LayersModel, opts: TargetOptions = {}): 
   const all = prunableWeights(model);
   const known = () => all.map((w) => `${w.layerName} (${w.layerType})`).join(', ') || 'none';
   if (all.length === 0) {
-    throw new Error(`Model '${model.name}' has no prunable kernel (prunable layer types: ${Object.keys(PRUNABLE_KERNELS).join(', ')}).`);
+    throw new UserError(`Model '${model.name}' has no prunable kernel (prunable layer types: ${Object.keys(PRUNABLE_KERNELS).join(', ')}).`);
   }
   const layers = flatLayers(model);
   const check = (list: LayerSelector[] | undefined, what: string) => {
@@ -160,10 +161,10 @@ export function selectTargets(model: tf.LayersModel, opts: TargetOptions = {}): 
       if (typeof s === 'string') {
         const layer = layers.find((l) => l.name === s);
         if (layer) {
-          throw new Error(`Layer '${s}' (${layer.getClassName()}) has no prunable kernel; prunable layers are: ${known()}.`);
+          throw new OptionError(`Layer '${s}' (${layer.getClassName()}) has no prunable kernel; prunable layers are: ${known()}.`, what);
         }
       }
-      throw new Error(`${what} selector ${describeSelector(s)} matches no prunable layer; prunable layers are: ${known()}.`);
+      throw new OptionError(`${what} selector ${describeSelector(s)} matches no prunable layer; prunable layers are: ${known()}.`, what);
     }
   };
   check(opts.include, 'include');
@@ -179,7 +180,7 @@ export function selectTargets(model: tf.LayersModel, opts: TargetOptions = {}): 
       !(opts.keepLastDense && w.layer === last),
   );
   if (chosen.length === 0) {
-    throw new Error(`The include/exclude/keepFirstDense/keepLastDense options leave no layer to prune; prunable layers are: ${known()}.`);
+    throw new OptionError(`The include/exclude/keepFirstDense/keepLastDense options leave no layer to prune; prunable layers are: ${known()}.`);
   }
   return chosen;
 }

@@ -15,6 +15,7 @@
  * ```
  */
 import { inspect } from 'util';
+import { UserError } from '../errors';
 
 /** `Symbol.for('Jupyter.display')`: `obj[DISPLAY_SYMBOL]()` returns the object's MIME bundle. */
 export const DISPLAY_SYMBOL: unique symbol = Symbol.for('Jupyter.display') as never;
@@ -108,7 +109,7 @@ export function mimeBundle(value: unknown): MimeBundle {
     if (typeof own === 'function') {
       const bundle = own.call(value) as MimeBundle;
       if (!bundle || typeof bundle !== 'object') {
-        throw new Error('A [Symbol.for("Jupyter.display")]() method must return an object of MIME type → data.');
+        throw new UserError('A [Symbol.for("Jupyter.display")]() method must return an object of MIME type → data.');
       }
       return normalise(bundle);
     }

@@ -3,6 +3,7 @@
  * for the closing notes, "paper vs ours", and the notebooks' checked claims.
  */
 import { formatSummary, summarizeGroups } from './stats';
+import { UserError } from '../errors';
 
 /** One line of a "paper vs ours" table. */
 export interface PaperComparison {
@@ -46,7 +47,7 @@ export function markdownTable(rowsIn: readonly object[], digits = 4): string {
 export function meltColumns(rowsIn: readonly object[], columns: Record<string, string>): Record<string, unknown>[] {
   const rows = rowsIn as readonly Record<string, unknown>[];
   return rows.flatMap((r) => Object.entries(columns).map(([c, label]) => {
-    if (!(c in r)) throw new Error(`meltColumns: a row has no column '${c}'. Columns: ${Object.keys(r).join(', ')}.`);
+    if (!(c in r)) throw new UserError(`meltColumns: a row has no column '${c}'. Columns: ${Object.keys(r).join(', ')}.`);
     return { ...r, series: label, value: r[c] };
   }));
 }
@@ -84,6 +85,6 @@ export function summaryTable(
  * @param message what is claimed, with the measured numbers.
  */
 export function claim(holds: boolean, message: string): void {
-  if (!holds) throw new Error(`Claim failed: ${message}`);
+  if (!holds) throw new UserError(`Claim failed: ${message}`);
   console.log(`✓ ${message}`);
 }

@@ -7,6 +7,7 @@
  * function, so any confidence level and any number of seeds work; the tests check it against
  * published table values.
  */
+import { OptionError, UserError } from '../errors';
 
 /** Mean, spread and confidence interval of a set of values (one per seed). */
 export interface SeedSummary {
@@ -33,7 +34,7 @@ export interface SeedSummary {
 function checkValues(values: ArrayLike<number>, what: string): number[] {
   const xs = Array.from(values);
   xs.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: value ${i} is ${String(v)}; give finite numbers.`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${what}: value ${i} is ${String(v)}; give finite numbers.`);
   });
   return xs;
 }
@@ -63,7 +64,7 @@ export function stdOf(values: ArrayLike<number>): number {
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; ~15 significant digits). */
 export function logGamma(x: number): number {
-  if (!(x > 0)) throw new Error(`logGamma: x must be > 0; got ${x}.`);
+  if (!(x > 0)) throw new OptionError(`logGamma: x must be > 0; got ${x}.`, 'x');
   const c = [
     0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
     12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
@@ -112,8 +113,8 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
  * @param a, b shape parameters > 0.
  */
 export function incompleteBeta(x: number, a: number, b: number): number {
-  if (!(a > 0 && b > 0)) throw new Error(`incompleteBeta: a and b must be > 0; got a=${a}, b=${b}.`);
-  if (!(x >= 0 && x <= 1)) throw new Error(`incompleteBeta: x must be in [0, 1]; got ${x}.`);
+  if (!(a > 0 && b > 0)) throw new OptionError(`incompleteBeta: a and b must be > 0; got a=${a}, b=${b}.`);
+  if (!(x >= 0 && x <= 1)) throw new OptionError(`incompleteBeta: x must be in [0, 1]; got ${x}.`, 'x');
   if (x === 0 || x === 1) return x;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
   // the continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry otherwise
@@ -121,7 +122,7 @@ export function incompleteBeta(x: number, a: number, b: number): number {
 }
 
 function checkDf(df: number, what: string): void {
-  if (!(df > 0) || !Number.isFinite(df)) throw new Error(`${what}: degrees of freedom must be a finite number > 0; got ${df}.`);
+  if (!(df > 0) || !Number.isFinite(df)) throw new OptionError(`${what}: degrees of freedom must be a finite number > 0; got ${df}.`, 'df');
 }
 
 /**
@@ -145,7 +146,7 @@ export function studentTCdf(t: number, df: number): number {
  */
 export function studentTQuantile(p: number, df: number): number {
   checkDf(df, 'studentTQuantile');
-  if (!(p > 0 && p < 1)) throw new Error(`studentTQuantile: p must be in (0, 1); got ${p}.`);
+  if (!(p > 0 && p < 1)) throw new OptionError(`studentTQuantile: p must be in (0, 1); got ${p}.`, 'p');
   if (p === 0.5) return 0;
   if (p < 0.5) return -studentTQuantile(1 - p, df);
   // bracket, then bisect on the CDF (monotone): robust for every df, 200 halvings reach
@@ -174,7 +175,7 @@ export function studentTQuantile(p: number, df: number): number {
  *   gives no interval: run more seeds).
  */
 export function summarizeSeeds(values: ArrayLike<number>, level = 0.95): SeedSummary {
-  if (!(level > 0 && level < 1)) throw new Error(`summarizeSeeds: level must be in (0, 1), e.g. 0.95; got ${level}.`);
+  if (!(level > 0 && level < 1)) throw new OptionError(`summarizeSeeds: level must be in (0, 1), e.g. 0.95; got ${level}.`, 'level');
   const xs = checkValues(values, 'summarizeSeeds');
   const n = xs.length;
   const mean = meanOf(xs);
@@ -212,7 +213,7 @@ export function summarizeGroups(
   const groups = new Map<string, { key: Record<string, string | number>; idx: number[] }>();
   rows.forEach((r, i) => {
     for (const c of [...by, ...values]) {
-      if (!(c in r)) throw new Error(`summarizeGroups: row ${i} has no column '${c}'. Columns: ${Object.keys(r).join(', ')}.`);
+      if (!(c in r)) throw new UserError(`summarizeGroups: row ${i} has no column '${c}'. Columns: ${Object.keys(r).join(', ')}.`);
     }
     const key: Record<string, string | number> = {};
     for (const c of by) key[c] = r[c] as string | number;
@@ -226,7 +227,7 @@ export function summarizeGroups(
     for (const v of values) {
       const s = summarizeSeeds(idx.map((i) => {
         const x = rows[i][v];
-        if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`summarizeGroups: row ${i} has a non-numeric '${v}' (${String(x)}).`);
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new UserError(`summarizeGroups: row ${i} has a non-numeric '${v}' (${String(x)}).`);
         return x;
       }), level);
       out[`${v}_mean`] = s.mean;

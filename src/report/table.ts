@@ -3,6 +3,7 @@
  * and an aligned plain-text table, the way pandas shows them in Jupyter.
  */
 import { escapeHtml, registerFormatter, type MimeBundle } from './display';
+import { UserError } from '../errors';
 
 /** A table as columns + rows of cells, the common form of DataFrames and row arrays. */
 export interface TableData {
@@ -70,9 +71,9 @@ const columnFormats = new WeakMap<object, Record<string, ColumnFormat>>();
  * @returns the same DataFrame.
  */
 export function setColumnFormats<T extends object>(frame: T, formats: Record<string, ColumnFormat>): T {
-  if (!isDataFrame(frame)) throw new Error('setColumnFormats: expected a danfojs DataFrame.');
+  if (!isDataFrame(frame)) throw new UserError('setColumnFormats: expected a danfojs DataFrame.');
   const unknown = Object.keys(formats).filter((c) => !frame.columns.includes(c));
-  if (unknown.length) throw new Error(`setColumnFormats: no column ${unknown.map((c) => `'${c}'`).join(', ')}. Columns: ${frame.columns.join(', ')}.`);
+  if (unknown.length) throw new UserError(`setColumnFormats: no column ${unknown.map((c) => `'${c}'`).join(', ')}. Columns: ${frame.columns.join(', ')}.`);
   columnFormats.set(frame, { ...formats });
   return frame;
 }
@@ -99,7 +100,7 @@ export function isSeries(v: unknown): v is { columns: string[]; index: (string |
 export function tableOf(v: unknown): TableData {
   if (isDataFrame(v)) return { columns: [...v.columns], index: [...v.index], rows: v.values.map((r) => [...r]), formats: columnFormatsOf(v) };
   if (isSeries(v)) return { columns: [...v.columns], index: [...v.index], rows: v.values.map((x) => [x]) };
-  throw new Error('tableOf: expected a danfojs DataFrame or Series.');
+  throw new UserError('tableOf: expected a danfojs DataFrame or Series.');
 }
 
 /** Formats one cell: numbers with up to 6 significant digits, NaN/null as `NaN`. */
@@ -176,7 +177,7 @@ export type RowsLike = readonly Record<string, unknown>[] | { columns: string[];
 export function toRecords(table: unknown): Record<string, unknown>[] {
   if (Array.isArray(table)) {
     table.forEach((r, i) => {
-      if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`Row ${i} of the results table is not an object.`);
+      if (!r || typeof r !== 'object' || Array.isArray(r)) throw new UserError(`Row ${i} of the results table is not an object.`);
     });
     return table as Record<string, unknown>[];
   }
@@ -184,5 +185,5 @@ export function toRecords(table: unknown): Record<string, unknown>[] {
     const t = tableOf(table);
     return t.rows.map((r) => Object.fromEntries(t.columns.map((c, j) => [c, r[j]])));
   }
-  throw new Error('Expected a results table: an array of row objects or a danfojs DataFrame.');
+  throw new UserError('Expected a results table: an array of row objects or a danfojs DataFrame.');
 }

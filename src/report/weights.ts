@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { prunableWeights } from '../prune';
 import { maskedOf, type ModelLike } from './sparsity';
+import { UnknownNameError } from '../errors';
 
 /** The values of some prunable kernels of a model at one moment. */
 export interface WeightSnapshot {
@@ -21,7 +22,8 @@ export function selectWeightNames(model: ModelLike, layer?: string): string[] {
   if (!layer) return all.map((w) => w.name);
   const hit = all.filter((w) => w.layerName === layer || w.name === layer);
   if (!hit.length) {
-    throw new Error(`No prunable layer or weight named '${layer}'. Prunable layers: ${all.map((w) => w.layerName).join(', ')}.`);
+    const layers = [...new Set(all.map((w) => w.layerName))];
+    throw new UnknownNameError('layer', layer, layers, `No prunable layer or weight named '${layer}'. Prunable layers: ${all.map((w) => w.layerName).join(', ')}.`);
   }
   return hit.map((w) => w.name);
 }

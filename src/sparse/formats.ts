@@ -10,6 +10,7 @@
  * The pattern (which entries are stored) is the mask when one is given, else the non-zero
  * entries. Conversion back with `sparseToDense` reproduces the masked matrix bit for bit.
  */
+import { OptionError, ShapeError, UserError } from '../errors';
 
 /** Names of the sparse formats. */
 export type SparseFormat = 'coo' | 'csr' | 'csc' | 'bsr' | 'nm';
@@ -110,10 +111,10 @@ export function makeIndexArray(length: number, bound: number): IndexArray {
 
 function checkShape(shape: readonly number[], length: number, what: string): [number, number] {
   if (shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${what}: shape must be [rows, cols] of non-negative integers, got [${shape.join(', ')}].`);
+    throw new ShapeError(`${what}: shape must be [rows, cols] of non-negative integers, got [${shape.join(', ')}].`);
   }
   if (shape[0] * shape[1] !== length) {
-    throw new Error(`${what}: ${length} values do not fill shape [${shape.join(', ')}] (${shape[0] * shape[1]} needed).`);
+    throw new ShapeError(`${what}: ${length} values do not fill shape [${shape.join(', ')}] (${shape[0] * shape[1]} needed).`);
   }
   return [shape[0], shape[1]];
 }
@@ -137,7 +138,7 @@ export function denseToSparse(
   const [rows, cols] = checkShape(shape, data.length, 'denseToSparse');
   const mask = opts.mask;
   if (mask !== undefined && mask.length !== data.length) {
-    throw new Error(`denseToSparse: mask has ${mask.length} entries but the matrix has ${data.length}; pass the mask of this weight.`);
+    throw new ShapeError(`denseToSparse: mask has ${mask.length} entries but the matrix has ${data.length}; pass the mask of this weight.`);
   }
   const keep = mask ? (i: number) => mask[i] !== 0 : (i: number) => data[i] !== 0;
   switch (format) {
@@ -185,7 +186,7 @@ export function denseToSparse(
     case 'bsr': {
       const [R, C] = opts.blockShape ?? [4, 4];
       if (!Number.isInteger(R) || !Number.isInteger(C) || R < 1 || C < 1) {
-        throw new Error(`denseToSparse: BSR block shape must be two positive integers, got [${R}, ${C}].`);
+        throw new OptionError(`denseToSparse: BSR block shape must be two positive integers, got [${R}, ${C}].`, 'blockShape');
       }
       const nbr = Math.ceil(rows / R);
       const nbc = Math.ceil(cols / C);
@@ -224,10 +225,10 @@ export function denseToSparse(
       const n = opts.n ?? 2;
       const m = opts.m ?? 4;
       if (!Number.isInteger(n) || !Number.isInteger(m) || n < 1 || m < 1 || n > m || m > 255) {
-        throw new Error(`denseToSparse: invalid N:M = ${n}:${m}; need integers 1 ≤ N ≤ M ≤ 255 (e.g. 2:4).`);
+        throw new OptionError(`denseToSparse: invalid N:M = ${n}:${m}; need integers 1 ≤ N ≤ M ≤ 255 (e.g. 2:4).`, 'nm');
       }
       if (cols % m !== 0) {
-        throw new Error(`denseToSparse: N:M groups of ${m} need the column count (${cols}) to be a multiple of ${m}.`);
+        throw new ShapeError(`denseToSparse: N:M groups of ${m} need the column count (${cols}) to be a multiple of ${m}.`);
       }
       const G = cols / m;
       const values = new Float32Array(rows * G * n);
@@ -240,7 +241,7 @@ export function denseToSparse(
             const i = r * cols + g * m + j;
             if (!keep(i)) continue;
             if (k === n) {
-              throw new Error(
+              throw new UserError(
                 `denseToSparse: the pattern is not ${n}:${m}: row ${r}, columns ${g * m}..${g * m + m - 1} ` +
                   `hold more than ${n} entries. Prune with an N:M granularity first, or use 'csr'.`,
               );
@@ -259,7 +260,7 @@ export function denseToSparse(
       return { format, shape: [rows, cols], n, m, values, indices };
     }
     default:
-      throw new Error(`Unknown sparse format '${format as string}'. Known formats: ${SPARSE_FORMATS.join(', ')}.`);
+      throw new OptionError(`Unknown sparse format '${format as string}'. Known formats: ${SPARSE_FORMATS.join(', ')}.`, 'format');
   }
 }
 

@@ -11,6 +11,7 @@
 import { readRegularFile, writeFileAtomic } from '../io/files';
 import { SparseMatrix, SPARSE_FORMATS } from './formats';
 import { scanNonFinite } from '../data/finite';
+import { UserError } from '../errors';
 
 const MAGIC = 0x50534c50; // "PLSP" little endian
 const VERSION = 1;
@@ -38,7 +39,7 @@ const ARRAYS: Record<SparseMatrix['format'], string[]> = {
 };
 
 function fail(msg: string): never {
-  throw new Error(`Invalid sparse data: ${msg}`);
+  throw new UserError(`Invalid sparse data: ${msg}`);
 }
 
 function checkIndex(a: ArrayLike<number>, bound: number, what: string): void {
@@ -244,6 +245,6 @@ export function loadSparse(file: string): SparseMatrix {
   try {
     return decodeSparse(bytes);
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new UserError(`${file}: ${(e as Error).message}`);
   }
 }

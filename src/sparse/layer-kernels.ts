@@ -5,6 +5,7 @@
  * `originalName`); without masks the kernel's zeros are the pruned weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ShapeError, UserError } from '../errors';
 
 /** Layers whose kernels the sparse core handles. */
 export type KernelLayerKind = 'dense' | 'conv2d';
@@ -16,13 +17,13 @@ export type MaskMap = Map<string, tf.Tensor>;
 export function chainLayers(model: tf.LayersModel): tf.layers.Layer[] {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`The sparse core handles single-input, single-output chain models; this model has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`);
+    throw new UserError(`The sparse core handles single-input, single-output chain models; this model has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`);
   }
   for (let i = 1; i < layers.length; i++) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const nodes = (layers[i] as any).inboundNodes as Array<{ inboundLayers: tf.layers.Layer[] }>;
     if (!nodes || nodes.length !== 1 || nodes[0].inboundLayers.length !== 1 || nodes[0].inboundLayers[0] !== layers[i - 1]) {
-      throw new Error(
+      throw new UserError(
         `The sparse core handles chain models (each layer feeding the next); layer '${layers[i].name}' ` +
           `does not take its input from '${layers[i - 1].name}' alone (branches, merges and shared layers are not supported).`,
       );
@@ -70,16 +71,16 @@ export interface MaskedKernel {
  */
 export function maskedKernel(layer: tf.layers.Layer, masks?: MaskMap): MaskedKernel {
   const kind = kernelLayerKind(layer);
-  if (!kind) throw new Error(`Layer '${layer.name}' (${layer.getClassName()}) has no Dense/Conv2D kernel.`);
+  if (!kind) throw new UserError(`Layer '${layer.name}' (${layer.getClassName()}) has no Dense/Conv2D kernel.`);
   const kv = layer.weights[0];
   const kernel = kv.read();
   const mask = findMask(masks, kv);
   if (mask) {
     if (!tf.util.arraysEqual(mask.shape, kernel.shape)) {
-      throw new Error(`Mask for '${kv.name}' has shape [${mask.shape.join(', ')}] but the kernel is [${kernel.shape.join(', ')}].`);
+      throw new ShapeError(`Mask for '${kv.name}' has shape [${mask.shape.join(', ')}] but the kernel is [${kernel.shape.join(', ')}].`);
     }
     if (mask.dtype !== 'float32' && mask.dtype !== 'bool' && mask.dtype !== 'int32') {
-      throw new Error(`Mask for '${kv.name}' has dtype ${mask.dtype}; masks are 0/1 float32 tensors.`);
+      throw new UserError(`Mask for '${kv.name}' has dtype ${mask.dtype}; masks are 0/1 float32 tensors.`);
     }
   }
   const values = tf.tidy(() => (mask ? tf.mul(kernel, tf.cast(mask, 'float32')) : kernel).dataSync().slice() as Float32Array);

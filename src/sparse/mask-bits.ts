@@ -2,6 +2,7 @@
  * Bit-packed 0/1 masks for persistence: 8 mask entries per byte (LSB first), ~32× smaller than
  * float32. Masks stay float32 0/1 tensors in memory (the compute form); only files use bits.
  */
+import { UserError } from '../errors';
 
 /**
  * Packs a 0/1 array into bits. Any non-zero value counts as 1.
@@ -27,12 +28,12 @@ export function packMaskBits(values: ArrayLike<number>): Uint8Array {
 export function unpackMaskBits(bits: Uint8Array, length: number): Float32Array {
   const need = (length + 7) >> 3;
   if (bits.length !== need) {
-    throw new Error(`Mask bits hold ${bits.length} bytes but ${length} entries need ${need}; the file is truncated or belongs to another shape.`);
+    throw new UserError(`Mask bits hold ${bits.length} bytes but ${length} entries need ${need}; the file is truncated or belongs to another shape.`);
   }
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
   if (length & 7 && bits[need - 1] >> (length & 7)) {
-    throw new Error(`Mask bits have bits set past entry ${length}; the data is corrupt.`);
+    throw new UserError(`Mask bits have bits set past entry ${length}; the data is corrupt.`);
   }
   return out;
 }
@@ -57,7 +58,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Bytes of base64 text. @throws on characters outside the base64 alphabet. */
 export function base64ToBytes(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error('Invalid base64 text in mask data.');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new UserError('Invalid base64 text in mask data.');
   const b = Buffer.from(text, 'base64');
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

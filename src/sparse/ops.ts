@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { denseToSparse, SparseFormat, SparseMatrix, sparseToDense, ToSparseOptions } from './formats';
 import { TfjsSparseOperator } from './tfjs-ops';
 import { Conv2DGeometry, sparseWasmAvailable, WasmSparseOperator } from './wasm';
+import { OptionError, ShapeError, UserError } from '../errors';
 
 /** Which implementation runs a sparse product. */
 export type SparseImpl = 'auto' | 'wasm' | 'tfjs';
@@ -27,7 +28,7 @@ const CPU_BACKENDS = ['cpu', 'wasm', 'tensorflow'];
  * @returns 'wasm' or 'tfjs'.
  */
 export function resolveSparseImpl(impl: SparseImpl = 'auto'): 'wasm' | 'tfjs' {
-  if (!IMPLS.includes(impl)) throw new Error(`Unknown sparse implementation '${impl}'. Known: ${IMPLS.join(', ')}.`);
+  if (!IMPLS.includes(impl)) throw new OptionError(`Unknown sparse implementation '${impl}'. Known: ${IMPLS.join(', ')}.`, 'impl');
   if (impl !== 'auto') return impl;
   return CPU_BACKENDS.includes(tf.getBackend()) && sparseWasmAvailable() ? 'wasm' : 'tfjs';
 }
@@ -49,11 +50,11 @@ export interface KernelToSparseOptions extends Omit<ToSparseOptions, 'mask'> {
  * @throws on a dtype or shape mismatch between kernel and mask.
  */
 export function kernelToSparse(kernel: tf.Tensor, format: SparseFormat, opts: KernelToSparseOptions = {}): SparseMatrix {
-  if (kernel.dtype !== 'float32') throw new Error(`kernelToSparse: kernel dtype is ${kernel.dtype}; sparse kernels hold float32 weights.`);
-  if (kernel.rank < 2) throw new Error(`kernelToSparse: kernel of rank ${kernel.rank}; need a Dense [in, out] or Conv2D [kh, kw, cin, out] kernel.`);
+  if (kernel.dtype !== 'float32') throw new UserError(`kernelToSparse: kernel dtype is ${kernel.dtype}; sparse kernels hold float32 weights.`);
+  if (kernel.rank < 2) throw new ShapeError(`kernelToSparse: kernel of rank ${kernel.rank}; need a Dense [in, out] or Conv2D [kh, kw, cin, out] kernel.`);
   const { mask, ...rest } = opts;
   if (mask && !tf.util.arraysEqual(mask.shape, kernel.shape)) {
-    throw new Error(`kernelToSparse: mask shape [${mask.shape.join(', ')}] differs from kernel shape [${kernel.shape.join(', ')}]; pass this weight's mask.`);
+    throw new ShapeError(`kernelToSparse: mask shape [${mask.shape.join(', ')}] differs from kernel shape [${kernel.shape.join(', ')}]; pass this weight's mask.`);
   }
   const out = kernel.shape[kernel.rank - 1];
   const inner = kernel.size / Math.max(1, out);
@@ -74,7 +75,7 @@ export function sparseToKernel(a: SparseMatrix, kernelShape: number[]): tf.Tenso
   const out = kernelShape[kernelShape.length - 1];
   const inner = kernelShape.reduce((x, y) => x * y, 1) / Math.max(1, out);
   if (a.shape[0] !== out || a.shape[1] !== inner) {
-    throw new Error(`sparseToKernel: sparse shape [${a.shape.join(', ')}] does not fit kernel shape [${kernelShape.join(', ')}].`);
+    throw new ShapeError(`sparseToKernel: sparse shape [${a.shape.join(', ')}] does not fit kernel shape [${kernelShape.join(', ')}].`);
   }
   return tf.tidy(() => tf.reshape(tf.transpose(tf.tensor2d(sparseToDense(a), [out, inner])), kernelShape));
 }
@@ -116,7 +117,7 @@ function tensorValues(x: tf.Tensor): Float32Array {
 function biasArray(bias: Float32Array | tf.Tensor | undefined, rows: number): Float32Array | undefined {
   if (bias === undefined) return undefined;
   const b = bias instanceof Float32Array ? bias : (bias.dataSync() as Float32Array);
-  if (b.length !== rows) throw new Error(`Sparse operator: bias has ${b.length} values, the layer has ${rows} output units.`);
+  if (b.length !== rows) throw new ShapeError(`Sparse operator: bias has ${b.length} values, the layer has ${rows} output units.`);
   return b;
 }
 
@@ -151,9 +152,9 @@ export class SparseLinear {
   apply(x: tf.Tensor): tf.Tensor2D {
     const [out, inn] = this.shape;
     if (x.rank !== 2 || x.shape[1] !== inn) {
-      throw new Error(`Sparse Dense: input shape [${x.shape.join(', ')}] does not match the kernel's ${inn} inputs; expected [batch, ${inn}].`);
+      throw new ShapeError(`Sparse Dense: input shape [${x.shape.join(', ')}] does not match the kernel's ${inn} inputs; expected [batch, ${inn}].`);
     }
-    if (x.dtype !== 'float32') throw new Error(`Sparse Dense: input dtype ${x.dtype}; expected float32.`);
+    if (x.dtype !== 'float32') throw new UserError(`Sparse Dense: input dtype ${x.dtype}; expected float32.`);
     if (this.tfjsOp) return this.tfjsOp.matMul(x as tf.Tensor2D);
     const B = x.shape[0];
     // engine().makeTensor: the same tensor as tf.tensor2d without re-validating a typed
@@ -199,10 +200,10 @@ export class SparseConv2D {
    */
   constructor(a: SparseMatrix, g: SparseConvGeometry, opts: SparseOpOptions = {}) {
     const padding = g.padding ?? 'valid';
-    if (padding !== 'same' && padding !== 'valid') throw new Error(`Sparse Conv2D: padding '${padding as string}' unsupported; use 'same' or 'valid'.`);
+    if (padding !== 'same' && padding !== 'valid') throw new OptionError(`Sparse Conv2D: padding '${padding as string}' unsupported; use 'same' or 'valid'.`, 'padding');
     this.geom = { kh: g.kernelSize[0], kw: g.kernelSize[1], strides: g.strides ?? [1, 1], dilations: g.dilations ?? [1, 1], padding };
     if (a.shape[1] % (this.geom.kh * this.geom.kw) !== 0) {
-      throw new Error(`Sparse Conv2D: ${a.shape[1]} kernel columns are not a multiple of kernel size ${this.geom.kh}×${this.geom.kw}.`);
+      throw new ShapeError(`Sparse Conv2D: ${a.shape[1]} kernel columns are not a multiple of kernel size ${this.geom.kh}×${this.geom.kw}.`);
     }
     this.cols = a.shape[1];
     this.impl = resolveSparseImpl(opts.impl);
@@ -218,9 +219,9 @@ export class SparseConv2D {
   apply(x: tf.Tensor): tf.Tensor4D {
     const cin = this.cols / (this.geom.kh * this.geom.kw);
     if (x.rank !== 4 || x.shape[3] !== cin) {
-      throw new Error(`Sparse Conv2D: input shape [${x.shape.join(', ')}] does not match; expected [batch, H, W, ${cin}] (NHWC).`);
+      throw new ShapeError(`Sparse Conv2D: input shape [${x.shape.join(', ')}] does not match; expected [batch, H, W, ${cin}] (NHWC).`);
     }
-    if (x.dtype !== 'float32') throw new Error(`Sparse Conv2D: input dtype ${x.dtype}; expected float32.`);
+    if (x.dtype !== 'float32') throw new UserError(`Sparse Conv2D: input dtype ${x.dtype}; expected float32.`);
     if (this.tfjsOp) return this.tfjsOp.conv2d(x as tf.Tensor4D, this.geom);
     const r = this.wasmOp!.conv2d(tensorValues(x), x.shape as [number, number, number, number], this.geom);
     return tf.engine().makeTensor(r.data, r.shape, 'float32') as tf.Tensor4D;

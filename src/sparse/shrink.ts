@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyLayerActivation, chainLayers, kernelLayerKind, MaskMap, maskedKernel, MaskedKernel } from './layer-kernels';
+import { UserError } from '../errors';
 
 /** Options of {@link shrinkModel}. */
 export interface ShrinkOptions {
@@ -209,7 +210,7 @@ function rebuild(model: tf.LayersModel, layers: tf.layers.Layer[], states: Map<t
         else cfg.filters = st.out;
       }
       const entry = classMap[l.getClassName()];
-      if (!entry) throw new Error(`shrinkModel: cannot rebuild layer class '${l.getClassName()}' (not registered with tf.serialization).`);
+      if (!entry) throw new UserError(`shrinkModel: cannot rebuild layer class '${l.getClassName()}' (not registered with tf.serialization).`);
       const [cls, fromConfig] = entry;
       const nl = fromConfig(cls, cfg) as tf.layers.Layer;
       seq.add(nl);

@@ -7,6 +7,7 @@ import { denseToSparse, SparseFormat, SPARSE_FORMATS, SparseMatrix, ToSparseOpti
 import { applyLayerActivation, chainLayers, kernelLayerKind, MaskMap, maskedKernel, transpose2d } from './layer-kernels';
 import { SparseConv2D, SparseImpl, SparseLinear } from './ops';
 import { sparseBytes } from './bytes';
+import { OptionError, ShapeError, UserError } from '../errors';
 
 /** Options of {@link toSparse}. */
 export interface ToSparseModelOptions extends Omit<ToSparseOptions, 'mask'> {
@@ -70,7 +71,7 @@ export class SparseModel {
    */
   predict(x: tf.Tensor): tf.Tensor {
     if (x.rank !== this.inputShape.length || this.inputShape.some((d, i) => d !== null && d !== x.shape[i])) {
-      throw new Error(`SparseModel.predict: input shape [${x.shape.join(', ')}] does not match the model input [${this.inputShape.map((d) => d ?? 'batch').join(', ')}].`);
+      throw new ShapeError(`SparseModel.predict: input shape [${x.shape.join(', ')}] does not match the model input [${this.inputShape.map((d) => d ?? 'batch').join(', ')}].`);
     }
     return tf.tidy(() => {
       let t = x;
@@ -104,7 +105,7 @@ export class SparseModel {
  */
 export function toSparse(model: tf.LayersModel, opts: ToSparseModelOptions = {}): SparseModel {
   const format = opts.format ?? 'csr';
-  if (!SPARSE_FORMATS.includes(format)) throw new Error(`Unknown sparse format '${format}'. Known formats: ${SPARSE_FORMATS.join(', ')}.`);
+  if (!SPARSE_FORMATS.includes(format)) throw new OptionError(`Unknown sparse format '${format}'. Known formats: ${SPARSE_FORMATS.join(', ')}.`, 'format');
   const minSparsity = opts.minSparsity ?? 0;
   const layers = chainLayers(model);
   const steps: Step[] = [];
@@ -137,9 +138,9 @@ export function toSparse(model: tf.LayersModel, opts: ToSparseModelOptions = {})
         steps.push({ kind, layer, op: new SparseLinear(a, opOpts) });
       } else {
         if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') {
-          throw new Error(`toSparse: Conv2D layer '${layer.name}' uses ${cfg.dataFormat}; only channelsLast is supported.`);
+          throw new UserError(`toSparse: Conv2D layer '${layer.name}' uses ${cfg.dataFormat}; only channelsLast is supported.`);
         }
-        if (cfg.padding !== 'same' && cfg.padding !== 'valid') throw new Error(`toSparse: Conv2D layer '${layer.name}' uses padding '${cfg.padding}'; only 'same' and 'valid' are supported.`);
+        if (cfg.padding !== 'same' && cfg.padding !== 'valid') throw new UserError(`toSparse: Conv2D layer '${layer.name}' uses padding '${cfg.padding}'; only 'same' and 'valid' are supported.`);
         const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
         const geom = { kernelSize: [mk.shape[0], mk.shape[1]] as [number, number], strides: pair(cfg.strides ?? 1), dilations: pair(cfg.dilationRate ?? 1), padding: cfg.padding };
         steps.push({ kind, layer, op: new SparseConv2D(a, geom, opOpts) });

@@ -15,6 +15,7 @@ import { SparseConv2D, SparseImpl, SparseLinear } from './ops';
 import { SparseModel, toSparse } from './sparse-model';
 import { shrinkModel } from './shrink';
 import { mulberry32 } from '../data/random';
+import { UserError } from '../errors';
 
 /** Summary of repeated timings, in milliseconds. */
 export interface TimingStats {
@@ -158,7 +159,7 @@ function layerInputShape(layer: tf.layers.Layer): number[] {
     shape = layer.batchInputShape;
   }
   if (!shape || shape.slice(1).some((d) => d === null)) {
-    throw new Error(`speedup: the input shape of layer '${layer.name}' is unknown; pass a layer of a built model with a fixed input shape.`);
+    throw new UserError(`speedup: the input shape of layer '${layer.name}' is unknown; pass a layer of a built model with a fixed input shape.`);
   }
   return shape as number[];
 }

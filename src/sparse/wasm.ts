@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SparseMatrix, convertSparse } from './formats';
+import { InternalError, ShapeError, UserError } from '../errors';
 
 /** The functions exported by assembly/sparse.ts. */
 interface SparseWasmExports {
@@ -79,7 +80,7 @@ class WasmHeap {
       try {
         this.memory.grow(pages);
       } catch (e) {
-        throw new Error(`Sparse wasm kernels: cannot grow memory to ${((end / 2 ** 20) | 0)} MiB (${(e as Error).message}); use smaller batches or the 'tfjs' implementation.`);
+        throw new UserError(`Sparse wasm kernels: cannot grow memory to ${((end / 2 ** 20) | 0)} MiB (${(e as Error).message}); use smaller batches or the 'tfjs' implementation.`);
       }
     }
     this.top = end;
@@ -135,10 +136,10 @@ let instance: SparseWasm | undefined;
  */
 export function instantiateSparseWasm(bytes: Uint8Array): SparseWasm {
   if (!WebAssembly.validate(bytes)) {
-    throw new Error('Sparse wasm kernels: the module is invalid or needs WebAssembly SIMD, which this runtime lacks.');
+    throw new UserError('Sparse wasm kernels: the module is invalid or needs WebAssembly SIMD, which this runtime lacks.');
   }
   const mod = new WebAssembly.Module(bytes);
-  const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('sparse wasm abort'); } } });
+  const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new InternalError('sparse wasm abort'); } } });
   const exports = inst.exports as unknown as SparseWasmExports;
   return { exports, heap: new WasmHeap(exports.memory, exports.heapBase()) };
 }
@@ -152,7 +153,7 @@ export function sparseWasm(): SparseWasm {
   if (instance) return instance;
   const file = wasmCandidates().find((f) => fs.existsSync(f));
   if (!file) {
-    throw new Error(
+    throw new UserError(
       `Sparse wasm kernels not found (looked in ${wasmCandidates().join(', ')}). ` +
         `Build them with 'npm run build:wasm' (node scripts/build-wasm.js), or use impl: 'tfjs'.`,
     );
@@ -259,7 +260,7 @@ export class WasmSparseOperator {
     this.w = w;
     this.shape = [s.shape[0], s.shape[1]];
     if (bias && bias.length !== s.shape[0]) {
-      throw new Error(`Sparse operator: bias has ${bias.length} values but the matrix has ${s.shape[0]} output rows.`);
+      throw new ShapeError(`Sparse operator: bias has ${bias.length} values but the matrix has ${s.shape[0]} output rows.`);
     }
     if (s.format === 'coo' || s.format === 'csc') s = convertSparse(s, 'csr');
     this.kPad = s.shape[1];
@@ -299,7 +300,7 @@ export class WasmSparseOperator {
           break;
         }
         default:
-          throw new Error(`Sparse operator: unsupported format '${(s as SparseMatrix).format}'.`);
+          throw new UserError(`Sparse operator: unsupported format '${(s as SparseMatrix).format}'.`);
       }
       this.bias = bias ? this.upload(bias) : 0;
     } catch (e) {
@@ -316,7 +317,7 @@ export class WasmSparseOperator {
   }
 
   private check(): void {
-    if (this.disposed) throw new Error('Sparse operator used after dispose().');
+    if (this.disposed) throw new UserError('Sparse operator used after dispose().');
   }
 
   // Runs the kernel on XT (already in wasm memory, [kPad, Bp]) into y ([B, rows]).
@@ -348,7 +349,7 @@ export class WasmSparseOperator {
     this.check();
     const [rows, cols] = this.shape;
     if (x.length !== batch * cols) {
-      throw new Error(`Sparse matmul: input has ${x.length} values, expected batch ${batch} × ${cols} inputs.`);
+      throw new ShapeError(`Sparse matmul: input has ${x.length} values, expected batch ${batch} × ${cols} inputs.`);
     }
     const out = new Float32Array(batch * rows);
     if (batch === 0 || rows === 0) return out;
@@ -431,9 +432,9 @@ export class WasmSparseOperator {
     const [B, H, W, C] = dims;
     const [rows, cols] = this.shape;
     if (g.kh * g.kw * C !== cols) {
-      throw new Error(`Sparse conv2d: kernel ${g.kh}×${g.kw} over ${C} input channels needs ${g.kh * g.kw * C} columns, the sparse kernel has ${cols}.`);
+      throw new ShapeError(`Sparse conv2d: kernel ${g.kh}×${g.kw} over ${C} input channels needs ${g.kh * g.kw * C} columns, the sparse kernel has ${cols}.`);
     }
-    if (x.length !== B * H * W * C) throw new Error(`Sparse conv2d: input has ${x.length} values, expected ${B}×${H}×${W}×${C}.`);
+    if (x.length !== B * H * W * C) throw new ShapeError(`Sparse conv2d: input has ${x.length} values, expected ${B}×${H}×${W}×${C}.`);
     const { Ho, Wo, padTop, padLeft } = convOutputGeometry(H, W, g);
     const N = B * Ho * Wo;
     const data = new Float32Array(N * rows);

@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { featureSize } from '../data/examples';
 import { checkFiniteFeatures, checkFiniteValues, NonFiniteFeaturesError } from '../data/finite';
 import type { Batch, Examples } from '../data/types';
+import { ShapeError, UserError } from '../errors';
 
 /** The input and output shapes a model expects. */
 export interface ModelShapes {
@@ -21,12 +22,12 @@ export interface ModelShapes {
  */
 export function modelShapes(model: tf.LayersModel): ModelShapes {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`train/evaluate support models with one input and one output; '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`);
+    throw new UserError(`train/evaluate support models with one input and one output; '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`);
   }
   const input = model.inputs[0].shape.slice(1);
   const out = model.outputs[0].shape;
   if (input.some((d) => d == null) || out.length !== 2 || out[1] == null) {
-    throw new Error(
+    throw new ShapeError(
       `Model '${model.name}' must have a fully defined input shape and a [batch, classes] output; ` +
         `got input [${model.inputs[0].shape}] and output [${out}].`,
     );
@@ -49,14 +50,14 @@ export function matchData(featureShape: readonly number[], numClasses: number, s
   const same = featureShape.length === shapes.input.length && featureShape.every((d, i) => d === shapes.input[i]);
   const flatEither = featureShape.length === 1 || shapes.input.length === 1;
   if (!same && !(flatEither && featureSize(featureShape) === featureSize(shapes.input))) {
-    throw new Error(
+    throw new ShapeError(
       `Shape mismatch: the ${what} has examples of shape [${featureShape}] (${featureSize(featureShape)} values) but the model ` +
         `expects [${shapes.input}] (${featureSize(shapes.input)} values). Create the model with inputShape [${featureShape}] ` +
         `or load the data in the model's shape (e.g. the data module's flatten option).`,
     );
   }
   if (numClasses !== shapes.classes) {
-    throw new Error(
+    throw new ShapeError(
       `Class mismatch: the ${what} has ${numClasses} classes but the model outputs ${shapes.classes} units. ` +
         `Create the model with classes: ${numClasses}.`,
     );
@@ -74,18 +75,18 @@ export function matchData(featureShape: readonly number[], numClasses: number, s
  */
 export function checkExamples(ex: Examples, what: string): void {
   if (!ex || !(ex.x instanceof Float32Array) || !(ex.y instanceof Int32Array)) {
-    throw new Error(`The ${what} must be Examples {x: Float32Array, y: Int32Array, count, featureShape, numClasses}.`);
+    throw new UserError(`The ${what} must be Examples {x: Float32Array, y: Int32Array, count, featureShape, numClasses}.`);
   }
-  if (!Number.isInteger(ex.count) || ex.count <= 0) throw new Error(`The ${what} has no examples (count ${ex.count}).`);
+  if (!Number.isInteger(ex.count) || ex.count <= 0) throw new UserError(`The ${what} has no examples (count ${ex.count}).`);
   const d = featureSize(ex.featureShape);
   if (ex.x.length !== ex.count * d) {
-    throw new Error(`The ${what} is inconsistent: x has ${ex.x.length} values, expected count·size(featureShape) = ${ex.count}·${d}.`);
+    throw new UserError(`The ${what} is inconsistent: x has ${ex.x.length} values, expected count·size(featureShape) = ${ex.count}·${d}.`);
   }
-  if (ex.y.length !== ex.count) throw new Error(`The ${what} is inconsistent: y has ${ex.y.length} labels for ${ex.count} examples.`);
+  if (ex.y.length !== ex.count) throw new UserError(`The ${what} is inconsistent: y has ${ex.y.length} labels for ${ex.count} examples.`);
   for (let i = 0; i < ex.count; i++) {
     const c = ex.y[i];
     if (c < 0 || c >= ex.numClasses) {
-      throw new Error(`The ${what} has label ${c} at example ${i}, outside [0, ${ex.numClasses}).`);
+      throw new UserError(`The ${what} has label ${c} at example ${i}, outside [0, ${ex.numClasses}).`);
     }
   }
   checkFiniteFeatures(ex, what);

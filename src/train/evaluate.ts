@@ -1,5 +1,6 @@
 /** Loss and accuracy of a model on a set of examples (inference mode, no weight changes). */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError } from '../errors';
 import { withParametrizedWeights } from './parametrize';
 import type { Examples } from '../data/types';
 import { batches } from '../data/batches';
@@ -33,7 +34,7 @@ export interface EvaluateResult {
  */
 export function evaluate(model: tf.LayersModel, examples: Examples, options: EvaluateOptions = {}): EvaluateResult {
   const batchSize = options.batchSize ?? 512;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`evaluate: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new OptionError(`evaluate: batchSize must be a positive integer, got ${batchSize}.`);
   checkExamples(examples, 'evaluation data');
   const shape = matchData(examples.featureShape, examples.numClasses, modelShapes(model), 'evaluation data');
   const kind = outputKind(model);

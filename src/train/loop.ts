@@ -11,6 +11,7 @@
  * optimizer update → hooks.onStepEnd.
  */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, ShapeError, UserError } from '../errors';
 import type { Batch, Examples } from '../data/types';
 import { batchCount, batches } from '../data/batches';
 import { checkExamples, isExamples, matchData, modelShapes, nonFiniteBatchFeatures } from './checks';
@@ -26,7 +27,7 @@ import { compileSchedule } from './schedules';
 import type { BatchSource, EpochMetrics, GradientStepInfo, LossTerm, ParamUpdate, StepBatch, StepInfo, TrainOptimizer } from './types';
 
 /** Error thrown when the training loss becomes NaN or ±Infinity. */
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends UserError {
   /**
    * @param step global step whose loss was not finite (its update was not applied).
    * @param epoch epoch of that step.
@@ -80,12 +81,12 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
     source = examplesSource(data, opts.batchSize, opts.shuffle, opts.seed, feedShape);
   } else {
     if (!data || typeof (data as BatchSource).batches !== 'function') {
-      throw new Error('train: data must be Examples {x, y, count, featureShape, numClasses} or a BatchSource {featureShape, numClasses, batchesPerEpoch, batches(epoch)}.');
+      throw new UserError('train: data must be Examples {x, y, count, featureShape, numClasses} or a BatchSource {featureShape, numClasses, batchesPerEpoch, batches(epoch)}.');
     }
     feedShape = matchData(data.featureShape, data.numClasses, shapes, 'training data');
     source = data;
     if (!Number.isInteger(source.batchesPerEpoch) || source.batchesPerEpoch <= 0) {
-      throw new Error(`train: the batch source's batchesPerEpoch must be a positive integer, got ${source.batchesPerEpoch}.`);
+      throw new UserError(`train: the batch source's batchesPerEpoch must be a positive integer, got ${source.batchesPerEpoch}.`);
     }
   }
   if (options.validation) {
@@ -110,7 +111,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
   };
   let step = opts.initialStep;
   collectVariables();
-  if (varList.length === 0) throw new Error(`train: model '${model.name}' has no trainable weights.`);
+  if (varList.length === 0) throw new UserError(`train: model '${model.name}' has no trainable weights.`);
   const binder = new MaskBinder(options.masks, params);
   binder.validate('before training'); // mask names/shapes fail before any step
 
@@ -156,7 +157,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
             break;
           }
           lr = lrAt(step, opts.learningRate);
-          if (!Number.isFinite(lr) || lr < 0) throw new Error(`train: the lr schedule gave ${lr} at step ${step}; it must be a finite number ≥ 0.`);
+          if (!Number.isFinite(lr) || lr < 0) throw new OptionError(`train: the lr schedule gave ${lr} at step ${step}; it must be a finite number ≥ 0.`);
           const stepBatch: StepBatch = { xs: batch.xs, ys: batch.ys, size: batch.size };
           for (const h of hooks) await h.onStepBegin?.(info(epoch, stepBatch));
           const stats = runStep(batch, epoch);
@@ -242,7 +243,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
           const dataLoss = crossEntropy(kind, out, batch.ys);
           const termValues = terms.map((t) => {
             const v = t.loss(model);
-            if (v.rank !== 0) throw new Error(`Extra loss term '${t.name}' returned shape [${v.shape}]; it must return a scalar.`);
+            if (v.rank !== 0) throw new ShapeError(`Extra loss term '${t.name}' returned shape [${v.shape}]; it must return a scalar.`);
             return v;
           });
           const total = termValues.reduce<tf.Scalar>((a, b) => tf.add(a, b), dataLoss);
@@ -315,7 +316,7 @@ export async function train(model: tf.LayersModel, data: Examples | BatchSource,
     for (const h of gradientHooks) {
       const r = h.onGradients!(stepInfo) as unknown;
       if (r && typeof (r as Promise<unknown>).then === 'function') {
-        throw new Error('train: a hook\'s onGradients returned a promise; it must be synchronous (it runs inside the step\'s tensor scope). Do asynchronous work in onStepBegin/onStepEnd.');
+        throw new UserError('train: a hook\'s onGradients returned a promise; it must be synchronous (it runs inside the step\'s tensor scope). Do asynchronous work in onStepBegin/onStepEnd.');
       }
     }
     return replacement;

@@ -4,6 +4,7 @@
  * exactly when needed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ShapeError, UserError } from '../errors';
 import type { MaskSource } from './types';
 
 /** A trainable weight of the model as the loop sees it. */
@@ -51,18 +52,18 @@ export class MaskBinder {
     if (!this.source) return out;
     const masks = this.source.currentMasks();
     if (!masks || typeof (masks as Map<string, tf.Tensor>)[Symbol.iterator] !== 'function') {
-      throw new Error(`${where}: currentMasks() must return a Map from weight name to mask tensor.`);
+      throw new UserError(`${where}: currentMasks() must return a Map from weight name to mask tensor.`);
     }
     const present = new Set<string>();
     for (const [key, mask] of masks) {
       const p = this.byName.get(key);
       if (!p) {
-        throw new Error(
+        throw new UserError(
           `${where}: the mask source has a mask for '${key}', which is not a trainable weight of the model. ` +
             `Trainable weights: ${this.params.map((q) => q.originalName).join(', ')}.`,
         );
       }
-      if (mask.isDisposed) throw new Error(`${where}: the mask for '${key}' was disposed.`);
+      if (mask.isDisposed) throw new UserError(`${where}: the mask for '${key}' was disposed.`);
       present.add(p.name);
       const dataId = (mask as unknown as { dataId: object }).dataId;
       const prev = this.seen.get(p.name);
@@ -71,7 +72,7 @@ export class MaskBinder {
         continue;
       }
       if (!tf.util.arraysEqual(mask.shape, p.variable.shape)) {
-        throw new Error(`${where}: the mask for '${key}' has shape [${mask.shape}] but the weight has shape [${p.variable.shape}].`);
+        throw new ShapeError(`${where}: the mask for '${key}' has shape [${mask.shape}] but the weight has shape [${p.variable.shape}].`);
       }
       if (prev?.owned) prev.mask.dispose();
       const owned = mask.dtype !== 'float32';
@@ -99,13 +100,13 @@ export class MaskBinder {
     for (const [key, mask] of this.source.currentMasks()) {
       const p = this.byName.get(key);
       if (!p) {
-        throw new Error(
+        throw new UserError(
           `${where}: the mask source has a mask for '${key}', which is not a trainable weight of the model. ` +
             `Trainable weights: ${this.params.map((q) => q.originalName).join(', ')}.`,
         );
       }
       if (!tf.util.arraysEqual(mask.shape, p.variable.shape)) {
-        throw new Error(`${where}: the mask for '${key}' has shape [${mask.shape}] but the weight has shape [${p.variable.shape}].`);
+        throw new ShapeError(`${where}: the mask for '${key}' has shape [${mask.shape}] but the weight has shape [${p.variable.shape}].`);
       }
     }
   }

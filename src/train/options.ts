@@ -3,11 +3,12 @@ import type { Examples } from '../data/types';
 import { listOptimizers, type OptimizerName, type OptimizerOptions } from './optimizers/registry';
 import type { LrSchedule } from './schedules';
 import type { EpochMetrics, LossTerm, MaskSource, Progress, TrainHook, TrainOptimizer } from './types';
+import { OptionError, UnknownNameError } from '../errors';
 
 /** Options of `train`. Everything is optional; defaults are given per field. */
 export interface TrainOptions {
-  /** Optimizer name or an instance (pass an instance to keep its slots after training). Default `adam`. */
-  optimizer?: OptimizerName | TrainOptimizer;
+  /** Optimizer name (built in, or added with registerOptimizer) or an instance (pass an instance to keep its slots after training). Default `adam`. */
+  optimizer?: OptimizerName | (string & {}) | TrainOptimizer;
   /** Hyperparameters of a named optimizer (momentum, dampening, beta1, beta2, epsilon). */
   optimizerOptions?: OptimizerOptions;
   /** Base learning rate (≥ 0). Default 1e-3 for Adam, 0.01 for the SGD family. */
@@ -73,7 +74,7 @@ export interface History {
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedOptions {
-  optimizer: OptimizerName | TrainOptimizer;
+  optimizer: OptimizerName | (string & {}) | TrainOptimizer;
   learningRate: number;
   weightDecay: number;
   weightDecayMode: 'l2' | 'decoupled';
@@ -95,7 +96,7 @@ const KNOWN_KEYS = new Set([
 
 function positiveInt(name: string, v: number | undefined, dflt: number): number {
   const x = v ?? dflt;
-  if (!Number.isInteger(x) || x <= 0) throw new Error(`train: ${name} must be a positive integer, got ${v}.`);
+  if (!Number.isInteger(x) || x <= 0) throw new OptionError(`train: ${name} must be a positive integer, got ${v}.`, name);
   return x;
 }
 
@@ -108,41 +109,41 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
  */
 export function resolveOptions(o: TrainOptions): ResolvedOptions {
   for (const k of Object.keys(o)) {
-    if (!KNOWN_KEYS.has(k)) throw new Error(`train: unknown option '${k}'. Known options: ${[...KNOWN_KEYS].join(', ')}.`);
+    if (!KNOWN_KEYS.has(k)) throw new OptionError(`train: unknown option '${k}'. Known options: ${[...KNOWN_KEYS].join(', ')}.`, k);
   }
   const optimizer = o.optimizer ?? 'adam';
   if (typeof optimizer === 'string') {
-    if (!(listOptimizers() as string[]).includes(optimizer.toLowerCase())) {
-      throw new Error(`train: unknown optimizer '${optimizer}'. Known optimizers: ${listOptimizers().join(', ')} (or pass an optimizer instance).`);
+    if (!listOptimizers().includes(optimizer.toLowerCase())) {
+      throw new UnknownNameError('optimizer', optimizer, listOptimizers(), `train: unknown optimizer '${optimizer}'. Known optimizers: ${listOptimizers().join(', ')} (or pass an optimizer instance).`);
     }
   } else if (typeof optimizer !== 'object' || typeof optimizer.applyGradients !== 'function') {
-    throw new Error('train: optimizer must be a name or a TrainOptimizer (e.g. createOptimizer("adam")); tf.train optimizers cannot enforce masks on their slots.');
+    throw new OptionError('train: optimizer must be a name or a TrainOptimizer (e.g. createOptimizer("adam")); tf.train optimizers cannot enforce masks on their slots.', 'optimizer');
   }
   const optName = typeof optimizer === 'string' ? optimizer.toLowerCase() : optimizer.name;
   const learningRate = o.learningRate ?? (optName === 'adam' ? 1e-3 : 0.01);
-  if (!Number.isFinite(learningRate) || learningRate < 0) throw new Error(`train: learningRate must be a finite number ≥ 0, got ${o.learningRate}.`);
+  if (!Number.isFinite(learningRate) || learningRate < 0) throw new OptionError(`train: learningRate must be a finite number ≥ 0, got ${o.learningRate}.`, 'learningRate');
   const weightDecay = o.weightDecay ?? 0;
-  if (!Number.isFinite(weightDecay) || weightDecay < 0) throw new Error(`train: weightDecay must be a finite number ≥ 0, got ${o.weightDecay}.`);
+  if (!Number.isFinite(weightDecay) || weightDecay < 0) throw new OptionError(`train: weightDecay must be a finite number ≥ 0, got ${o.weightDecay}.`, 'weightDecay');
   const weightDecayMode = o.weightDecayMode ?? 'l2';
   if (weightDecayMode !== 'l2' && weightDecayMode !== 'decoupled') {
-    throw new Error(`train: weightDecayMode must be 'l2' or 'decoupled', got '${weightDecayMode}'.`);
+    throw new OptionError(`train: weightDecayMode must be 'l2' or 'decoupled', got '${weightDecayMode}'.`, 'weightDecayMode');
   }
-  if (o.epochs !== undefined && o.steps !== undefined) throw new Error('train: give either epochs or steps, not both.');
+  if (o.epochs !== undefined && o.steps !== undefined) throw new OptionError('train: give either epochs or steps, not both.', 'steps');
   const epochs = o.steps === undefined ? positiveInt('epochs', o.epochs, 1) : undefined;
   const steps = o.steps === undefined ? undefined : positiveInt('steps', o.steps, 1);
   const initialStep = o.initialStep ?? 0;
-  if (!Number.isInteger(initialStep) || initialStep < 0) throw new Error(`train: initialStep must be an integer ≥ 0, got ${o.initialStep}.`);
+  if (!Number.isInteger(initialStep) || initialStep < 0) throw new OptionError(`train: initialStep must be an integer ≥ 0, got ${o.initialStep}.`, 'initialStep');
   const seed = o.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new Error(`train: seed must be a finite number, got ${o.seed}.`);
+  if (!Number.isFinite(seed)) throw new OptionError(`train: seed must be a finite number, got ${o.seed}.`, 'seed');
   const yieldEveryMs = o.yieldEveryMs ?? 50;
-  if (!(yieldEveryMs >= 0)) throw new Error(`train: yieldEveryMs must be ≥ 0, got ${o.yieldEveryMs}.`);
+  if (!(yieldEveryMs >= 0)) throw new OptionError(`train: yieldEveryMs must be ≥ 0, got ${o.yieldEveryMs}.`, 'yieldEveryMs');
   if (o.masks !== undefined && typeof o.masks?.currentMasks !== 'function') {
-    throw new Error('train: masks must be a MaskSource, an object with currentMasks(): Map<weightName, Tensor>.');
+    throw new OptionError('train: masks must be a MaskSource, an object with currentMasks(): Map<weightName, Tensor>.', 'masks');
   }
-  if (o.hooks !== undefined && !Array.isArray(o.hooks)) throw new Error('train: hooks must be an array of TrainHook objects.');
+  if (o.hooks !== undefined && !Array.isArray(o.hooks)) throw new OptionError('train: hooks must be an array of TrainHook objects.', 'hooks');
   for (const t of o.extraLosses ?? []) {
     if (typeof t?.loss !== 'function' || typeof t?.name !== 'string') {
-      throw new Error('train: every extraLosses entry must be a LossTerm {name: string, loss(model): tf.Scalar, trainableVariables?}.');
+      throw new OptionError('train: every extraLosses entry must be a LossTerm {name: string, loss(model): tf.Scalar, trainableVariables?}.', 'extraLosses');
     }
   }
   return {

@@ -20,6 +20,7 @@
  * `finalize()` turns parametrizations into plain masked weights).
  */
 import * as tf from '@tensorflow/tfjs';
+import { OptionError, ShapeError, UnknownNameError, UserError } from '../errors';
 
 /** When a parametrization is evaluated. */
 export interface ForwardMode {
@@ -80,7 +81,7 @@ function variableOf(model: tf.LayersModel, name: string): tf.LayerVariable {
   const found = exact.length ? exact : all.filter((v) => (v as unknown as { originalName?: string }).originalName === name);
   if (found.length !== 1) {
     const why = found.length ? `matches ${found.length} weights; use the full name` : 'is not a weight of the model';
-    throw new Error(`parametrize: '${name}' ${why}. Weights of '${model.name}': ${all.map((v) => v.name).join(', ')}.`);
+    throw new UnknownNameError('weight', name, all.map((v) => v.name), `parametrize: '${name}' ${why}. Weights of '${model.name}': ${all.map((v) => v.name).join(', ')}.`);
   }
   return found[0];
 }
@@ -97,20 +98,20 @@ function variableOf(model: tf.LayersModel, name: string): tf.LayerVariable {
  */
 export function parametrize(model: tf.LayersModel, weightName: string, parametrization: WeightParametrization): ParametrizedWeight {
   if (!parametrization || typeof parametrization.forward !== 'function' || !parametrization.name) {
-    throw new Error('parametrize: a parametrization needs a name and a forward(weight, mode) function.');
+    throw new OptionError('parametrize: a parametrization needs a name and a forward(weight, mode) function.');
   }
   const variable = variableOf(model, weightName);
   const map = byModel.get(model) ?? new Map<string, ParametrizedWeight>();
   const existing = map.get(variable.name);
   if (existing) {
-    throw new Error(
+    throw new UserError(
       `parametrize: '${variable.name}' is already parametrized by '${existing.parametrization.name}'; ` +
         `remove it first (unparametrize(model, '${variable.name}')) or finalize the model.`,
     );
   }
   const shape = tf.tidy(() => parametrization.forward(variable.read(), { training: false, step: 0 }).shape);
   if (!tf.util.arraysEqual(shape, variable.shape as number[])) {
-    throw new Error(`parametrize: '${parametrization.name}' turns '${variable.name}' of shape [${variable.shape}] into shape [${shape}]; forward() must keep the shape.`);
+    throw new ShapeError(`parametrize: '${parametrization.name}' turns '${variable.name}' of shape [${variable.shape}] into shape [${shape}]; forward() must keep the shape.`);
   }
   const entry: ParametrizedWeight = { weightName: variable.name, variable, parametrization };
   map.set(variable.name, entry);

@@ -1,4 +1,5 @@
 /** Learning-rate schedules as functions of the global step. */
+import { OptionError } from '../errors';
 
 /**
  * A learning-rate schedule. Steps are global optimizer steps (including `initialStep`).
@@ -35,20 +36,21 @@ export function compileSchedule(
       return (_s, lr) => lr;
     case 'step': {
       const { every, gamma } = schedule;
-      if (!Number.isInteger(every) || every <= 0) throw new Error(`lr schedule 'step': every must be a positive integer number of steps, got ${every}.`);
-      if (!(gamma > 0 && gamma <= 1)) throw new Error(`lr schedule 'step': gamma must be in (0, 1], got ${gamma}.`);
+      if (!Number.isInteger(every) || every <= 0) throw new OptionError(`lr schedule 'step': every must be a positive integer number of steps, got ${every}.`, 'every');
+      if (!(gamma > 0 && gamma <= 1)) throw new OptionError(`lr schedule 'step': gamma must be in (0, 1], got ${gamma}.`, 'gamma');
       return (s, lr) => lr * Math.pow(gamma, Math.floor(s / every));
     }
     case 'cosine': {
       const total = schedule.total ?? totalSteps;
       const min = schedule.min ?? 0;
-      if (!(total > 0) || !Number.isFinite(total)) throw new Error(`lr schedule 'cosine': total must be a positive number of steps, got ${total}.`);
-      if (!(min >= 0) || !Number.isFinite(min)) throw new Error(`lr schedule 'cosine': min must be a finite number ≥ 0, got ${min}.`);
+      if (!(total > 0) || !Number.isFinite(total)) throw new OptionError(`lr schedule 'cosine': total must be a positive number of steps, got ${total}.`, 'total');
+      if (!(min >= 0) || !Number.isFinite(min)) throw new OptionError(`lr schedule 'cosine': min must be a finite number ≥ 0, got ${min}.`, 'min');
       return (s, lr) => min + ((lr - min) * (1 + Math.cos((Math.PI * Math.min(s, total)) / total))) / 2;
     }
     default:
-      throw new Error(
+      throw new OptionError(
         `Unknown lr schedule ${JSON.stringify(schedule)}. Known types: ${SCHEDULE_TYPES.join(', ')} (or pass a function (step, baseLr) => lr).`,
+        'schedule',
       );
   }
 }

@@ -32,7 +32,7 @@ describe('data/registry: datasets by name, search paths, checksums', () => {
     for (const n of ['fashion-mnist', 'mnist', 'tiny-fashion', 'blobs', 'xor', 'spirals']) assert.ok(names.includes(n), n);
     const err = await rejection(loadDataset('fashion-mnst'));
     assert.ok(err instanceof UnknownDatasetError);
-    assert.match(err.message, /^Unknown dataset 'fashion-mnst'\. Known datasets: fashion-mnist, mnist, tiny-fashion, blobs, xor, spirals/);
+    assert.match(err.message, /^Unknown dataset 'fashion-mnst'\. Known datasets: blobs, fashion-mnist, mnist, spirals, tiny-fashion, xor\. Did you mean: fashion-mnist\?/);
   });
 
   it('rejects unknown options and bad values, naming the known ones', async () => {
@@ -232,7 +232,7 @@ describe('data/registry: datasets by name, search paths, checksums', () => {
     }));
     registered.push('test-broken');
     await assert.rejects(loadDataset('test-broken'), /test-broken train: label 5 of example 1 is outside \[0, 2\)/);
-    assert.throws(() => registerDataset('', () => ({}) as Dataset), /non-empty string/);
+    assert.throws(() => registerDataset('', () => ({}) as Dataset), /Invalid dataset name '': a dataset name must start with a letter/);
   });
 
   it('a loader that returns NaN features is caught at load, naming the split, the count and the first position', async () => {

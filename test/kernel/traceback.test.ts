@@ -31,12 +31,15 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
   // blank lines, a comment and a type-only line are dropped by the compiler: JavaScript lines differ from the cell's
   const cell = "type Options = { criterion: string };\n\nconst opts: Options = { criterion: 'nope' };\n// the bad call\npl.prune(net, opts);";
 
-  it('an error inside prunelab names the cell line with its source, and hides prunelab frames (default: context)', async () => {
+  const unknownCriterion = "UnknownNameError: Unknown criterion 'nope'. Known criteria: magnitude, random. Register one with pl.registerCriterion(name, scores).";
+
+  it('a user error inside prunelab names the cell line with its source, and nothing of prunelab (default: context)', async () => {
     const tb = await traceback(cell);
-    assert.strictEqual(tb.lines[0], "Error: Unknown criterion 'nope'. Known criteria: magnitude, random.");
+    assert.strictEqual(tb.ename, 'UnknownNameError');
+    assert.strictEqual(tb.lines[0], unknownCriterion);
     assert.match(tb.text, /at cell line 5\n\s+5 \| pl\.prune\(net, opts\);\n\s+\|    \^/, tb.text);
     assert.doesNotMatch(tb.text, INTERNAL, 'no frames inside prunelab, node or tslab');
-    assert.match(tb.lines[tb.lines.length - 1], /^\(\d+ frames? inside prunelab and Node\.js hidden; %xmode verbose shows them\)$/);
+    assert.doesNotMatch(tb.text, /hidden/, "the user's mistake: no count of prunelab's frames either");
     // in a %%time cell the last line is rewritten to pass its value through: the caret still points at the call
     const timed = await traceback(`%%time\n${cell}`);
     assert.match(timed.text, /at cell line 6\n\s+6 \| pl\.prune\(net, opts\);\n\s+\|    \^/, timed.text);
@@ -54,7 +57,7 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
       '}\n' +
       'await outer();',
     );
-    assert.match(tb.lines[0], /^Error: prune: granularity 2:4 fixes the sparsity at 0\.5/);
+    assert.match(tb.lines[0], /^OptionError: prune: granularity 2:4 fixes the sparsity at 0\.5/);
     assert.match(tb.text, /at inner \(cell line 7\)\n\s+7 \|   pl\.prune\(net, \{ sparsity: s, granularity: '2:4', scope: 'layerwise' \}\);\n\s+\|      \^/);
     assert.match(tb.text, /at (async )?outer \(cell line 4\)\n\s+4 \|   inner\(0\.8\);/);
     assert.match(tb.text, /at (async )?cell line 9\n\s+9 \| await outer\(\);/);
@@ -74,7 +77,7 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
     assert.doesNotMatch(verbose.text, /hidden/);
     await set('minimal');
     const minimal = await traceback(cell);
-    assert.deepStrictEqual(minimal.lines, ["Error: Unknown criterion 'nope'. Known criteria: magnitude, random."]);
+    assert.deepStrictEqual(minimal.lines, [unknownCriterion]);
     await set('context');
     assert.doesNotMatch((await traceback(cell)).text, INTERNAL);
     const bad = await k.execute('%xmode loud');
@@ -83,15 +86,29 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
 
   it('the same for errors inside magics, and for a function defined in an earlier cell', async () => {
     const magic = await traceback("const x = 1;\n%prune net magnitude --granularity 2:4 --sparsity 0.8");
-    assert.match(magic.lines[0], /^Error in %prune \(cell line 2\):$/);
+    assert.match(magic.lines[0], /^OptionError in %prune \(cell line 2\):$/);
     assert.match(magic.text, /2 \| %prune net magnitude --granularity 2:4 --sparsity 0\.8/);
     assert.match(magic.text, /fixes the sparsity at 0\.5/);
     assert.doesNotMatch(magic.text, INTERNAL);
+    assert.doesNotMatch(magic.text, /hidden/);
     assert.strictEqual((await k.execute("function pruneWith(criterion: string) {\n  return pl.prune(net, { criterion });\n}")).reply.content.status, 'ok');
     const later = await traceback("\n\npruneWith('nope2');");
     assert.match(later.text, /at pruneWith \(line 2 of an earlier cell\)\n\s+2 \|   return pl\.prune\(net, \{ criterion \}\);/);
     assert.match(later.text, /at cell line 3\n\s+3 \| pruneWith\('nope2'\);/);
     assert.strictEqual(later.text.match(/cell line 3/g)?.length, 1, "tslab's wrapper around the cell is not a frame of the cell");
+  });
+
+  it("other errors keep the count of hidden frames; an InternalError (pl's, a second copy of the module) ends asking for a report", async () => {
+    const other = await traceback("function boom(): never { throw new TypeError('not a user error'); }\n[1].map(() => boom());");
+    assert.strictEqual(other.lines[0], 'TypeError: not a user error');
+    assert.match(other.lines[other.lines.length - 1], /^\(\d+ frames? inside prunelab and Node\.js hidden; %xmode verbose shows them\)$/);
+    const user = await traceback("throw new pl.ShapeError('the mask does not fit');");
+    assert.deepStrictEqual(user.lines.slice(0, 1), ['ShapeError: the mask does not fit']);
+    assert.doesNotMatch(user.text, /hidden/);
+    const bug = await traceback("throw new pl.InternalError('an invariant broke');");
+    assert.strictEqual(bug.ename, 'InternalError');
+    assert.strictEqual(bug.lines[0], 'InternalError: an invariant broke');
+    assert.match(bug.lines[bug.lines.length - 1], /^This is a bug in prunelab, not in your code: please report it .*%xmode verbose/);
   });
 
   it("a prune that leaves layers with no weights warns on the cell's stderr stream, naming them", async () => {

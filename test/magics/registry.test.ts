@@ -12,6 +12,7 @@ import {
   type MagicSpec,
 } from '../../src/magics/registry';
 import '../../src/magics/builtins';
+import { OptionError, UnknownNameError, UserError } from '../../src/errors';
 import { formatDuration, timeit } from '../../src/magics/builtins/time';
 
 describe('magic registry', () => {
@@ -39,6 +40,7 @@ describe('magic registry', () => {
 
   it('explains unknown magics with close matches', () => {
     assert.throws(() => getMagic('testscal'), /Unknown magic %testscal\. Did you mean: %testscale\? Run %lsmagic/);
+    assert.throws(() => getMagic('testscal'), (e: Error) => e instanceof UnknownNameError && e.name === 'UnknownMagicError' && e.known.includes('testscale'));
     assert.throws(() => getMagic('testscale', 'cell'), /not a cell magic; use %testscale instead/);
     assert.throws(() => parseMagic('line', 'timit', ''), /Did you mean: %timeit/);
   });
@@ -59,8 +61,11 @@ describe('magic registry', () => {
   });
 
   it('rejects inconsistent declarations', () => {
-    assert.throws(() => defineMagic({ ...spec, name: 'Bad Name' }), /invalid name/);
-    assert.throws(() => defineMagic(spec), /already exists/);
+    assert.throws(() => defineMagic({ ...spec, name: 'Bad Name' }), (e: Error) => e instanceof OptionError && /Invalid magic name 'Bad Name'/.test(e.message));
+    assert.throws(
+      () => defineMagic(spec),
+      (e: Error) => e instanceof UserError && !(e instanceof OptionError) && /'testscale' is already registered; pass \{ replace: true \}/.test(e.message),
+    );
     assert.throws(() => defineMagic({ ...spec, name: 'dup', args: [spec.args[0], spec.args[0]] }), /declared twice/);
     assert.throws(() => defineMagic({ ...spec, name: 'noassign', assigns: { arg: 'by', type: 'number' } }), /must name an 'identifier' argument/);
     assert.throws(() => defineMagic({ ...spec, name: 'norun', run: undefined }), /run\(\) is missing/);

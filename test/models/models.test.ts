@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, listModels, mlp, registerModel } from '../../src/models';
+import { createModel, listModels, mlp, registerModel, unregisterModel } from '../../src/models';
 
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
 const names = (m: tf.LayersModel) => m.layers.map((l) => l.name);
@@ -90,11 +90,16 @@ describe('models: the zoo', () => {
     const m = createModel('LeNet_300_100');
     assert.strictEqual(m.name, 'lenet_300_100');
     m.dispose();
-    registerModel('tiny', (o) => mlp({ inputShape: [2], hidden: [], seed: o.seed }), { description: 'test', defaultInputShape: [2] });
-    assert.throws(() => registerModel('tiny', () => mlp({ hidden: [] }), { description: 'x', defaultInputShape: [2] }), /already registered/);
-    const t = createModel('tiny');
-    assert.strictEqual(t.countParams(), 2 * 10 + 10);
-    t.dispose();
+    registerModel('test-tiny', (o) => mlp({ inputShape: [2], hidden: [], seed: o.seed }), { description: 'test', defaultInputShape: [2] });
+    try {
+      assert.throws(() => registerModel('Test_Tiny', () => mlp({ hidden: [] }), { description: 'x', defaultInputShape: [2] }), /'test-tiny' is already registered/);
+      const t = createModel('test-tiny');
+      assert.strictEqual(t.countParams(), 2 * 10 + 10);
+      t.dispose();
+    } finally {
+      assert.strictEqual(unregisterModel('TEST_TINY'), true, 'unregister normalises the name too');
+    }
+    assert.throws(() => createModel('test-tiny'), /Unknown model 'test-tiny'/);
   });
 
   it('builds without leaking tensors', () => {

@@ -1,7 +1,7 @@
 // The criterion context's accessors, checked against finite differences and manual forward passes.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { createContext, criterionNames, getCriterion, prunableWeights, prune, registerCriterion, type PruneBatch } from '../../src/prune';
+import { createContext, criterionNames, getCriterion, prunableWeights, prune, registerCriterion, unregisterCriterion, type PruneBatch } from '../../src/prune';
 import { keepAllButLowest } from '../../src/sparse';
 import { cnn, mlp, values } from './helpers';
 
@@ -152,21 +152,25 @@ describe('prune: criterion context', () => {
     registerCriterion('test-weight-times-grad', (ctx) =>
       new Map(ctx.targets.map((t) => [t.name, tf.abs(tf.mul(ctx.weights().get(t.name)!, ctx.gradients().get(t.name)!))])),
     );
-    assert.ok(criterionNames().includes('test-weight-times-grad'));
-    const net = mlp([5, 6, 3], 7, 'softmax');
-    const targets = prunableWeights(net);
-    const ctx = createContext(net, targets, { data });
-    const expected = targets.map((t) => tf.tidy(() => tf.abs(tf.mul(t.variable.read(), ctx.gradients().get(t.name)!)).dataSync() as Float32Array));
-    ctx.dispose();
-    const before = tf.memory().numTensors;
-    const m = prune(net, { criterion: 'test-weight-times-grad', sparsity: 0.5, data });
-    targets.forEach((t, i) => {
-      const keep = keepAllButLowest(expected[i], Math.round(0.5 * t.size));
-      assert.deepStrictEqual(Array.from(m.mask(t.name)!.dataSync()), Array.from(keep));
-    });
-    m.undo();
-    assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked by prune + undo');
-    assert.throws(() => getCriterion('magnitud'), /Unknown criterion 'magnitud'. Known criteria: .*magnitude.*random/);
-    net.dispose();
+    try {
+      assert.ok(criterionNames().includes('test-weight-times-grad'));
+      const net = mlp([5, 6, 3], 7, 'softmax');
+      const targets = prunableWeights(net);
+      const ctx = createContext(net, targets, { data });
+      const expected = targets.map((t) => tf.tidy(() => tf.abs(tf.mul(t.variable.read(), ctx.gradients().get(t.name)!)).dataSync() as Float32Array));
+      ctx.dispose();
+      const before = tf.memory().numTensors;
+      const m = prune(net, { criterion: 'test-weight-times-grad', sparsity: 0.5, data });
+      targets.forEach((t, i) => {
+        const keep = keepAllButLowest(expected[i], Math.round(0.5 * t.size));
+        assert.deepStrictEqual(Array.from(m.mask(t.name)!.dataSync()), Array.from(keep));
+      });
+      m.undo();
+      assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked by prune + undo');
+      assert.throws(() => getCriterion('magnitud'), /Unknown criterion 'magnitud'. Known criteria: .*magnitude.*random/);
+      net.dispose();
+    } finally {
+      unregisterCriterion('test-weight-times-grad');
+    }
   });
 });

@@ -1,37 +1,13 @@
 /**
  * `registerGranularity` and `registerAllocation`: a registered name can be used in `prune` like
- * a built-in one, and prune does what the registered object says.
- *
- * The registries have no unregister yet (issue 11's generic registry brings it), and other tests
- * check the exact list of known names; so each test registers into its own fresh copy of the
- * pruning modules (see {@link freshPruneModules}) and leaves the shared registries as they were.
+ * a built-in one, and prune does what the registered object says. Each test unregisters what it
+ * registered (test/setup.ts fails the run if a registration is left behind).
  */
 import * as assert from 'assert';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../src/models';
-import * as sharedPrune from '../../src/prune';
+import * as pl from '../../src/prune';
 import type { Allocation, Granularity } from '../../src/prune';
-
-type PruneModules = typeof sharedPrune;
-
-/**
- * A private copy of src/prune (and the src modules it loads), with registries of its own: the
- * modules are loaded again with Node's module cache set aside, then the cache is put back, so
- * the rest of the test run keeps the shared copies. tfjs itself stays shared.
- */
-function freshPruneModules(): PruneModules {
-  const srcRoot = path.resolve(__dirname, '..', '..', 'src') + path.sep;
-  const ours = () => Object.keys(require.cache).filter((k) => k.startsWith(srcRoot));
-  const saved = new Map(ours().map((k) => [k, require.cache[k]!]));
-  for (const k of saved.keys()) delete require.cache[k];
-  try {
-    return require(path.join(srcRoot, 'prune')) as PruneModules;
-  } finally {
-    for (const k of ours()) delete require.cache[k];
-    for (const [k, m] of saved) require.cache[k] = m;
-  }
-}
 
 /** Output units in pairs: columns 2k and 2k+1 of a Dense kernel `[in, out]` form one group. */
 const columnPairs: Granularity = {
@@ -61,7 +37,7 @@ const firstWeightOnly: Allocation = {
   },
 };
 
-function maskOf(pl: PruneModules, net: tf.LayersModel, weight: string): { values: Float32Array; shape: number[] } {
+function maskOf(net: tf.LayersModel, weight: string): { values: Float32Array; shape: number[] } {
   const m = pl.MaskedModel.of(net).mask(weight);
   assert.ok(m, `'${weight}' has a mask`);
   return { values: m.dataSync() as Float32Array, shape: m.shape };
@@ -69,21 +45,15 @@ function maskOf(pl: PruneModules, net: tf.LayersModel, weight: string): { values
 
 describe('prune: registered granularities and allocations', () => {
   let net: tf.LayersModel;
-  let pl: PruneModules;
-  const namesBefore = { granularities: sharedPrune.granularityNames(), allocations: sharedPrune.allocationNames() };
   beforeEach(() => {
-    pl = freshPruneModules();
     net = createModel('mlp', { inputShape: [6], hidden: [8, 4], classes: 4, seed: 3 });
   });
   afterEach(() => {
     pl.MaskedModel.existing(net)?.strip();
     net.dispose();
-  });
-  after(() => {
-    assert.deepStrictEqual(
-      { granularities: sharedPrune.granularityNames(), allocations: sharedPrune.allocationNames() }, namesBefore,
-      'the shared registries are as they were',
-    );
+    pl.unregisterGranularity('test-column-pairs');
+    pl.unregisterGranularity('test-column-pairs-factory');
+    pl.unregisterAllocation('test-first-weight-only');
   });
 
   it('registerGranularity: prune drops whole registered groups, by name, at the requested sparsity', () => {
@@ -93,7 +63,7 @@ describe('prune: registered granularities and allocations', () => {
     const before = tf.memory().numTensors;
     pl.prune(net, { granularity: 'test-column-pairs', sparsity: 0.5 });
     for (const w of pl.MaskedModel.of(net).prunableWeights()) {
-      const { values, shape } = maskOf(pl, net, w.name);
+      const { values, shape } = maskOf(net, w.name);
       const [rows, cols] = shape;
       const keptPairs: number[] = [];
       for (let p = 0; p < cols / 2; p++) {
@@ -133,7 +103,7 @@ describe('prune: registered granularities and allocations', () => {
     // the kept entries of the first kernel are its 12 largest magnitudes
     const w = pl.MaskedModel.of(net).prunableWeights()[0];
     const abs = Array.from(w.variable.read().dataSync()).map(Math.abs);
-    const { values } = maskOf(pl, net, w.name);
+    const { values } = maskOf(net, w.name);
     const keptMin = Math.min(...abs.filter((_, i) => values[i] === 1));
     assert.ok(abs.every((a, i) => values[i] === 1 || a <= keptMin), 'no dropped weight was larger than a kept one');
   });

@@ -138,7 +138,8 @@ describe('prune: granularity', () => {
   });
 
   it('unknown granularity names list the known ones', () => {
-    assert.throws(() => resolveGranularity('rows'), /Unknown granularity 'rows'. Known granularities: element, neuron \(= filter\), channel, N:M/);
+    assert.throws(() => resolveGranularity('rows'), /Unknown granularity 'rows'. Known granularities: channel, element, neuron \(= filter\), N:M \(e\.g\. '2:4'\), block:RxC/);
+    assert.throws(() => resolveGranularity('nueron'), /Did you mean: neuron\?/);
     assert.throws(() => resolveGranularity('4:4'), /1 ≤ N < M/);
   });
 

@@ -16,6 +16,6 @@ describe('report: tables of experiment results', () => {
 
   it('claim prints when it holds and throws when it does not', () => {
     claim(true, 'holds');
-    assert.throws(() => claim(false, 'accuracy within 1 point'), /^Error: Claim failed: accuracy within 1 point$/);
+    assert.throws(() => claim(false, 'accuracy within 1 point'), /^UserError: Claim failed: accuracy within 1 point$/);
   });
 });

@@ -101,8 +101,8 @@ describe('train/optimizers: single steps against closed forms and PyTorch 1.13',
   });
 
   it('registry: names, unknown-name error lists them, bad hyperparameters are rejected', () => {
-    assert.deepStrictEqual(listOptimizers(), ['sgd', 'momentum', 'nesterov', 'adam']);
-    assert.throws(() => createOptimizer('rmsprop'), /Unknown optimizer 'rmsprop'\. Known optimizers: sgd, momentum, nesterov, adam/);
+    assert.deepStrictEqual(listOptimizers(), ['adam', 'momentum', 'nesterov', 'sgd']);
+    assert.throws(() => createOptimizer('rmsprop'), /Unknown optimizer 'rmsprop'\. Known optimizers: adam, momentum, nesterov, sgd/);
     assert.throws(() => new Adam({ beta1: 1 }), /beta1 must be in \[0, 1\)/);
     assert.throws(() => new Nesterov({ momentum: 0 }), /momentum > 0/);
     assert.throws(() => new Momentum({ momentum: -0.1 }), /momentum/);

@@ -19,6 +19,7 @@
  * recorded like any op, so second derivatives keep working.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../errors';
 
 /** The attributes tfjs-core gives the FusedConv2D kernel. */
 interface FusedConv2DAttrs {
@@ -57,7 +58,7 @@ export const fusedConv2DGradConfig: tf.GradConfig = {
     const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as unknown as FusedConv2DAttrs;
     if ((activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC' || !isOne(dilations)) {
       // Only installLazyFusedConv2d records this kernel on a tape, and only in this case.
-      throw new Error(
+      throw new UserError(
         `Gradient of FusedConv2D: only activation 'linear', NHWC and dilation 1 are supported ` +
           `(got activation '${activation}', ${dataFormat}, dilations ${dilations}); ` +
           `use tf.fused.conv2d, which differentiates the other cases itself.`,

@@ -8,6 +8,7 @@
  * It is piecewise constant in the pooled input and output, whose gradients are zero.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../errors';
 
 /** Gradient record for MaxPoolGrad (inputs dy, input, output). */
 export const maxPoolGradGradConfig: tf.GradConfig = {
@@ -20,7 +21,7 @@ export const maxPoolGradGradConfig: tf.GradConfig = {
     return {
       dy: () => {
         if (typeof pad === 'object' || (typeof pad === 'number' && dimRoundingMode != null)) {
-          throw new Error(
+          throw new UserError(
             `prunelab: second-order gradients through maxPool support pad 'valid', 'same' or a ` +
               `number without dimRoundingMode (got pad=${JSON.stringify(pad)}, ` +
               `dimRoundingMode=${dimRoundingMode}); use one of those paddings in the pooling layer.`,

@@ -17,6 +17,7 @@
  * the forward pass, so this only restores a valid topological order.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InternalError } from '../../errors';
 
 /** A tape node as tfjs-core records it (only the fields used here). */
 interface TapeNode {
@@ -43,7 +44,7 @@ export function installTapeOrderFix(): boolean {
   if (engine.__prunelabTapeOrderFix) return false;
   const original = engine.addTapeNode;
   if (typeof original !== 'function' || !('state' in engine)) {
-    throw new Error(
+    throw new InternalError(
       `prunelab: tfjs-core ${tf.version_core} has no engine.addTapeNode; the higher-order ` +
         `gradient fix in src/backend/gradients/tape-order-fix.ts must be revisited for this version.`,
     );

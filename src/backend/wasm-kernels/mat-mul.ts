@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WASM, WasmBackendLike, WasmScope, withWasmScope } from './scope';
+import { ShapeError, UserError } from '../../errors';
 
 /** The wasm backend internals this kernel needs to call the native product directly. */
 interface WasmMatMulBackend extends WasmBackendLike {
@@ -98,7 +99,7 @@ function native(
 ): tf.TensorInfo {
   const activation = FUSABLE_ACTIVATION[e.activation];
   if (activation === undefined) {
-    throw new Error(
+    throw new UserError(
       `_FusedMatMul on wasm: unknown activation '${e.activation}'. ` +
         `Known: ${Object.keys(FUSABLE_ACTIVATION).join(', ')}.`,
     );
@@ -139,12 +140,12 @@ function applyEpilogue(s: WasmScope, x: tf.TensorInfo, e: Epilogue): tf.TensorIn
       break;
     case 'prelu':
       if (e.preluActivationWeights === undefined) {
-        throw new Error("_FusedMatMul on wasm: activation 'prelu' needs preluActivationWeights.");
+        throw new UserError("_FusedMatMul on wasm: activation 'prelu' needs preluActivationWeights.");
       }
       y = s.run('Prelu', { x: y, alpha: e.preluActivationWeights });
       break;
     default:
-      throw new Error(
+      throw new UserError(
         `_FusedMatMul on wasm: unknown activation '${e.activation}'. ` +
           `Known: ${Object.keys(FUSABLE_ACTIVATION).join(', ')}.`,
       );
@@ -224,7 +225,7 @@ function product3d(
 /** Reshapes an operand of rank ≥ 2 to [batch, rows, cols]. */
 function to3d(s: WasmScope, t: tf.TensorInfo): tf.TensorInfo {
   if (t.shape.length < 2) {
-    throw new Error(`matMul on wasm: operands need rank ≥ 2, got shape [${t.shape}]; reshape vectors to [1, n] or [n, 1].`);
+    throw new ShapeError(`matMul on wasm: operands need rank ≥ 2, got shape [${t.shape}]; reshape vectors to [1, n] or [n, 1].`);
   }
   if (t.shape.length === 3) return t;
   const r = t.shape.length;
@@ -233,14 +234,14 @@ function to3d(s: WasmScope, t: tf.TensorInfo): tf.TensorInfo {
 
 function checkOperands(name: string, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): number[] {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(`${name} on wasm supports float32 only, got ${a.dtype} and ${b.dtype}; cast the operands with tf.cast(x, 'float32').`);
+    throw new UserError(`${name} on wasm supports float32 only, got ${a.dtype} and ${b.dtype}; cast the operands with tf.cast(x, 'float32').`);
   }
   const ra = a.shape.length;
   const rb = b.shape.length;
   const innerA = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const innerB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   if (innerA !== innerB) {
-    throw new Error(
+    throw new ShapeError(
       `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ${a.shape} and ` +
         `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
     );
@@ -250,7 +251,7 @@ function checkOperands(name: string, a: tf.TensorInfo, b: tf.TensorInfo, transpo
   const sizeB = tf.util.sizeFromShape(b.shape.slice(0, -2));
   if (sizeA !== sizeB && sizeA !== 1 && sizeB !== 1) {
     // The native kernel flattens batch dims, so only whole-batch broadcasting is possible.
-    throw new Error(
+    throw new ShapeError(
       `${name} on wasm: batch dims [${a.shape.slice(0, -2)}] and [${b.shape.slice(0, -2)}] broadcast only when ` +
         `their sizes are equal or one of them is 1; tile the operands with tf.broadcastTo first.`,
     );
@@ -279,7 +280,7 @@ function fusedMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?:
   const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as tf._FusedMatMulAttrs;
   const outShape = checkOperands('_FusedMatMul', a, b, transposeA, transposeB);
   if (bias != null && bias.shape.length !== 1) {
-    throw new Error(`_FusedMatMul on wasm supports a rank-1 bias only, got shape [${bias.shape}]; add the bias with tf.add instead.`);
+    throw new ShapeError(`_FusedMatMul on wasm supports a rank-1 bias only, got shape [${bias.shape}]; add the bias with tf.add instead.`);
   }
   const backend = args.backend as WasmMatMulBackend;
   const e: Epilogue = {

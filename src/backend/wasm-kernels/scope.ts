@@ -7,6 +7,7 @@
  * of engine bookkeeping — the same way tfjs backends compose their own kernels.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InternalError } from '../../errors';
 
 /** The part of the wasm backend these kernels use (typed loosely to avoid a hard import). */
 export interface WasmBackendLike {
@@ -56,7 +57,7 @@ export class WasmScope {
   run(kernelName: string, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
     const config = tf.getKernel(kernelName, WASM) as tf.KernelConfig | undefined;
     if (config === undefined) {
-      throw new Error(
+      throw new InternalError(
         `prunelab wasm kernels need the wasm kernel '${kernelName}', which tfjs-backend-wasm ` +
           `does not register; check the installed @tensorflow/tfjs-backend-wasm version (4.22 expected).`,
       );

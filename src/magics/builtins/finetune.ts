@@ -9,6 +9,7 @@ import type { Progress } from '../../train/types';
 import { defineMagic, magicUsage, type MagicSpec } from '../registry';
 import { magicSeed, setPendingSchedule, takePendingSchedule, type PendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
+import { UserError } from '../../errors';
 
 /**
  * The schedule of a pending plan for a training run of `totalSteps` steps.
@@ -29,7 +30,7 @@ export function scheduleFor(plan: PendingSchedule, totalSteps: number, modelName
     return agpSchedule({ initialSparsity: 0, finalSparsity: plan.sparsity, beginStep: 0, endStep, frequency });
   }
   if (totalSteps < plan.rounds) {
-    throw new Error(
+    throw new UserError(
       `%finetune: iterative pruning of ${modelName} has ${plan.rounds} rounds but this run has only ${totalSteps} steps; ` +
         'train longer (--epochs) or set fewer --rounds in %prune.',
     );

@@ -4,6 +4,7 @@ import { defineMagic } from '../registry';
 import { magicSeed } from '../state';
 import { checkDataset } from './checks';
 import type { Dataset } from '../../data';
+import { OptionError } from '../../errors';
 
 defineMagic({
   name: 'model',
@@ -23,7 +24,7 @@ defineMagic({
     const hidden = args.hidden as string[] | undefined;
     const widths = hidden?.map((h) => {
       const n = Number(h);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`%model: --hidden takes positive integers, got '${h}'.`);
+      if (!Number.isInteger(n) || n < 1) throw new OptionError(`%model: --hidden takes positive integers, got '${h}'.`, 'hidden');
       return n;
     });
     const net = createModel(args.name as string, {

@@ -11,6 +11,7 @@ import { EXPORT_PRESETS, saveFigure, type ExportOptions, type ExportPreset } fro
 import { flatValues, isWeightSnapshot, maskValues, selectWeightNames, weightSnapshot, type WeightSnapshot } from '../../report/weights';
 import { defineMagic } from '../registry';
 import { describe, isModel, modelOf } from './checks';
+import { UserError } from '../../errors';
 
 /** Plot kinds and what their target is. */
 export const PLOT_KINDS = {
@@ -23,7 +24,7 @@ export const PLOT_KINDS = {
 } as const;
 
 function needModel(kind: string, v: unknown, name: string): tf.LayersModel {
-  if (!isModel(v)) throw new Error(`%plot ${kind}: '${name}' is ${describe(v)}; this plot takes a model.`);
+  if (!isModel(v)) throw new UserError(`%plot ${kind}: '${name}' is ${describe(v)}; this plot takes a model.`);
   return modelOf(v);
 }
 
@@ -63,7 +64,7 @@ defineMagic({
       ctx.print(`saved ${saved.file} (${saved.format.toUpperCase()}, ${inches}${saved.scale ? `, ${Math.round(saved.width * saved.scale)} × ${Math.round(saved.height * saved.scale)} px` : ''})`);
     } else {
       const given = (['width', 'height', 'scale'] as const).filter((k) => invocation.args[k] !== undefined);
-      if (given.length) throw new Error(`%plot: --${given.join(', --')} size${given.length === 1 ? 's' : ''} the saved file; add --save FILE.`);
+      if (given.length) throw new UserError(`%plot: --${given.join(', --')} size${given.length === 1 ? 's' : ''} the saved file; add --save FILE.`);
     }
     return fig;
   },
@@ -88,7 +89,7 @@ function buildFigure(args: Record<string, unknown>, names: Record<string, string
         let snap: WeightSnapshot;
         if (isWeightSnapshot(b)) snap = b;
         else if (isModel(b)) snap = weightSnapshot(modelOf(b), layer);
-        else throw new Error(`%plot weights: --before '${names.before}' is ${describe(b)}; give a pl.report.weightSnapshot(net) taken before pruning, or a model.`);
+        else throw new UserError(`%plot weights: --before '${names.before}' is ${describe(b)}; give a pl.report.weightSnapshot(net) taken before pruning, or a model.`);
         const keys = [...snap.values.keys()];
         const use = layer ? keys.filter((n) => chosen.includes(n)) : keys;
         series.push({ name: 'before', values: flatValues(snap, use.length ? use : keys) });

@@ -7,6 +7,7 @@ import { defineMagic, magicUsage, type MagicSpec } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
 import type { MaskedModel } from '../../prune';
+import { OptionError } from '../../errors';
 
 /** Takes `count` batches of `examples`-size `size` from a dataset's training split (caller disposes). */
 export function pruneBatches(data: Dataset, count: number, size: number, seed: number): PruneBatch[] {
@@ -85,14 +86,15 @@ const spec: MagicSpec = defineMagic({
     };
     const implied = resolveGranularity(args.granularity as string).impliedSparsity;
     if (implied !== undefined && args.schedule !== 'oneshot') {
-      throw new Error(
+      throw new OptionError(
         `%prune: --granularity ${args.granularity} fixes the sparsity at ${implied} (1 − N/M), so a schedule has nothing to ramp: ` +
           `use --schedule oneshot (the default), or an unstructured granularity for ${args.schedule}.`,
+        'schedule',
       );
     }
     // an explicit --sparsity goes to prune() as given, so that a conflict with N:M is reported there
     const sparsity = ownMasks ? undefined : ((args.sparsity as number | undefined) ?? implied ?? DEFAULT_SPARSITY);
-    if (ownMasks && args.schedule !== 'oneshot') throw new Error(`%prune: method '${name}' chooses its own masks (no sparsity to ramp); use --schedule oneshot.`);
+    if (ownMasks && args.schedule !== 'oneshot') throw new OptionError(`%prune: method '${name}' chooses its own masks (no sparsity to ramp); use --schedule oneshot.`);
     const data = args.data as Dataset | undefined;
     if (args.schedule !== 'oneshot') {
       setPendingSchedule(net, {

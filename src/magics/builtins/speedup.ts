@@ -5,13 +5,14 @@ import { toDataFrame } from '../../report/frames';
 import { defineMagic } from '../registry';
 import { checkModel, modelOf } from './checks';
 import type { MaskedModel } from '../../prune';
+import { OptionError } from '../../errors';
 
 const FORMATS: SparseFormat[] = ['coo', 'csr', 'csc', 'bsr', 'nm'];
 
 function positiveInts(flag: string, values: string[]): number[] {
   return values.map((v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`%speedup: ${flag} takes positive whole numbers, got '${v}'.`);
+    if (!Number.isInteger(n) || n < 1) throw new OptionError(`%speedup: ${flag} takes positive whole numbers, got '${v}'.`, flag);
     return n;
   });
 }

@@ -1,6 +1,7 @@
 /** `%time` / `%%time` and `%timeit` / `%%timeit`, as in IPython. */
 import { ambientSignal } from '../../interrupt';
 import { defineMagic } from '../registry';
+import { UserError } from '../../errors';
 
 /** Formats seconds with 3 significant digits in s, ms, µs or ns. */
 export function formatDuration(seconds: number): string {
@@ -116,7 +117,7 @@ defineMagic({
   examples: ['%timeit -n 100 tf.dispose(net.predict(x))', '%%timeit -r 3\nconst y = net.predict(x);\ntf.dispose(y);'],
   api: 'await pl.magics.timeit(async () => tf.dispose(net.predict(x)), { loops: 100 })',
   async run({ args, code, form }, ctx) {
-    if (!code || (form === 'line' && !String(args.code ?? '').trim())) throw new Error('%timeit needs code to time, e.g. %timeit -n 10 f(x).');
+    if (!code || (form === 'line' && !String(args.code ?? '').trim())) throw new UserError('%timeit needs code to time, e.g. %timeit -n 10 f(x).');
     const r = await timeit(code, { loops: args.loops as number | undefined, repeat: args.repeat as number, signal: ctx.signal });
     ctx.print(timeitSummary(r));
     return args.output ? r : undefined;

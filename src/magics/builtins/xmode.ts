@@ -3,6 +3,7 @@
  * formatter reads the mode; in TypeScript, `pl.magics.setTracebackMode('verbose')` does the same.
  */
 import { defineMagic } from '../registry';
+import { OptionError } from '../../errors';
 
 /**
  * - `minimal`: the error alone (name and message);
@@ -36,7 +37,7 @@ export function tracebackMode(): TracebackMode {
 export function setTracebackMode(next: string): TracebackMode {
   const v = next.trim().toLowerCase();
   if (!(TRACEBACK_MODES as readonly string[]).includes(v)) {
-    throw new Error(`Unknown traceback mode '${next}'. Known modes: ${TRACEBACK_MODES.join(', ')}.`);
+    throw new OptionError(`Unknown traceback mode '${next}'. Known modes: ${TRACEBACK_MODES.join(', ')}.`, 'mode');
   }
   mode = v as TracebackMode;
   return mode;

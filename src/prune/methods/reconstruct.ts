@@ -88,7 +88,11 @@ export function reconstructDense(edit: MaskEdit, ctx: CriterionContext, targets:
 }
 
 /** The update form, for `prune(..., { update: 'reconstruct' })` after any criterion. */
-export const reconstructUpdate: PruneUpdate = { name: 'reconstruct', apply: (edit, ctx, targets) => reconstructDense(edit, ctx, targets) };
+export const reconstructUpdate: PruneUpdate = {
+  name: 'reconstruct',
+  description: 'refits the remaining Dense weights by least squares on the layer inputs (needs data)',
+  apply: (edit, ctx, targets) => reconstructDense(edit, ctx, targets),
+};
 registerUpdate(reconstructUpdate);
 
 registerMethod<{ damping: number }>({

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkRange, SlotOptimizerBase } from './base';
+import { OptionError } from '../../errors';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -35,7 +36,7 @@ export class Adam extends SlotOptimizerBase {
     this.beta2 = checkRange('Adam', 'beta2', options.beta2 ?? 0.999, 0, 1);
     this.epsilon = options.epsilon ?? 1e-8;
     if (!(this.epsilon > 0) || !Number.isFinite(this.epsilon)) {
-      throw new Error(`Adam: epsilon must be a finite number > 0, got ${options.epsilon}.`);
+      throw new OptionError(`Adam: epsilon must be a finite number > 0, got ${options.epsilon}.`, 'epsilon');
     }
   }
 

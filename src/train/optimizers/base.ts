@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamUpdate, TrainOptimizer } from '../types';
+import { OptionError, ShapeError, UserError } from '../../errors';
 
 /** Per-variable optimizer state. */
 interface VariableState {
@@ -40,9 +41,9 @@ export abstract class SlotOptimizerBase implements TrainOptimizer {
 
   /** {@inheritDoc TrainOptimizer.applyGradients} */
   applyGradients(updates: ParamUpdate[], learningRate: number): void {
-    if (this.disposed) throw new Error(`The ${this.name} optimizer was disposed; create a new one.`);
+    if (this.disposed) throw new UserError(`The ${this.name} optimizer was disposed; create a new one.`);
     if (!Number.isFinite(learningRate) || learningRate < 0) {
-      throw new Error(`${this.name}: learning rate must be a finite number ≥ 0, got ${learningRate}.`);
+      throw new OptionError(`${this.name}: learning rate must be a finite number ≥ 0, got ${learningRate}.`, 'learningRate');
     }
     tf.tidy(() => {
       for (const u of updates) {
@@ -68,7 +69,7 @@ export abstract class SlotOptimizerBase implements TrainOptimizer {
     if (!state) return; // never updated: its slots are implicitly zero
     for (const [slotName, slot] of state.slots) {
       if (!tf.util.arraysEqual(slot.shape, where.shape)) {
-        throw new Error(
+        throw new ShapeError(
           `resetSlots('${variableName}'): 'where' has shape [${where.shape}], but slot '${slotName}' has shape [${slot.shape}].`,
         );
       }
@@ -109,7 +110,7 @@ export abstract class SlotOptimizerBase implements TrainOptimizer {
     } else {
       const first = state.slots.values().next().value as tf.Variable | undefined;
       if (first && !tf.util.arraysEqual(first.shape, u.variable.shape)) {
-        throw new Error(
+        throw new ShapeError(
           `${this.name}: variable '${u.name}' now has shape [${u.variable.shape}] but its optimizer slots have ` +
             `[${first.shape}]. Use a fresh optimizer for a different model.`,
         );
@@ -122,7 +123,7 @@ export abstract class SlotOptimizerBase implements TrainOptimizer {
 /** Checks a hyperparameter lies in a range, with an error naming it. */
 export function checkRange(owner: string, name: string, value: number, lo: number, hi: number, hiOpen = true): number {
   if (!Number.isFinite(value) || value < lo || (hiOpen ? value >= hi : value > hi)) {
-    throw new Error(`${owner}: ${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${value}.`);
+    throw new OptionError(`${owner}: ${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${value}.`, name);
   }
   return value;
 }

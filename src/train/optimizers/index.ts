@@ -4,4 +4,7 @@ export { SGD } from './sgd';
 export { Momentum, type MomentumOptions } from './momentum';
 export { Nesterov } from './nesterov';
 export { Adam, type AdamOptions } from './adam';
-export { createOptimizer, listOptimizers, type OptimizerName, type OptimizerOptions } from './registry';
+export {
+  createOptimizer, listOptimizers, listOptimizerEntries, registerOptimizer, unregisterOptimizer,
+  type OptimizerFactory, type OptimizerName, type OptimizerOptions,
+} from './registry';

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Momentum, type MomentumOptions } from './momentum';
+import { OptionError } from '../../errors';
 
 /** Nesterov momentum; slot `momentum` holds the buffer b. PyTorch requires dampening 0. */
 export class Nesterov extends Momentum {
@@ -13,7 +14,7 @@ export class Nesterov extends Momentum {
   constructor(options: MomentumOptions = {}) {
     super(options);
     if (this.momentum <= 0 || this.dampening !== 0) {
-      throw new Error(`Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}.`);
+      throw new OptionError(`Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}.`, 'momentum');
     }
   }
 
