@@ -20,6 +20,7 @@ export function magicsMarkdown(level = 3): string {
         '```',
         usage,
         ...(m.args.length ? ['', argumentHelp(m.args, { dynamicChoices: false })] : []),
+        ...(m.extraArgs && m.extraArgs.specs().length ? ['', `${m.extraArgs.heading}, built-in methods:`, argumentHelp(m.extraArgs.specs(), { dynamicChoices: false })] : []),
         ...(m.description?.includes('\n') ? ['', m.description] : []),
         '```',
         '',

@@ -4,7 +4,7 @@
  * them from those declarations (`--drop-fraction 0.2` for `dropFraction`).
  */
 import { listMethods, type OptionSpec } from '../prune';
-import { camelCase, kebabCase } from '../prune/method-options';
+import { camelCase, formatOptionValue, kebabCase } from '../prune/method-options';
 import type { ArgSpec, ArgType, ParsedArgs } from './args';
 import { MagicArgumentError } from './args';
 
@@ -30,7 +30,7 @@ export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
   return [...byFlag].map(([flag, { spec, methods }]) => ({
     name: flag,
     type: ARG_TYPE[spec.type],
-    help: `[${methods.join(', ')}] ${spec.help}${methods.length === 1 && spec.default !== undefined ? ` (default ${typeof spec.default === 'object' ? JSON.stringify(spec.default) : String(spec.default)})` : ''}.`,
+    help: `[${methods.join(', ')}] ${spec.help}${methods.length === 1 && spec.default !== undefined ? ` (default ${formatOptionValue(spec.default)})` : ''}.`,
     ...(spec.choices ? { choices: spec.choices } : {}),
     metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
   }));

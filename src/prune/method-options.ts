@@ -76,6 +76,12 @@ export function optionSpecProblem(spec: OptionSpec): string | undefined {
   return undefined;
 }
 
+/** An option value for help texts: small numbers in exponent form (1e-6, not 0.000001). */
+export function formatOptionValue(v: OptionValue): string {
+  if (typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3) return v.toExponential();
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 function describeRange(s: OptionSpec): string {
   const lo = s.min === undefined ? '' : `${s.exclusiveMin ? '>' : '≥'} ${s.min}`;
   const hi = s.max === undefined ? '' : `${s.exclusiveMax ? '<' : '≤'} ${s.max}`;
@@ -151,7 +157,7 @@ export function describeOptions(specs: readonly OptionSpec[]): string {
   return specs
     .map((s) => {
       const facts = [
-        s.default !== undefined ? `default ${typeof s.default === 'object' ? JSON.stringify(s.default) : String(s.default)}` : '',
+        s.default !== undefined ? `default ${formatOptionValue(s.default)}` : '',
         describeRange(s),
         s.choices ? `one of ${s.choices.join(', ')}` : '',
       ].filter(Boolean);

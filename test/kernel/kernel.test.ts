@@ -92,11 +92,11 @@ describe('prunelab kernel (real process over ZeroMQ)', function () {
     assert.strictEqual(bad.reply.content.ename, 'MagicArgumentError');
     const tb = (bad.reply.content.traceback as string[]).join('\n');
     assert.match(tb, /unknown option --sparsty\. Did you mean: --sparsity\?/);
-    assert.match(tb, /Usage: %prune <model> <criterion>/);
+    assert.match(tb, /Usage: %prune <model> <method>/);
     const novar = await k.execute('%sparsity smal');
     assert.match((novar.reply.content.traceback as string[]).join('\n'), /Unknown variable 'smal'\. Did you mean: small\?/);
     const help = await k.execute('%prune?');
-    assert.match(stdout(help.iopub), /^%prune <model> <criterion>[\s\S]*Same in TypeScript:/);
+    assert.match(stdout(help.iopub), /^%prune <model> <method>[\s\S]*Same in TypeScript:/);
   });
 
   it('shows DataFrames as HTML + text and plots as plotly JSON + offline HTML + text', async () => {

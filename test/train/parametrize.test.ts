@@ -9,7 +9,7 @@ import {
   crossEntropy, effectiveWeights, evaluate, hasParametrizations, outputKind, parametrize, parametrizedWeights, train,
   unparametrize, withParametrizedWeights, type WeightParametrization,
 } from '../../src/train';
-import { blobs } from './fixtures/data';
+import { blobs, images } from './fixtures/data';
 
 /** Soft mask w ⊙ σ(a) with a trainable per-weight logit a (the shape LTP/hard-concrete take). */
 function sigmoidGate(shape: number[], init = 0.5, name = 'gate'): WeightParametrization & { logits: tf.Variable } {
@@ -103,6 +103,25 @@ describe('train: weight parametrizations in the forward pass', () => {
       model.dispose();
     }
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('works on a convolution kernel of the zoo LeNet-5 (Conv2D reads its kernel the same way)', async () => {
+    const net = createModel('lenet-5-caffe', { seed: 0 });
+    const conv = net.layers.find((l) => l.getClassName() === 'Conv2D')!.weights[0];
+    const gate = sigmoidGate(conv.shape as number[], 1, 'conv-gate');
+    parametrize(net, conv.name, gate);
+    const imgs = images(16, [28, 28, 1], 10);
+    const before = evaluate(net, imgs).loss;
+    const a0 = Array.from(gate.logits.dataSync());
+    await train(net, imgs, { steps: 2, batchSize: 8, learningRate: 0.05 });
+    assert.notDeepStrictEqual(Array.from(gate.logits.dataSync()), a0, 'the conv gate was trained');
+    unparametrize(net, conv.name);
+    const plain = evaluate(net, imgs).loss;
+    parametrize(net, conv.name, { name: 'zero', forward: (w) => tf.mul(w, 0) });
+    assert.notStrictEqual(evaluate(net, imgs).loss, plain, 'the conv layer computes with the effective kernel');
+    unparametrize(net, conv.name);
+    assert.ok(Number.isFinite(before));
+    net.dispose();
   });
 
   it('adds a penalty to the loss, reported per owner in the history, and sees training vs evaluation mode', async () => {

@@ -49,7 +49,7 @@ const spec: MagicSpec = defineMagic({
     return (
       'Interrupt the kernel to stop early: training stops after the current step and the masks still hold. ' +
       'With --method, a pruning method acts during the run (its options below).' +
-      (methods.length ? `\n\nTraining methods:\n${methods.map((m) => `  ${m.name}  ${m.description}`).join('\n')}` : '')
+      (methods.length ? `\n\nTraining methods:\n${methods.map((m) => `  ${m.name.padEnd(Math.max(...methods.map((x) => x.name.length)))}  ${m.description}`).join('\n')}` : '')
     );
   },
   extraArgs: { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs('training') },

@@ -4,7 +4,9 @@ import { speedup, speedupFigure, type SparseFormat, type SpeedupReport } from '.
 import { toDataFrame } from '../../report/frames';
 import { defineMagic } from '../registry';
 import { checkModel, modelOf } from './checks';
-import type { MaskedModel } from '../../prune';
+import { UserError } from '../../errors';
+import { hasParametrizations } from '../../train/parametrize';
+import { MaskedModel } from '../../prune';
 import { OptionError } from '../../errors';
 
 const FORMATS: SparseFormat[] = ['coo', 'csr', 'csc', 'bsr', 'nm'];
@@ -52,8 +54,15 @@ defineMagic({
   assigns: { arg: 'as', type: 'pl.SpeedupReport' },
   examples: ['%speedup net --formats csr,bsr --batch 1,32', '%speedup net --no-sweep --as report'],
   api: "const report = pl.speedup(net, { formats: ['csr', 'bsr'], batchSizes: [1, 32] }); pl.speedupFigure(report)",
-  run({ args }, ctx) {
+  run({ args, names }, ctx) {
     const net = modelOf(args.model as tf.LayersModel | MaskedModel);
+    if (hasParametrizations(net)) {
+      // the stored weights are not what the forward pass sees: timing them would mislead
+      throw new UserError(
+        `%speedup: ${names.model} still has weight parametrizations in its forward pass (methods ${[...(MaskedModel.existing(net)?.attachedMethods().keys() ?? [])].join(', ') || 'attached by code'}); ` +
+          `run pl.finalize(${names.model}) first, which turns them into hard masks the sparse formats can use.`,
+      );
+    }
     const report = speedup(net, {
       formats: args.formats as SparseFormat[],
       batchSizes: positiveInts('--batch', args.batch as string[]),
