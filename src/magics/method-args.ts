@@ -68,3 +68,15 @@ export function methodOptionsFromArgs(
   }
   return out;
 }
+
+/** The `Methods:` lines of a magic's help: each method of the kind with its description, aligned. */
+export function methodListing(which: 'one-shot' | 'training'): string {
+  const methods = listMethods().filter((m) => (which === 'one-shot' ? m.oneShot : m.training));
+  const width = Math.max(0, ...methods.map((m) => m.name.length));
+  return methods.map((m) => `  ${m.name.padEnd(width)}  ${m.description}`).join('\n');
+}
+
+/** The `extraArgs` of a magic that takes the options of the methods of one kind. */
+export function methodExtraArgs(which: 'one-shot' | 'training'): { heading: string; specs: () => ArgSpec[] } {
+  return { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs(which) };
+}

@@ -11,7 +11,8 @@
  */
 import type * as tfns from '@tensorflow/tfjs';
 import type { SparseMatrix } from './formats';
-import { ShapeError, UserError } from '../errors';
+// No value imports: this file also runs as a standalone script in the browser (WebGL test, the
+// teaching edition), so its errors are plain Errors rather than prunelab's typed ones.
 
 type TF = typeof tfns;
 
@@ -110,7 +111,7 @@ export class TfjsSparseOperator {
     this.tf = tf;
     this.shape = [s.shape[0], s.shape[1]];
     if (bias && bias.length !== s.shape[0]) {
-      throw new ShapeError(`Sparse operator: bias has ${bias.length} values but the matrix has ${s.shape[0]} output rows.`);
+      throw new Error(`Sparse operator: bias has ${bias.length} values but the matrix has ${s.shape[0]} output rows.`);
     }
     if (bias) this.bias = this.keep(tf.tensor1d(bias, 'float32'));
     if (s.format === 'bsr') {
@@ -150,9 +151,9 @@ export class TfjsSparseOperator {
     const tf = this.tf;
     const [rows, cols] = this.shape;
     if (x.rank !== 2 || x.shape[1] !== cols) {
-      throw new ShapeError(`Sparse matmul: input shape [${x.shape.join(', ')}] does not match the layer's ${cols} inputs; expected [batch, ${cols}].`);
+      throw new Error(`Sparse matmul: input shape [${x.shape.join(', ')}] does not match the layer's ${cols} inputs; expected [batch, ${cols}].`);
     }
-    if (x.dtype !== 'float32') throw new UserError(`Sparse matmul: input dtype is ${x.dtype}; cast it to float32.`);
+    if (x.dtype !== 'float32') throw new Error(`Sparse matmul: input dtype is ${x.dtype}; cast it to float32.`);
     return tf.tidy(() => {
       const B = x.shape[0];
       let yt: tfns.Tensor2D; // [rows, B]
@@ -214,7 +215,7 @@ export class TfjsSparseOperator {
     const tf = this.tf;
     const [B, H, W, C] = x.shape;
     if (g.kh * g.kw * C !== this.shape[1]) {
-      throw new ShapeError(`Sparse conv2d: kernel ${g.kh}×${g.kw} over ${C} input channels needs ${g.kh * g.kw * C} columns, the sparse kernel has ${this.shape[1]}.`);
+      throw new Error(`Sparse conv2d: kernel ${g.kh}×${g.kw} over ${C} input channels needs ${g.kh * g.kw * C} columns, the sparse kernel has ${this.shape[1]}.`);
     }
     const ekh = (g.kh - 1) * g.dilations[0] + 1;
     const ekw = (g.kw - 1) * g.dilations[1] + 1;

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, type Dataset } from '../../data';
 import { agpSchedule, iterativeSchedule, listMethods, MaskedModel, oneShotSchedule, Pruner, trainingPlan, type SparsitySchedule } from '../../prune';
-import { methodArgSpecs, methodOptionsFromArgs } from '../method-args';
+import { methodExtraArgs, methodListing, methodOptionsFromArgs } from '../method-args';
 import { ProgressBar } from '../../report/progress';
 import { evaluate, listOptimizers, train, type History, type TrainOptions } from '../../train';
 import type { Progress } from '../../train/types';
@@ -45,14 +45,14 @@ const spec: MagicSpec = defineMagic({
   name: 'finetune',
   summary: 'Train a model on a dataset with its masks held, showing a live progress bar.',
   get description() {
-    const methods = listMethods().filter((m) => m.training);
+    const listing = methodListing('training');
     return (
       'Interrupt the kernel to stop early: training stops after the current step and the masks still hold. ' +
       'With --method, a pruning method acts during the run (its options below).' +
-      (methods.length ? `\n\nTraining methods:\n${methods.map((m) => `  ${m.name.padEnd(Math.max(...methods.map((x) => x.name.length)))}  ${m.description}`).join('\n')}` : '')
+      (listing ? `\n\nTraining methods:\n${listing}` : '')
     );
   },
-  extraArgs: { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs('training') },
+  extraArgs: methodExtraArgs('training'),
   args: [
     { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to train.' },
     { name: 'data', type: 'variable', required: true, check: checkDataset, help: 'Dataset (trains on .train, validates on .validation when present, tests on .test).' },

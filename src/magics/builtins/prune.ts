@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batches, type Dataset } from '../../data';
 import { allocationNames, criterionNames, findMethod, listMethods, maskSparsity, methodNames, prune, resolveGranularity, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
-import { methodArgSpecs, methodOptionsFromArgs } from '../method-args';
+import { methodExtraArgs, methodListing, methodOptionsFromArgs } from '../method-args';
 import { defineMagic, magicUsage, type MagicSpec } from '../registry';
 import { magicSeed, setPendingSchedule } from '../state';
 import { checkDataset, checkModel, modelOf } from './checks';
@@ -32,14 +32,12 @@ const spec: MagicSpec = defineMagic({
   name: 'prune',
   summary: 'Prune a model (method, sparsity, granularity, scope, schedule).',
   get description() {
-    const methods = listMethods().filter((m) => m.oneShot);
     return (
       'With --schedule oneshot (default) the masks are computed and applied now. With agp or iterative, ' +
-      'the model is pruned gradually during the next %finetune of this model, up to --sparsity.\n\nMethods:\n' +
-      methods.map((m) => `  ${m.name.padEnd(Math.max(...methods.map((x) => x.name.length)))}  ${m.description}`).join('\n')
+      `the model is pruned gradually during the next %finetune of this model, up to --sparsity.\n\nMethods:\n${methodListing('one-shot')}`
     );
   },
-  extraArgs: { heading: 'Method options (declared by each method; --name value)', specs: () => methodArgSpecs('one-shot') },
+  extraArgs: methodExtraArgs('one-shot'),
   args: [
     { name: 'model', kind: 'positional', type: 'variable', check: checkModel, help: 'The model to prune.' },
     { name: 'method', kind: 'positional', choices: () => oneShotNames(), help: 'Pruning method or criterion (add one with pl.registerMethod or pl.registerCriterion).' },
