@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OptionError, UserError } from '../../src/errors';
-import { createSlurmExecutor, resolveSlurmOptions, SlurmExecutor, type SlurmExecutorOptions } from '../../src/sweep/executors/slurm';
+import { createSlurmExecutor, resolveSlurmOptions, SlurmExecutor, slurmExecutorFactory, type SlurmExecutorOptions } from '../../src/sweep/executors/slurm';
 import { parseIndexList, parseSacct, parseScontrol, parseSqueue, slurmTrialError, stateFromLog } from '../../src/sweep/executors/slurm-states';
 import type { SweepProgress, TrialConfig, TrialRecord, TrialSpec } from '../../src/sweep/types';
 
@@ -177,6 +177,13 @@ describe('slurm executor: options', () => {
     }
   });
 
+  it("the registry's factory takes the sweep's workers as the array's %N", () => {
+    assert.equal((slurmExecutorFactory.create({ workers: 3, partition: 'short' }) as SlurmExecutor).options.maxParallel, 3);
+    assert.equal((slurmExecutorFactory.create({ workers: 3, partition: 'short' }) as SlurmExecutor).options.partition, 'short');
+    assert.throws(() => slurmExecutorFactory.create({ workers: 3, maxParallel: 4 }), /workers \(3\) and maxParallel \(4\) both set how many trials run at once; give one of them/);
+    assert.throws(() => slurmExecutorFactory.create({ workers: 0 }), /maxParallel must be ≥ 1/);
+  });
+
   it('says how to fix a missing sbatch', async () => {
     const { dir, trials } = makeSweep('nosbatch', [{ x: 1 }]);
     try {
@@ -275,7 +282,7 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     assert.deepEqual(r.metrics, { doubled: 10 });
   });
 
-  it('an interrupt cancels the array with scancel: every task recorded CANCELLED, no job or worker left', async () => {
+  it('an interrupt cancels the array with scancel: every task recorded Interrupted (Slurm: CANCELLED), to run again; no job or worker left', async () => {
     const { dir, trials } = sweep('abort', [{ sleep: 600 }, { sleep: 600 }, { sleep: 600 }, { sleep: 600 }]);
     const controller = new AbortController();
     let abortedAt = 0;
@@ -298,8 +305,9 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     for (const t of trials) {
       const r = record(dir, t.id);
       assert.equal(r.status, 'failed');
-      assert.equal(r.error?.name, 'CANCELLED', JSON.stringify(r.error));
-      assert.match(r.error!.message, new RegExp(`^Slurm job ${sub.jobId}_\\d ended CANCELLED.*: the sweep was interrupted, and this run cancelled job ${sub.jobId} \\(scancel\\)`));
+      // 'Interrupted': the store's name for a trial to run again on the next start
+      assert.equal(r.error?.name, 'Interrupted', JSON.stringify(r.error));
+      assert.match(r.error!.message, new RegExp(`^Slurm job ${sub.jobId}_\\d ended CANCELLED.*: the sweep was interrupted, and this run cancelled job ${sub.jobId} \\(scancel\\); it runs again on the next start`));
     }
     assert.equal(queued(sub.jobId), '', 'no task of the array is left in squeue');
     const workers = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(dir));

@@ -15,7 +15,8 @@
  *   failed record whose error name is its Slurm state (TIMEOUT, OUT_OF_MEMORY, CANCELLED,
  *   NODE_FAIL, FAILED), read from `sacct`, or from `scontrol show job` where the cluster keeps
  *   no accounting, or from the task's log once the job has left both;
- * - on abort (Ctrl-C, kernel interrupt) runs `scancel <job>` and records the cancelled tasks.
+ * - on abort (Ctrl-C, kernel interrupt) runs `scancel <job>` and records the cancelled tasks as
+ *   `Interrupted` (Slurm's CANCELLED in the message), so that the next start runs them again.
  *
  * A driver that died (login node rebooted, notebook closed) leaves its array running; the next
  * run of the same sweep finds it in `slurm/*.json` + `squeue` and waits for those tasks instead
@@ -241,26 +242,45 @@ export class SlurmExecutor implements Executor {
 
 /**
  * The executor for the registry: the options given, over those of the environment
- * ({@link slurmOptionsFromEnv}).
+ * ({@link slurmOptionsFromEnv}). `workers` (the sweep's "trials at the same time", which
+ * `pl.sweep`, `%sweep` and the CLI pass to every executor) is the array's `%N`: `maxParallel`.
+ *
+ * @throws OptionError for a bad option, or `workers` and `maxParallel` that disagree.
  */
-export function createSlurmExecutor(options: SlurmExecutorOptions = {}): SlurmExecutor {
-  return new SlurmExecutor({ ...slurmOptionsFromEnv(), ...options });
+export function createSlurmExecutor(options: SlurmExecutorOptions & { workers?: number } = {}): SlurmExecutor {
+  const { workers, ...own } = options ?? {};
+  if (workers !== undefined && own.maxParallel !== undefined && workers !== own.maxParallel) {
+    throw new OptionError(`slurm executor: workers (${workers}) and maxParallel (${own.maxParallel}) both set how many trials run at once; give one of them.`, 'maxParallel');
+  }
+  return new SlurmExecutor({ ...slurmOptionsFromEnv(), ...own, ...(workers !== undefined ? { maxParallel: workers } : {}) });
 }
-
-/** One-line description for executor listings. */
-export const SLURM_EXECUTOR_DESCRIPTION = 'one Slurm job array per sweep (sbatch --array), polled with squeue/sacct, cancelled with scancel';
 
 /**
- * Registers the `slurm` executor in the executor registry (called once by
- * src/sweep/executors/index.ts, which owns the registry).
- *
- * @param registry the registry of executor factories.
+ * The `slurm` entry of the executor registry (the shape of the sweep core's `ExecutorFactory`:
+ * `{ description, create(options) }`).
  */
-export function registerSlurmExecutor(registry: {
-  register(name: string, factory: (options?: SlurmExecutorOptions) => Executor, options?: { description?: string }): unknown;
-}): void {
-  registry.register('slurm', createSlurmExecutor, { description: SLURM_EXECUTOR_DESCRIPTION });
+export const slurmExecutorFactory = {
+  description: 'one Slurm job array per sweep run (sbatch --array), polled with squeue/sacct, cancelled with scancel on interrupt',
+  create: (options: Record<string, unknown> = {}): Executor => createSlurmExecutor(options as SlurmExecutorOptions & { workers?: number }),
+};
+
+/**
+ * Registers `slurm` in the sweep core's executor registry when this module loads
+ * (src/sweep/executors/index.ts imports it, like every engine). Written against
+ * `registerExecutor(name, factory)` of src/sweep/executors/registry.ts; where that module is
+ * absent (this branch before the merge) there is nothing to register in.
+ */
+function registerOnLoad(): void {
+  let registry: { registerExecutor?: (name: string, factory: typeof slurmExecutorFactory) => unknown };
+  try {
+    registry = require('./registry');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).startsWith("Cannot find module './registry'")) return;
+    throw e;
+  }
+  registry.registerExecutor?.('slurm', slurmExecutorFactory);
 }
+registerOnLoad();
 
 /** One `sbatch` submission: a job array whose index i runs trial ids[i]. */
 interface Submission {
@@ -330,6 +350,14 @@ function shellQuote(s: string): string {
 
 /** A trial id is a file name in trials/ and logs/ and a line in the ids file. */
 const TRIAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Error name of a trial stopped because the sweep was interrupted: the store runs it again on the
+ * next start (the sweep core's `INTERRUPTED` in src/sweep/store.ts). A task cancelled by someone
+ * else (an administrator's scancel) keeps Slurm's `CANCELLED`: a failed trial, which
+ * `rerun: 'failed'` runs again.
+ */
+export const INTERRUPTED = 'Interrupted';
 
 /** How long squeue may keep failing (controller restarting, network) before the run gives up. */
 const SQUEUE_FAILURE_LIMIT_MS = 5 * 60_000;
@@ -497,8 +525,8 @@ class SlurmRun {
       'id=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$ids")',
       'if [ -z "$id" ]; then echo "prunelab: no trial for array index $SLURM_ARRAY_TASK_ID in $ids" >&2; exit 3; fi',
       'echo "prunelab: trial $id, Slurm job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), $(date \'+%F %T\')"',
-      '# the worker puts these in the record: executor slurm, job <array job>_<index>',
-      'export PRUNELAB_SWEEP_EXECUTOR=slurm PRUNELAB_SWEEP_JOB_ID="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
+      '# the worker records the executor from this, and the job from SLURM_ARRAY_JOB_ID/SLURM_ARRAY_TASK_ID',
+      'export PRUNELAB_SWEEP_EXECUTOR=slurm',
       `exec ${shellLine(this.options.workerCommand)} ${shellQuote(this.dir)} "$id"`,
       '',
     ].join('\n');
@@ -570,7 +598,7 @@ class SlurmRun {
       const cancelling = this.cancelledAt !== undefined;
       if (cancelling && Date.now() - this.cancelledAt! > CANCEL_WAIT_MS) {
         // The controller did not confirm the cancellation in time: say so in the records.
-        for (const task of this.tasks) if (!task.finished) this.writeFailed(task, { index: task.index, state: 'CANCELLED' }, `the sweep was interrupted; this run sent scancel ${task.submission.jobId}, but the task had not left the queue 2 minutes later`);
+        for (const task of this.tasks) if (!task.finished) this.writeFailed(task, { index: task.index, state: 'CANCELLED' }, `the sweep was interrupted; this run sent scancel ${task.submission.jobId}, but the task had not left the queue 2 minutes later; it runs again on the next start`);
         this.reportProgress();
         return;
       }
@@ -697,7 +725,7 @@ class SlurmRun {
     const o = this.options;
     if (state.state === 'TIMEOUT') return `it ran past its time limit (${o.timeLimit ? `timeLimit ${o.timeLimit}` : "the partition's default"}); give trials more time with the timeLimit option`;
     if (state.state === 'OUT_OF_MEMORY') return `it ran out of memory (${o.memory ? `memory ${o.memory}` : "the partition's default"}); ask for more with the memory option`;
-    if (state.state === 'CANCELLED' && this.cancelledAt !== undefined) return `the sweep was interrupted, and this run cancelled job ${jobId} (scancel)`;
+    if (state.state === 'CANCELLED' && this.cancelledAt !== undefined) return `the sweep was interrupted, and this run cancelled job ${jobId} (scancel); it runs again on the next start`;
     return undefined;
   }
 
@@ -707,6 +735,9 @@ class SlurmRun {
     const log = `logs/${task.spec.id}.log`;
     const finished = slurmTime(state.end) ?? new Date();
     const started = slurmTime(state.start) ?? finished;
+    const error = slurmTrialError(state, jobId, log, why);
+    // Stopped by this run's interrupt: named so that the next start runs it again.
+    if (error.name === 'CANCELLED' && this.cancelledAt !== undefined) error.name = INTERRUPTED;
     const record: TrialRecord = {
       format: 'prunelab-trial',
       version: 1,
@@ -715,7 +746,7 @@ class SlurmRun {
       trial: task.spec.trial,
       config: task.spec.config,
       status: 'failed',
-      error: slurmTrialError(state, jobId, log, why),
+      error,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       seconds: Math.max(0, (finished.getTime() - started.getTime()) / 1000),
@@ -724,6 +755,8 @@ class SlurmRun {
       log,
     };
     writeFileAtomic(path.join(this.dir, 'trials', `${task.spec.id}.json`), JSON.stringify(record, null, 2) + '\n', 'trial record');
+    // The worker's "running" mark (the store's running/<id>.json), left behind by a killed worker
+    fs.rmSync(path.join(this.dir, 'running', `${task.spec.id}.json`), { force: true });
     task.finished = true;
     task.status = 'failed';
     task.running = false;
