@@ -221,7 +221,8 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     started = true;
     process.env.SLURM_CONF = path.join(state, 'slurm.conf');
 
-    const sweep = makeSweep('timeout', [{ sleep: 600 }, { exit: 3 }, { exit: 0 }]);
+    // trial 0 stops on SIGTERM like the real worker, recording Interrupted: Slurm's TIMEOUT must win
+    const sweep = makeSweep('timeout', [{ sleep: 600, onTerm: 'interrupted' }, { exit: 3 }, { exit: 0 }]);
     dirs.push(sweep.dir);
     const done = fixtureExecutor({ timeLimit: 1, recordGraceSeconds: 1 }).run({ ...sweep, signal: stopTimeoutSweep.signal });
     done.catch(() => undefined); // awaited (and its error shown) by the last test
@@ -283,7 +284,8 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
   });
 
   it('an interrupt cancels the array with scancel: every task recorded Interrupted (Slurm: CANCELLED), to run again; no job or worker left', async () => {
-    const { dir, trials } = sweep('abort', [{ sleep: 600 }, { sleep: 600 }, { sleep: 600 }, { sleep: 600 }]);
+    // the first two stop on SIGTERM like the real worker; the others are killed, or never start
+    const { dir, trials } = sweep('abort', [{ sleep: 600, onTerm: 'interrupted' }, { sleep: 600, onTerm: 'interrupted' }, { sleep: 600 }, { sleep: 600 }]);
     const controller = new AbortController();
     let abortedAt = 0;
     const run = fixtureExecutor({ maxParallel: 2 }).run({
@@ -307,7 +309,9 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
       assert.equal(r.status, 'failed');
       // 'Interrupted': the store's name for a trial to run again on the next start
       assert.equal(r.error?.name, 'Interrupted', JSON.stringify(r.error));
-      assert.match(r.error!.message, new RegExp(`^Slurm job ${sub.jobId}_\\d ended CANCELLED.*: the sweep was interrupted, and this run cancelled job ${sub.jobId} \\(scancel\\); it runs again on the next start`));
+      const ours = new RegExp(`^Slurm job ${sub.jobId}_\\d ended CANCELLED.*: the sweep was interrupted, and this run cancelled job ${sub.jobId} \\(scancel\\); it runs again on the next start`);
+      const workers = /^stopped with the sweep \(SIGTERM\)/; // a worker that stopped in time records itself
+      assert.ok(ours.test(r.error!.message) || workers.test(r.error!.message), r.error!.message);
     }
     assert.equal(queued(sub.jobId), '', 'no task of the array is left in squeue');
     const workers = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(dir));
@@ -400,9 +404,14 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     const timedOut = record(dir, trials[0].id);
     assert.equal(timedOut.status, 'failed');
     assert.equal(timedOut.error?.name, 'TIMEOUT', JSON.stringify(timedOut.error));
-    assert.match(timedOut.error!.message, new RegExp(`^Slurm job ${jobId}_0 ended TIMEOUT, exit code 0:\\d+ on \\S+: it ran past its time limit \\(timeLimit 1\\); give trials more time`));
+    assert.match(
+      timedOut.error!.message,
+      new RegExp(`^Slurm job ${jobId}_0 ended TIMEOUT, exit code 0:\\d+ on \\S+: it ran past its time limit \\(timeLimit 1\\); give trials more time.* The worker had stopped on Slurm's SIGTERM and recorded: stopped with the sweep`),
+    );
     assert.ok(timedOut.seconds >= 59, `ran ${timedOut.seconds} s before the limit`);
+    assert.equal(timedOut.environment.prunelab, 'fixture', "the worker's own record was the start");
     const log = fs.readFileSync(path.join(dir, 'logs', `${trials[0].id}.log`), 'utf8');
+    assert.match(log, /record-worker: SIGTERM, recording Interrupted/);
     assert.equal(stateFromLog(log), 'TIMEOUT', log);
 
     const crashed = record(dir, trials[1].id);

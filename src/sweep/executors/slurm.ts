@@ -312,6 +312,12 @@ interface Task {
   /** When the task was first seen out of the queue without a record (ms). */
   leftQueueAt?: number;
   /**
+   * An `Interrupted` record the worker wrote on SIGTERM, which this run did not send: Slurm sends
+   * SIGTERM for a time limit, an administrator's scancel or a preemption too, so how the task
+   * ended decides what is recorded ({@link SlurmRun.recordEnded}).
+   */
+  provisional?: TrialRecord;
+  /**
    * The record that was there before this run (a failed trial run again): not this run's result.
    * Compared by content, not mtime, since clocks of compute nodes and login node may differ.
    */
@@ -647,6 +653,10 @@ class SlurmRun {
       const record = readJsonFile(file, 'trial record') as Partial<TrialRecord>;
       if (task.staleRecord !== undefined && SlurmRun.recordKey(record) === task.staleRecord) return;
       if (record?.id === task.spec.id && (record.status === 'done' || record.status === 'failed')) {
+        if (record.status === 'failed' && record.error?.name === INTERRUPTED && this.cancelledAt === undefined) {
+          task.provisional = record as TrialRecord;
+          return;
+        }
         task.finished = true;
         task.status = record.status;
         task.running = false;
@@ -665,11 +675,24 @@ class SlurmRun {
         const known = states.get(task.index);
         const waited = (Date.now() - task.leftQueueAt!) / 1000;
         const grace = this.options.recordGraceSeconds;
+        const terminal = known !== undefined && TERMINAL_STATES.has(known.state);
         let state: TaskState;
-        if (known && TERMINAL_STATES.has(known.state) && known.state !== 'COMPLETED') {
+        if (terminal && known.state !== 'COMPLETED') {
           state = known; // TIMEOUT, OUT_OF_MEMORY, CANCELLED, ...: no record is coming
-        } else if (cancelled && (!known || !TERMINAL_STATES.has(known.state))) {
+        } else if (cancelled && !terminal) {
           state = { index: task.index, state: 'CANCELLED' };
+        } else if (task.provisional) {
+          // The worker stopped on a SIGTERM that this run did not send, and Slurm says COMPLETED or
+          // cannot tell: the log may (slurmstepd's *** JOB ... CANCELLED ... *** line)
+          if (!terminal && known && waited < grace) continue; // accounting lags behind the queue
+          const fromLog = terminal ? undefined : this.stateFromLog(task);
+          if (!fromLog) {
+            task.finished = true;
+            task.status = 'failed';
+            task.running = false;
+            continue;
+          }
+          state = { index: task.index, state: fromLog, node: known?.node };
         } else if (waited < grace) {
           continue; // COMPLETED, or accounting not updated yet: give the record time to show up
         } else if (known && TERMINAL_STATES.has(known.state)) {
@@ -678,7 +701,7 @@ class SlurmRun {
           state = { index: task.index, state: this.stateFromLog(task) ?? 'UNKNOWN', node: known?.node };
         }
         this.readRecord(task); // last look: never overwrite a record that just arrived
-        if (!task.finished) this.writeFailed(task, state, this.explain(state, task.submission.jobId));
+        if (!task.finished) this.writeFailed(task, state, this.explain(state, task.submission.jobId), task.provisional);
       }
     }
   }
@@ -729,13 +752,17 @@ class SlurmRun {
     return undefined;
   }
 
-  /** Writes the failed record of a task that ended without one. */
-  private writeFailed(task: Task, state: TaskState, why?: string): void {
+  /**
+   * Writes the failed record of a task that ended without one (or with only the worker's
+   * `Interrupted`, whose start, executor and environment it keeps).
+   */
+  private writeFailed(task: Task, state: TaskState, why?: string, workerRecord?: TrialRecord): void {
     const jobId = `${task.submission.jobId}_${task.index}`;
     const log = `logs/${task.spec.id}.log`;
-    const finished = slurmTime(state.end) ?? new Date();
-    const started = slurmTime(state.start) ?? finished;
+    const finished = slurmTime(state.end) ?? (workerRecord ? new Date(workerRecord.finishedAt) : new Date());
+    const started = workerRecord ? new Date(workerRecord.startedAt) : slurmTime(state.start) ?? finished;
     const error = slurmTrialError(state, jobId, log, why);
+    if (workerRecord) error.message += ` The worker had stopped on Slurm's SIGTERM and recorded: ${workerRecord.error?.message ?? 'Interrupted'}`;
     // Stopped by this run's interrupt: named so that the next start runs it again.
     if (error.name === 'CANCELLED' && this.cancelledAt !== undefined) error.name = INTERRUPTED;
     const record: TrialRecord = {
@@ -750,8 +777,8 @@ class SlurmRun {
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       seconds: Math.max(0, (finished.getTime() - started.getTime()) / 1000),
-      executor: { name: 'slurm', host: state.node ?? os.hostname(), jobId },
-      environment: submitterEnvironment(),
+      executor: workerRecord ? { ...workerRecord.executor, name: 'slurm', jobId } : { name: 'slurm', host: state.node ?? os.hostname(), jobId },
+      environment: workerRecord?.environment ?? submitterEnvironment(),
       log,
     };
     writeFileAtomic(path.join(this.dir, 'trials', `${task.spec.id}.json`), JSON.stringify(record, null, 2) + '\n', 'trial record');
