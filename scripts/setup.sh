@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run_main=1
-apt_packages=(dataset-fashion-mnist jupyter-notebook python3-nbclient jupyter-client python3-jupyter-kernel-test chromium)
+# slurm-wlm, munge: the one-node Slurm cluster on 127.0.0.1 that the sweep tests start (scripts/slurm-local.sh)
+apt_packages=(dataset-fashion-mnist jupyter-notebook python3-nbclient jupyter-client python3-jupyter-kernel-test chromium slurm-wlm munge)
 for arg in "$@"; do
   case "$arg" in
     --no-run) run_main=0 ;;
