@@ -75,10 +75,27 @@ const fresh = (root: string, name: string) => {
   return d;
 };
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/** CPU seconds used by this process and its finished children (Linux: /proc/self/stat). */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    // fields after the command name: cutime and cstime are the 14th and 15th, in clock ticks (100 Hz)
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    children = (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    children = NaN;
+  }
+  return (own.user + own.system) / 1e6 + children;
+}
+
+/** Runs `fn`, measuring wall seconds and the cores it kept busy on average (CPU seconds / wall seconds). */
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cores: number }> {
   const t0 = process.hrtime.bigint();
+  const c0 = cpuSeconds();
   const value = await fn();
-  return { value, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { value, seconds, cores: (cpuSeconds() - c0) / seconds };
 }
 
 /** Runs the trials of a spec one after the other in this process, as the worker would. */
@@ -122,11 +139,13 @@ async function main(): Promise<void> {
       out('');
       out(`## 8 quick prune-finetune trials (${a.dataset} ${a.trainSubset} examples, LeNet-300-100, ${a.denseSteps} dense + ${a.finetuneSteps} fine-tuning steps; 2 methods × 4 seeds)`);
       out('');
-      out('| run | wall (s) | per trial (s, min–max) | speedup |');
-      out('|---|---|---|---|');
-      out(`| sequential, in one process | ${f2(seq.seconds)} | ${f2(Math.min(...trialSeconds))}–${f2(Math.max(...trialSeconds))} | 1.00× |`);
+      out('| run | wall (s) | per trial (s, min–max) | cores busy (CPU s / wall s) | speedup |');
+      out('|---|---|---|---|---|');
+      out(`| sequential, in one process | ${f2(seq.seconds)} | ${f2(Math.min(...trialSeconds))}–${f2(Math.max(...trialSeconds))} | ${f2(seq.cores)} | 1.00× |`);
       const poolTrials = pool.value.rows.map((r) => r.seconds);
-      out(`| local pool, ${a.workers} workers | ${f2(pool.seconds)} | ${f2(Math.min(...poolTrials))}–${f2(Math.max(...poolTrials))} | ${f2(seq.seconds / pool.seconds)}× (target ≥ 1.7×) |`);
+      out(`| local pool, ${a.workers} workers | ${f2(pool.seconds)} | ${f2(Math.min(...poolTrials))}–${f2(Math.max(...poolTrials))} | ${f2(pool.cores)} | ${f2(seq.seconds / pool.seconds)}× (target ≥ 1.7×) |`);
+      out('');
+      out(`(other jobs on the machine: load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; a pool that keeps fewer than ${a.workers} cores busy was not given them)`);
     }
 
     const emptySpec: SweepSpec = { name: 'bench-empty', trial: 'empty', grid: { n: Array.from({ length: a.empty }, (_, i) => i) } };

@@ -14,7 +14,7 @@
 import { datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { experimentData } from '../experiments/data';
-import { recipeOptions, remainingParams, scaledRecipe, type TrainRecipe } from '../experiments/runs';
+import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { listModels } from '../models';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
 import { resolveGranularity } from '../prune/granularity';
@@ -210,6 +210,20 @@ function denseKey(config: TrialConfig): DenseKey {
     recipe: recipeFromConfig(config, 'dense'),
     seed: config.seed as number,
   };
+}
+
+/**
+ * The dense run of a `prune-finetune` or `dense` trial (its config, or a row of its results),
+ * from the sweep's checkpoint cache (trained there when missing): what `trainDense` returns, so
+ * that the notebooks' other drivers (`iterativePruneRetrain`, weight snapshots, speedup rows) run
+ * on the very dense models the sweep pruned. Dispose it with `disposeRuns`.
+ *
+ * @param dir the sweep's results directory.
+ * @param config a resolved trial configuration (or a row: its dense fields are read).
+ */
+export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
+  const c = await denseCheckpoint(dir, denseKey(config), await dataOf(config), { log });
+  return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
 }
 
 function dataOf(config: TrialConfig) {

@@ -21,6 +21,7 @@ import { MaskedModel } from '../prune/masked-model';
 import { ensureDir, readJsonFile, writeFileAtomic } from '../io/files';
 import { loadModelFromDir, saveModelToDir } from '../prune/model-io';
 import { InterruptedError } from '../interrupt';
+import type { History } from '../train';
 import { canonicalJson, packageVersion } from './ids';
 
 /** What identifies a dense model. */
@@ -49,6 +50,8 @@ export interface DenseCheckpoint {
   cached: boolean;
   /** Seconds the training took (when it was trained, by whichever trial). */
   trainSeconds: number;
+  /** The dense training's history. */
+  history: History;
   /** The checkpoint directory. */
   dir: string;
 }
@@ -107,9 +110,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 async function load(dir: string): Promise<DenseCheckpoint> {
-  const meta = readJsonFile(path.join(dir, 'meta.json'), 'dense checkpoint metadata') as { accuracy: number; trainSeconds: number };
+  const meta = readJsonFile(path.join(dir, 'meta.json'), 'dense checkpoint metadata') as { accuracy: number; trainSeconds: number; history: History };
   const model = await loadModelFromDir(dir);
-  return { model, accuracy: meta.accuracy, cached: true, trainSeconds: meta.trainSeconds, dir };
+  return { model, accuracy: meta.accuracy, cached: true, trainSeconds: meta.trainSeconds, history: meta.history, dir };
 }
 
 /**
@@ -181,7 +184,7 @@ export async function denseCheckpoint(
       await saveModelToDir(run.model, tmp);
       writeFileAtomic(
         path.join(tmp, 'meta.json'),
-        JSON.stringify({ key, version: packageVersion(), accuracy: run.accuracy, trainSeconds, trainedBy: o.trainedBy ?? null, createdAt: new Date().toISOString() }, null, 1),
+        JSON.stringify({ key, version: packageVersion(), accuracy: run.accuracy, trainSeconds, history: run.history, trainedBy: o.trainedBy ?? null, createdAt: new Date().toISOString() }, null, 1),
         'dense checkpoint metadata',
       );
       try {
@@ -192,7 +195,7 @@ export async function denseCheckpoint(
         // someone who took over a lock they judged stale finished first: theirs is as good
       }
       run.weights.forEach((w) => w.dispose());
-      return { model: run.model, accuracy: run.accuracy, cached: false, trainSeconds, dir };
+      return { model: run.model, accuracy: run.accuracy, cached: false, trainSeconds, history: run.history, dir };
     } finally {
       clearInterval(heartbeat);
       fs.rmSync(lock, { force: true });

@@ -8,7 +8,7 @@ export type { SweepResults, SweepRow, SweepStatus, FailedTrial, CorruptRecord } 
 export { listTrials, registerTrial, unregisterTrial, getTrial, type TrialFunction, type TrialContext, type TrialMetrics } from './trials';
 export { expandSpec as expand, readSpecFile, type ExpandedSweep, type ExpandOptions } from './spec';
 export { trialId } from './ids';
-export { recipeFields } from './builtin-trials';
+export { recipeFields, sweepDenseRun as denseRun } from './builtin-trials';
 export { registerExecutor, unregisterExecutor, listExecutors, type ExecutorFactory, type ExecutorOptions } from './executors';
 export { workerScript, executeTrial } from './worker';
 export type { SweepOptions, SweepSummary, RerunMode } from './sweep';

@@ -63,37 +63,45 @@ export function checkSpecShape(spec: unknown): asserts spec is SweepSpec {
   if (typeof spec.trial !== 'string' || !spec.trial.trim()) {
     throw new OptionError(`Sweep '${name}': trial must be a registered trial name (pl.sweeps.listTrials()) or 'path/to/module.js#exportName'; got ${describe(spec.trial)}.`, 'trial');
   }
-  const grid = spec.grid;
-  if (!isPlainObject(grid)) {
-    throw new OptionError(`Sweep '${name}': grid must be an object of field → list of values, e.g. { seed: [1, 2, 3] }; got ${describe(grid)}.`, 'grid');
+  const grids = gridsOf(spec as unknown as SweepSpec);
+  if (Array.isArray(spec.grid) && grids.length === 0) {
+    throw new OptionError(`Sweep '${name}': the list of grids is empty; give at least one grid, e.g. grid: { seed: [1, 2, 3] }.`, 'grid');
   }
-  const fields = Object.keys(grid);
-  if (fields.length === 0) throw new OptionError(`Sweep '${name}': the grid is empty; give at least one field with a list of values, e.g. grid: { seed: [1, 2, 3] }.`, 'grid');
-  for (const f of fields) {
-    const values = grid[f];
-    if (!Array.isArray(values)) {
-      throw new OptionError(`Sweep '${name}': grid field '${f}' must be a list of values (e.g. [${JSON.stringify(values)}]); got ${describe(values)}. Put single values in 'fixed'.`, f);
+  const fixed = spec.fixed;
+  if (fixed !== undefined && !isPlainObject(fixed)) throw new OptionError(`Sweep '${name}': fixed must be an object of field → value; got ${describe(fixed)}.`, 'fixed');
+  grids.forEach((grid, g) => {
+    const which = grids.length > 1 || Array.isArray(spec.grid) ? `grid ${g + 1} of ${grids.length}` : 'the grid';
+    if (!isPlainObject(grid)) {
+      throw new OptionError(`Sweep '${name}': ${which} must be an object of field → list of values, e.g. { seed: [1, 2, 3] }; got ${describe(grid)}.`, 'grid');
     }
-    if (values.length === 0) throw new OptionError(`Sweep '${name}': grid field '${f}' has an empty list of values; give at least one value, or remove the field.`, f);
-    const seen = new Set<string>();
-    for (const v of values) {
-      if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
-        throw new OptionError(`Sweep '${name}': grid field '${f}' holds ${String(v)}, which JSON cannot store; use finite numbers, strings, booleans or lists.`, f);
+    const fields = Object.keys(grid);
+    if (fields.length === 0) throw new OptionError(`Sweep '${name}': ${which} is empty; give at least one field with a list of values, e.g. grid: { seed: [1, 2, 3] }.`, 'grid');
+    for (const f of fields) {
+      const values = grid[f];
+      if (!Array.isArray(values)) {
+        throw new OptionError(`Sweep '${name}': grid field '${f}' must be a list of values (e.g. [${JSON.stringify(values)}]); got ${describe(values)}. Put single values in 'fixed'.`, f);
       }
-      const key = canonicalJson(v);
-      if (seen.has(key)) throw new OptionError(`Sweep '${name}': grid field '${f}' lists ${key} twice.`, f);
-      seen.add(key);
+      if (values.length === 0) throw new OptionError(`Sweep '${name}': grid field '${f}' has an empty list of values; give at least one value, or remove the field.`, f);
+      const seen = new Set<string>();
+      for (const v of values) {
+        if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+          throw new OptionError(`Sweep '${name}': grid field '${f}' holds ${String(v)}, which JSON cannot store; use finite numbers, strings, booleans or lists.`, f);
+        }
+        const key = canonicalJson(v);
+        if (seen.has(key)) throw new OptionError(`Sweep '${name}': grid field '${f}' lists ${key} twice.`, f);
+        seen.add(key);
+      }
+      if (fixed && fixed[f] !== undefined) throw new OptionError(`Sweep '${name}': field '${f}' is both in grid and in fixed; keep it in one of them.`, f);
     }
+  });
+  for (const [f, v] of Object.entries(fixed ?? {})) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new OptionError(`Sweep '${name}': fixed field '${f}' is ${v}, which JSON cannot store.`, f);
   }
-  if (spec.fixed !== undefined) {
-    if (!isPlainObject(spec.fixed)) throw new OptionError(`Sweep '${name}': fixed must be an object of field → value; got ${describe(spec.fixed)}.`, 'fixed');
-    for (const f of Object.keys(spec.fixed)) {
-      if (spec.fixed[f] === undefined) continue; // left out
-      if (f in grid) throw new OptionError(`Sweep '${name}': field '${f}' is both in grid and in fixed; keep it in one of them.`, f);
-      const v = spec.fixed[f];
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new OptionError(`Sweep '${name}': fixed field '${f}' is ${v}, which JSON cannot store.`, f);
-    }
-  }
+}
+
+/** The grids of a spec: its one grid, or its list of grids. */
+export function gridsOf(spec: Pick<SweepSpec, 'grid'>): Grid[] {
+  return Array.isArray(spec.grid) ? [...(spec.grid as Grid[])] : [spec.grid as Grid];
 }
 
 /** Cartesian product of the grid, the first field varying slowest (like nested loops in the order written). */
@@ -112,8 +120,9 @@ function product(grid: Grid): Record<string, unknown>[] {
  *
  * @param spec the sweep spec (plain data).
  * @param options where module paths are relative to; the version in the ids.
- * @returns the normalised spec and its trials (duplicates, e.g. configurations that differ only
- *   in an option of a method they do not use, are one trial).
+ * @returns the normalised spec and its trials, in grid order (grids of a list one after the
+ *   other); duplicates (configurations that differ only in an option of a method they do not
+ *   use, or that two grids of a list share) are one trial.
  * @throws OptionError / UnknownNameError naming the field, the problem and the accepted values.
  */
 export function expandSpec(spec: SweepSpec, options: ExpandOptions = {}): ExpandedSweep {
@@ -121,12 +130,13 @@ export function expandSpec(spec: SweepSpec, options: ExpandOptions = {}): Expand
   const trialFn: ResolvedTrial = resolveTrial(spec.trial, options.baseDir);
   const where = `Sweep '${spec.name}' (trial '${spec.trial}')`;
   const fixed = Object.fromEntries(Object.entries(spec.fixed ?? {}).filter(([, v]) => v !== undefined));
-  const given = new Set([...Object.keys(spec.grid), ...Object.keys(fixed)]);
+  const grids = gridsOf(spec);
+  const given = new Set([...grids.flatMap((g) => Object.keys(g)), ...Object.keys(fixed)]);
   trialFn.checkFields?.([...given], where);
   const used = new Set<string>();
   const trials: TrialSpec[] = [];
   const ids = new Set<string>();
-  for (const combo of product(spec.grid)) {
+  for (const combo of grids.flatMap(product)) {
     const config = trialFn.resolve({ ...fixed, ...combo }, where);
     for (const k of Object.keys(config)) used.add(k);
     const id = trialId(trialFn.id, config, options.version);

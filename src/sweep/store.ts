@@ -23,7 +23,7 @@ import { datasetCacheRoot } from '../data/locate';
 import { UserError } from '../errors';
 import { ensureDir, readJsonFile, writeFileAtomic } from '../io/files';
 import { toDataFrame as framesToDataFrame } from '../report/frames';
-import { packageVersion } from './ids';
+import { canonicalJson, packageVersion } from './ids';
 import type { SweepSpec, TrialError, TrialRecord, TrialSpec } from './types';
 
 /** Error name of a trial stopped because the sweep was stopped: it runs again on the next start. */
@@ -264,7 +264,11 @@ export function runningIds(dir: string): string[] {
   });
 }
 
-/** One row of a sweep's results: the trial's configuration, its metrics, status, seconds and id. */
+/**
+ * One row of a sweep's results: the trial's configuration, its metrics, status, seconds and id.
+ * A metric replaces a config field of the same name (prune-finetune reports the achieved
+ * `sparsity`, as `evaluateVariants` does; the requested one is its `target`).
+ */
 export type SweepRow = Record<string, unknown> & { id: string; status: 'done' | 'failed'; seconds: number };
 
 /** One failed trial. */
@@ -285,7 +289,7 @@ export interface SweepResults {
   dir: string;
   /** The spec, when `spec.json` is there. */
   spec?: SweepSpec;
-  /** One row per done trial: config fields, then metrics, then `status`, `seconds`, `id`. */
+  /** One row per done trial (config fields, then metrics, then `status`, `seconds`, `id`), in grid order. */
   rows: SweepRow[];
   /** The failed trials (interrupted ones included), with their errors. */
   failed: FailedTrial[];
@@ -309,19 +313,47 @@ export function loadSweep(dir: string, ids?: Iterable<string>): SweepResults {
   const abs = resolveSweepDir(dir);
   const { records, corrupt } = loadRecords(abs);
   const wanted = ids ? new Set(ids) : undefined;
+  const spec = readSpec(abs);
+  const chosen = [...records.values()].filter((r) => !wanted || wanted.has(r.id));
+  if (wanted) {
+    const at = new Map([...wanted].map((id, i) => [id, i]));
+    chosen.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
+  } else if (spec) {
+    // by the configs, not the rows: a metric may replace a config field (prune-finetune's sparsity)
+    const byGrid = gridOrder(spec);
+    chosen.sort((a, b) => byGrid({ ...a.config, id: a.id }, { ...b.config, id: b.id }));
+  }
   const rows: SweepRow[] = [];
   const failed: FailedTrial[] = [];
-  for (const r of records.values()) {
-    if (wanted && !wanted.has(r.id)) continue;
+  for (const r of chosen) {
     if (r.status === 'done') rows.push(recordRow(r));
     else failed.push({ id: r.id, config: r.config, error: r.error!, log: path.join(abs, r.log) });
   }
-  const order = wanted ? [...wanted] : undefined;
-  if (order) {
-    const at = new Map(order.map((id, i) => [id, i]));
-    rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
-  }
-  return { dir: abs, spec: readSpec(abs), rows, failed, corrupt: wanted ? corrupt.filter((c) => wanted.has(path.basename(c.path, '.json'))) : corrupt };
+  return { dir: abs, spec, rows, failed, corrupt: wanted ? corrupt.filter((c) => wanted.has(path.basename(c.path, '.json'))) : corrupt };
+}
+
+/**
+ * Compares configs in the order the spec's grid expands (the first grid field slowest; the
+ * grids of a list one after the other), without resolving the spec: by the first grid whose
+ * values the config has, then by the position of each value in its list. Configs that fit no
+ * grid (an earlier version of it) come last; ties by id.
+ */
+function gridOrder(spec: SweepSpec): (a: Record<string, unknown>, b: Record<string, unknown>) => number {
+  const grids = (Array.isArray(spec.grid) ? spec.grid : [spec.grid]) as Record<string, readonly unknown[]>[];
+  const indexed = grids.map((g) => Object.entries(g ?? {}).map(([field, values]) => ({ field, index: new Map(values.map((v, i) => [canonicalJson(v), i])) })));
+  const key = (r: Record<string, unknown>): number[] => {
+    for (let g = 0; g < indexed.length; g++) {
+      const pos = indexed[g].map(({ field, index }) => index.get(canonicalJson(r[field])));
+      if (pos.every((p) => p !== undefined)) return [g, ...(pos as number[])];
+    }
+    return [Infinity];
+  };
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    return String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0;
+  };
 }
 
 /**

@@ -57,9 +57,18 @@ describe('sweeps on the local executor: faults', function () {
     // a grown grid runs only the new trial; rerun all runs everything
     const grown = await sweep(faultSpec(moduleDir, 'ok', [1, 2, 3, 4]), { dir, workers: 2, progress: 'none' });
     assert.deepEqual([grown.ran, grown.skipped, grown.done], [1, 3, 4]);
+    assert.deepEqual(loadSweep(dir).rows.map((r) => r.index), [1, 2, 3, 4], 'rows in grid order');
     const all = await sweep(faultSpec(moduleDir, 'ok', [1, 2]), { dir, workers: 2, progress: 'none', rerun: 'all' });
     assert.equal(all.ran, 2);
     assert.deepEqual([...runCounts(dir).entries()].map(([, n]) => n).sort(), [1, 1, 2, 2]);
+  });
+
+  it('a list of grids: one results directory, rows in the order of the grids', async () => {
+    const dir = resultsDir();
+    const spec: SweepSpec = { name: 'grids', trial: `${path.join(moduleDir, 'fault.js')}#trial`, grid: [{ index: [3, 1] }, { index: [2], sleep: [0.01] }] };
+    const s = await sweep(spec, { dir, workers: 2, progress: 'none' });
+    assert.deepEqual(s.rows.map((r) => r.index), [3, 1, 2]);
+    assert.deepEqual(loadSweep(dir).rows.map((r) => r.index), [3, 1, 2]);
   });
 
   it('a trial that throws is recorded with its message and stack; the others finish', async () => {

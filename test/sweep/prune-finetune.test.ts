@@ -8,7 +8,7 @@ import { disposeRuns, evaluateVariants, experimentData, trainDenseRuns } from '.
 import { paretoFigure, seedBandFigure } from '../../src/plot';
 import { meltColumns, summaryTable } from '../../src/report';
 import { isDataFrame } from '../../src/report/table';
-import { recipeFields } from '../../src/sweep/builtin-trials';
+import { recipeFields, sweepDenseRun } from '../../src/sweep/builtin-trials';
 import { checkpointDir, denseCheckpoint, disposeCheckpoint } from '../../src/sweep/checkpoints';
 import { loadSweep, rowsToDataFrame } from '../../src/sweep/store';
 import { sweep } from '../../src/sweep/sweep';
@@ -60,6 +60,16 @@ describe('prune-finetune sweeps on tiny-fashion', function () {
     assert.deepEqual(table.map((r) => [r.method, r.seeds]), [['magnitude', 2], ['random', 2]]);
     assert.ok(paretoFigure(rows, { x: 'remaining', y: 'accuracyFinetuned', group: 'method' }).data.length > 0);
     assert.deepEqual(loadSweep(dir).rows.map((r) => r.id).sort(), rows.map((r) => r.id).sort());
+    // the dense models the sweep pruned, as DenseRuns for the notebooks' other drivers
+    const denseRuns = [await sweepDenseRun(dir, rows[0], () => {})];
+    try {
+      assert.equal(denseRuns[0].accuracy, rows[0].accuracyDense);
+      assert.equal(denseRuns[0].seed, 1);
+      assert.ok(denseRuns[0].history.steps === dense.steps);
+      assert.equal(fs.readdirSync(path.join(dir, 'checkpoints')).length, 2, 'loaded, not trained again');
+    } finally {
+      disposeRuns(denseRuns);
+    }
     const df = rowsToDataFrame(rows);
     assert.ok(isDataFrame(df));
     assert.equal(df.shape[0], 4);

@@ -108,6 +108,27 @@ describe('sweep specs: expansion and ids', () => {
     assert.deepEqual([c.finetuneEpochs, c.finetuneSteps, c.finetuneLearningRate], [1, undefined, 0.001]);
   });
 
+  it('a list of grids runs the union of their products (variants with different fields), one trial per distinct config', () => {
+    const seed = [1, 2];
+    const { trials } = expandSpec({
+      name: 'structure', trial: 'prune-finetune',
+      grid: [
+        { label: ['unstructured'], granularity: ['element'], sparsity: [0.5, 0.75], seed },
+        { label: ['neuron'], granularity: ['neuron'], sparsity: [0.5], seed },
+        { label: ['2:4'], granularity: ['2:4'], seed },
+        { label: ['unstructured'], granularity: ['element'], sparsity: [0.5], seed }, // already in the first grid
+      ],
+      fixed: { ...tiny, sparsity: undefined, keepLastDense: true },
+    });
+    assert.deepEqual(trials.map((t) => `${t.config.label} ${t.config.sparsity ?? '-'} ${t.config.seed}`), [
+      'unstructured 0.5 1', 'unstructured 0.5 2', 'unstructured 0.75 1', 'unstructured 0.75 2', 'neuron 0.5 1', 'neuron 0.5 2', '2:4 - 1', '2:4 - 2',
+    ]);
+    assert.throws(() => expandSpec({ name: 'x', trial: 'empty', grid: [] }), /the list of grids is empty/);
+    assert.throws(() => expandSpec({ name: 'x', trial: 'empty', grid: [{ n: [1] }, {}] }), /grid 2 of 2 is empty/);
+    assert.throws(() => expandSpec({ name: 'x', trial: 'empty', grid: [{ n: [1] }, { n: [] }] }), /grid field 'n' has an empty list/);
+    assert.throws(() => expandSpec({ name: 'x', trial: 'empty', grid: [{ n: [1] }, { m: [2] }] }), /unknown field 'm'. Its fields: n/);
+  });
+
   it('ids: a SHA-256 of the canonical JSON, stable across key order and spellings, different for other configs or versions', () => {
     const config = { b: 2, a: { y: [1, 2], x: 'z' } };
     assert.equal(canonicalJson(config), '{"a":{"x":"z","y":[1,2]},"b":2}');
