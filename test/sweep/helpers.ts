@@ -17,7 +17,7 @@ export function cleanup(dirs: string[]): void {
  * A user trial module (CommonJS), `fault.js#trial`. Each run appends its id to `<dir>/runs.txt`.
  * Trial `index` = `throwAt` throws; = `killAt` SIGKILLs its own worker the first time (a marker
  * file remembers); = `hangAt` sleeps for a minute the first time (after writing its pid to `hang-<id>`), or until its signal aborts;
- * every trial sleeps `sleep` seconds and returns `{ double: 2 * index, pid }`.
+ * = `exitAt` exits its worker with code 7; every trial sleeps `sleep` seconds and returns `{ double: 2 * index, pid }`.
  */
 const FAULT_MODULE = `
 const fs = require('fs');
@@ -30,6 +30,7 @@ exports.trial = {
     { name: 'throwAt', type: 'int', default: -1, help: 'this index throws' },
     { name: 'killAt', type: 'int', default: -1, help: 'this index kills its worker the first time' },
     { name: 'hangAt', type: 'int', default: -1, help: 'this index hangs the first time' },
+    { name: 'exitAt', type: 'int', default: -1, help: 'this index exits its worker with code 7' },
     { name: 'sleep', type: 'number', default: 0, help: 'seconds every trial takes' },
   ],
   async run(config, ctx) {
@@ -37,6 +38,7 @@ exports.trial = {
     ctx.log('running index ' + config.index);
     const marker = path.join(ctx.dir, 'marker-' + ctx.id);
     if (config.index === config.throwAt) throw new RangeError('boom at index ' + config.index);
+    if (config.index === config.exitAt) process.exit(7);
     if (config.index === config.killAt && !fs.existsSync(marker)) {
       fs.writeFileSync(marker, 'killed once');
       process.kill(process.pid, 'SIGKILL');

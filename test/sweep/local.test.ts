@@ -107,6 +107,14 @@ describe('sweeps on the local executor: faults', function () {
     assert.deepEqual([...counts.entries()].filter(([id]) => id !== f.id).map(([, n]) => n), [1, 1], 'done trials did not run again');
   });
 
+  it('a worker that exits without writing a record: recorded as failed with the exit code and the end of its log', async () => {
+    const dir = resultsDir();
+    const s = await sweep(faultSpec(moduleDir, 'exits', [0, 1], { exitAt: 0 }), { dir, workers: 2, progress: 'none' });
+    assert.deepEqual([s.done, s.failed], [1, 1]);
+    assert.equal(s.failures[0].error.name, 'ExitCode');
+    assert.match(s.failures[0].error.message, /^the worker exited with code 7 without writing a record; its log ends:\n(.*\n)*running index 0$/);
+  });
+
   it('aborting the signal kills the running workers; their trials are recorded as interrupted and run on the next start', async () => {
     const dir = resultsDir();
     const spec = faultSpec(moduleDir, 'stopped', [0, 1, 2], { hangAt: 0 });

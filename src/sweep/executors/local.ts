@@ -93,16 +93,23 @@ export class LocalExecutor implements Executor {
       };
       const startOne = (trial: TrialSpec) => {
         const startedAt = new Date();
-        const logFile = trialPaths(dir, trial.id).log;
-        const fd = fs.openSync(logFile, 'w');
         let child: ChildProcess;
         try {
-          child = spawn(process.execPath, [workerScript(), dir, trial.id], {
-            stdio: ['ignore', fd, fd, 'ipc'],
-            env: { ...process.env, ...this.env, PRUNELAB_SWEEP_EXECUTOR: this.name },
-          });
-        } finally {
-          fs.closeSync(fd);
+          const fd = fs.openSync(trialPaths(dir, trial.id).log, 'w');
+          try {
+            child = spawn(process.execPath, [workerScript(), dir, trial.id], {
+              stdio: ['ignore', fd, fd, 'ipc'],
+              env: { ...process.env, ...this.env, PRUNELAB_SWEEP_EXECUTOR: this.name },
+            });
+          } finally {
+            fs.closeSync(fd); // the child has its own copy
+          }
+        } catch (e) {
+          // no process (no log file, no fork): the trial fails here and the others go on
+          const error = { name: 'SpawnError', message: `could not start the worker: ${(e as Error).message}` };
+          writeRecord(dir, failedRecord(trial, sweep, error, { startedAt, executor: { name: this.name, host: os.hostname() }, backend: this.env.PRUNELAB_BACKEND }));
+          failed++;
+          return;
         }
         const entry = { child, startedAt, stopped: false };
         active.set(trial.id, entry);
