@@ -13,7 +13,6 @@
  */
 import { datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
-import { experimentData } from '../experiments/data';
 import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { listModels } from '../models';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
@@ -23,6 +22,7 @@ import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
 import { evaluate, listOptimizers, train } from '../train';
 import { InterruptedError } from '../interrupt';
 import { denseCheckpoint, disposeCheckpoint, type DenseKey } from './checkpoints';
+import { sweepData } from './data-cache';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
@@ -222,12 +222,12 @@ function denseKey(config: TrialConfig): DenseKey {
  * @param config a resolved trial configuration (or a row: its dense fields are read).
  */
 export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
-  const c = await denseCheckpoint(dir, denseKey(config), await dataOf(config), { log });
+  const c = await denseCheckpoint(dir, denseKey(config), await dataOf(config, dir), { log });
   return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
 }
 
-function dataOf(config: TrialConfig) {
-  return experimentData({ dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+function dataOf(config: TrialConfig, dir: string) {
+  return sweepData(dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
 }
 
 function checkAborted(signal: AbortSignal, where: string): void {
@@ -235,7 +235,7 @@ function checkAborted(signal: AbortSignal, where: string): void {
 }
 
 async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
-  const data = await dataOf(config);
+  const data = await dataOf(config, ctx.dir);
   const t0 = Date.now();
   const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
   const denseSeconds = (Date.now() - t0) / 1000;
@@ -296,7 +296,7 @@ registerTrial('dense', {
     return config;
   },
   async run(config, ctx) {
-    const data = await dataOf(config);
+    const data = await dataOf(config, ctx.dir);
     const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
     try {
       return { accuracyDense: dense.accuracy, params: dense.model.countParams(), denseCached: dense.cached, trainSeconds: dense.trainSeconds };

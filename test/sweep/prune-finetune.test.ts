@@ -10,6 +10,7 @@ import { meltColumns, summaryTable } from '../../src/report';
 import { isDataFrame } from '../../src/report/table';
 import { recipeFields, sweepDenseRun } from '../../src/sweep/builtin-trials';
 import { checkpointDir, denseCheckpoint, disposeCheckpoint } from '../../src/sweep/checkpoints';
+import { dataCacheDir, readSavedData, sweepData } from '../../src/sweep/data-cache';
 import { loadSweep, rowsToDataFrame } from '../../src/sweep/store';
 import { sweep } from '../../src/sweep/sweep';
 import { cleanup, tempDir } from './helpers';
@@ -101,6 +102,29 @@ describe('prune-finetune sweeps on tiny-fashion', function () {
     const b = await sweep(spec, { dir, workers: 2, progress: 'none', rerun: 'all' });
     assert.deepEqual(b.rows.map((r) => r.denseCached), [true, true]);
     assert.deepEqual(b.rows.map((r) => r.accuracyDense), a.rows.map((r) => r.accuracyDense));
+  });
+});
+
+describe('sweep data cache', () => {
+  const dirs: string[] = [];
+  after(() => cleanup(dirs));
+
+  it('saves the experiment data once in the results directory and reads back exactly the same arrays', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const spec = { dataset: 'tiny-fashion', trainSubset: 120, testSubset: 60 };
+    const fromDrivers = await experimentData(spec);
+    const first = await sweepData(dir, spec);
+    assert.equal(first, fromDrivers, 'the first call loads with experimentData');
+    const cacheDir = dataCacheDir(dir, spec);
+    assert.deepEqual(fs.readdirSync(cacheDir).sort(), ['meta.json', 'test-x.bin', 'test-y.bin', 'train-x.bin', 'train-y.bin']);
+    // a fresh process reads the files: simulate it by reading them back here
+    const again = readSavedData(cacheDir)!;
+    assert.notEqual(again, fromDrivers);
+    assert.deepEqual(again, fromDrivers);
+    // a damaged copy is not used
+    fs.writeFileSync(path.join(cacheDir, 'train-x.bin'), 'short');
+    assert.equal(readSavedData(cacheDir), undefined);
   });
 });
 
