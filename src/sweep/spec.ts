@@ -18,7 +18,7 @@ import { listMethods } from '../prune/method';
 import './builtin-trials';
 import { canonicalJson, trialId } from './ids';
 import { resolveTrial, type ResolvedTrial } from './trials';
-import type { Grid, SweepSpec, TrialConfig, TrialSpec } from './types';
+import type { Grid, SweepSpec, TrialSpec } from './types';
 
 /** The top-level fields of a {@link SweepSpec}. */
 export const SPEC_FIELDS: readonly (keyof SweepSpec)[] = ['name', 'trial', 'grid', 'fixed'];

@@ -8,7 +8,7 @@
  * missing. Trials stopped with the sweep (recorded as `Interrupted`) always run again.
  */
 import * as path from 'path';
-import { UserError } from '../errors';
+import { OptionError, UserError } from '../errors';
 import { ambientSignal, InterruptedError } from '../interrupt';
 import { createExecutor, type ExecutorOptions } from './executors';
 import { expandSpec } from './spec';
@@ -113,7 +113,7 @@ export function pendingTrials(dir: string, trials: readonly TrialSpec[], rerun: 
 export async function sweep(spec: SweepSpec, options: SweepOptions = {}): Promise<SweepSummary> {
   const t0 = Date.now();
   const rerun = options.rerun ?? 'none';
-  if (!RERUN_MODES.includes(rerun)) throw new UserError(`sweep: rerun must be one of ${RERUN_MODES.join(', ')}; got ${JSON.stringify(rerun)}.`);
+  if (!RERUN_MODES.includes(rerun)) throw new OptionError(`sweep: rerun must be one of ${RERUN_MODES.join(', ')}; got ${JSON.stringify(rerun)}.`, 'rerun');
   const { spec: normalised, trials } = expandSpec(spec, { baseDir: options.baseDir });
   const dir = path.resolve(options.dir ?? defaultSweepDir(normalised.name));
   const existing = readSpec(dir);

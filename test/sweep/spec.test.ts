@@ -83,7 +83,14 @@ describe('sweep specs: bad input is refused before any trial starts', () => {
     await assert.rejects(sweep(base({ grid: { sparsty: [0.5] } }), { dir, progress: 'none' }), /unknown field 'sparsty'/);
     await assert.rejects(sweep(base(), { dir, progress: 'none', executor: 'kubernetes' }), /Unknown executor 'kubernetes'. Known executors: local/);
     await assert.rejects(sweep(base(), { dir, progress: 'none', workers: 0 }), /workers must be a whole number ≥ 1/);
+    await assert.rejects(sweep(base(), { dir, progress: 'none', rerun: 'some' as never }), /rerun must be one of none, failed, all; got "some"/);
     assert.ok(!fs.existsSync(dir), 'nothing was written');
+    // a directory that holds another sweep's results is left alone
+    const other = tempDir();
+    dirs.push(other);
+    fs.writeFileSync(path.join(other, 'spec.json'), JSON.stringify({ name: 'someone-else', trial: 'dense', grid: { seed: [1] } }));
+    await assert.rejects(sweep(base(), { dir: other, progress: 'none' }), /holds the results of sweep 'someone-else' \(trial 'dense'\), not of 'bad'.*give another dir/);
+    assert.deepEqual(fs.readdirSync(other), ['spec.json']);
   });
 });
 
