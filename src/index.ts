@@ -15,3 +15,5 @@ export * as plot from './plot';
 export * as report from './report-namespace';
 export * as experiments from './experiments';
 export * as magics from './magics';
+export { sweep, sweeps, type SweepOptions, type SweepSummary, type RerunMode } from './sweep';
+export type { SweepSpec, TrialSpec, TrialRecord, SweepProgress, Executor, ExecutorRun } from './sweep/types';

@@ -23,8 +23,13 @@ export interface SweepSpec {
    * `prune-finetune`), or `path/to/module.js#exportName` for a user's own exported function.
    */
   trial: string;
-  /** Values varied: `{ method: ['magnitude', 'random'], sparsity: [0.5, 0.9], seed: [1, 2, 3] }`. */
-  grid: Grid;
+  /**
+   * Values varied: `{ method: ['magnitude', 'random'], sparsity: [0.5, 0.9], seed: [1, 2, 3] }`.
+   * A list of grids runs the union of their products, for variants whose fields differ (e.g.
+   * `[{ granularity: ['element', 'neuron'], sparsity: [0.5, 0.9] }, { granularity: ['2:4'] }]`),
+   * in one results directory (so they share its dense checkpoints).
+   */
+  grid: Grid | readonly Grid[];
   /** Values shared by every trial (a field is in `grid` or in `fixed`, not both). */
   fixed?: Record<string, unknown>;
 }

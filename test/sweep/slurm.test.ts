@@ -16,6 +16,7 @@ import { OptionError, UserError } from '../../src/errors';
 import { createSlurmExecutor, resolveSlurmOptions, SlurmExecutor, slurmExecutorFactory, type SlurmExecutorOptions } from '../../src/sweep/executors/slurm';
 import { parseIndexList, parseSacct, parseScontrol, parseSqueue, slurmTrialError, stateFromLog } from '../../src/sweep/executors/slurm-states';
 import type { SweepProgress, TrialConfig, TrialRecord, TrialSpec } from '../../src/sweep/types';
+import { sweep as sweep_ } from '../../src/sweep';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const clusterScript = path.join(repo, 'scripts', 'slurm-local.sh');
@@ -270,6 +271,27 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     assert.deepEqual(progress.at(-1), { total: 4, done: 4, failed: 0, running: 0, skipped: 0, etaSeconds: 0 });
     assert.ok(progress.some((p) => p.running > 0), `running was reported: ${JSON.stringify(progress)}`);
     assert.equal(queued(jobId), '');
+  });
+
+  it('end to end: pl.sweep with executor slurm runs a user trial module through the real worker (4 trials), and a second run resumes with nothing to do', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-sweep-e2e-'));
+    const mod = path.join(tmp, 'trial.js');
+    fs.writeFileSync(mod, "module.exports.square = { fields: [{ name: 'x', type: 'number', help: 'input' }], run: async (c) => ({ squared: c.x * c.x, pid: process.pid }) };\n");
+    const spec = { name: 'e2e-slurm', trial: `${mod}#square`, grid: { x: [1, 2, 3, 4] } };
+    const dir = path.join(tmp, 'results');
+    const first = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: false });
+    assert.deepEqual(first.rows.map((r) => r.squared), [1, 4, 9, 16]);
+    for (const r of first.rows) {
+      const rec = record(dir, String(r.id));
+      assert.equal(rec.executor.name, 'slurm');
+      assert.match(String(rec.executor.jobId), /^\d+_\d$/);
+      assert.equal(rec.environment.prunelab.length > 0, true);
+    }
+    assert.equal(new Set(first.rows.map((r) => r.pid)).size, 4, 'a fresh process per trial');
+    const again = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: false });
+    assert.equal(submissions(dir).length, 1, 'resumed: nothing submitted the second time');
+    assert.deepEqual(again.rows.map((r) => r.squared), [1, 4, 9, 16]);
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('a failed trial run again: its old record does not count, the run waits for the new one', async () => {

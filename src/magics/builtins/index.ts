@@ -9,3 +9,4 @@ import './sparsity';
 import './plot';
 import './speedup';
 import './xmode';
+import './sweep';

@@ -29,7 +29,10 @@ import * as path from 'path';
 import { InternalError, OptionError, UserError } from '../../errors';
 import { ensureDir, readJsonFile, writeFileAtomic } from '../../io/files';
 import { resolveOptionValues, type OptionSpec } from '../../prune/method-options';
+import { INTERRUPTED } from '../store';
 import type { Executor, ExecutorRun, SweepProgress, TrialRecord, TrialSpec } from '../types';
+import { workerScript } from '../worker';
+import { registerExecutor } from './registry';
 import { parseSacct, parseScontrol, parseSqueue, slurmTrialError, stateFromLog, TERMINAL_STATES, type TaskState } from './slurm-states';
 
 /** Options of the `slurm` executor (all optional; the cluster's defaults apply otherwise). */
@@ -120,7 +123,7 @@ const TIME_FORMAT = /^(?:\d+(?::\d{1,2}){0,2}|\d+-\d+(?::\d{1,2}){0,2}|UNLIMITED
 
 /** The default worker: this Node.js and prunelab's `build/src/sweep/worker.js`. */
 function defaultWorkerCommand(): string[] {
-  return [process.execPath, path.resolve(__dirname, '../worker.js')];
+  return [process.execPath, workerScript()];
 }
 
 /**
@@ -264,23 +267,7 @@ export const slurmExecutorFactory = {
   create: (options: Record<string, unknown> = {}): Executor => createSlurmExecutor(options as SlurmExecutorOptions & { workers?: number }),
 };
 
-/**
- * Registers `slurm` in the sweep core's executor registry when this module loads
- * (src/sweep/executors/index.ts imports it, like every engine). Written against
- * `registerExecutor(name, factory)` of src/sweep/executors/registry.ts; where that module is
- * absent (this branch before the merge) there is nothing to register in.
- */
-function registerOnLoad(): void {
-  let registry: { registerExecutor?: (name: string, factory: typeof slurmExecutorFactory) => unknown };
-  try {
-    registry = require('./registry');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).startsWith("Cannot find module './registry'")) return;
-    throw e;
-  }
-  registry.registerExecutor?.('slurm', slurmExecutorFactory);
-}
-registerOnLoad();
+registerExecutor('slurm', slurmExecutorFactory);
 
 /** One `sbatch` submission: a job array whose index i runs trial ids[i]. */
 interface Submission {
@@ -358,12 +345,11 @@ function shellQuote(s: string): string {
 const TRIAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * Error name of a trial stopped because the sweep was interrupted: the store runs it again on the
- * next start (the sweep core's `INTERRUPTED` in src/sweep/store.ts). A task cancelled by someone
- * else (an administrator's scancel) keeps Slurm's `CANCELLED`: a failed trial, which
- * `rerun: 'failed'` runs again.
+ * A trial stopped because the sweep was interrupted is recorded `INTERRUPTED` (the store runs it
+ * again on the next start). A task cancelled by someone else (an administrator's scancel) keeps
+ * Slurm's `CANCELLED`: a failed trial, which `rerun: 'failed'` runs again.
  */
-export const INTERRUPTED = 'Interrupted';
+export { INTERRUPTED };
 
 /** How long squeue may keep failing (controller restarting, network) before the run gives up. */
 const SQUEUE_FAILURE_LIMIT_MS = 5 * 60_000;

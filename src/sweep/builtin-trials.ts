@@ -1,0 +1,313 @@
+/**
+ * The builtin trial functions:
+ * - `prune-finetune`: what notebooks 01–04 do per (dataset, seed, variant) — the dense model of
+ *   its (model, data, dense recipe, seed) from the sweep's checkpoint cache (trained once), then
+ *   prune with a method and the pruning options, evaluate, fine-tune with the masks held,
+ *   evaluate. Its metrics are the columns of `VariantRow` (`experiments/variants.ts`), so the
+ *   report helpers take the rows unchanged.
+ * - `dense`: train (or load from the cache) a dense model and report its test accuracy.
+ * - `empty`: returns `{}` at once (measures the per-trial overhead of an executor).
+ *
+ * Recipes are flat fields (`denseEpochs`, `finetuneLearningRate`, ...) so that any recipe field
+ * can be a grid axis; {@link recipeFields} turns a notebook's recipe object into them.
+ */
+import { datasetInfo } from '../data';
+import { OptionError, UnknownNameError, UserError } from '../errors';
+import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
+import { listModels } from '../models';
+import { MaskedModel, prune, type PruneOptions } from '../prune';
+import { resolveGranularity } from '../prune/granularity';
+import { findMethod, listMethods } from '../prune/method';
+import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
+import { evaluate, listOptimizers, train } from '../train';
+import { InterruptedError } from '../interrupt';
+import { denseCheckpoint, disposeCheckpoint, type DenseKey } from './checkpoints';
+import { sweepData } from './data-cache';
+import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
+import type { TrialConfig } from './types';
+
+/** The recipe fields, without their prefix. */
+const RECIPE_KEYS = ['epochs', 'steps', 'batchSize', 'optimizer', 'learningRate', 'weightDecay'] as const;
+type RecipePrefix = 'dense' | 'finetune';
+
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/** Declarations of one recipe's fields (`denseEpochs`, `denseSteps`, ...). */
+function recipeFieldSpecs(prefix: RecipePrefix, what: string): OptionSpec[] {
+  return [
+    { name: `${prefix}Epochs`, type: 'int', min: 1, help: `passes over the training data of the ${what} (give epochs or steps; default 1 epoch)` },
+    { name: `${prefix}Steps`, type: 'int', min: 1, help: `optimizer steps of the ${what}, instead of epochs` },
+    { name: `${prefix}BatchSize`, type: 'int', min: 1, help: `examples per step of the ${what} (default 64)` },
+    { name: `${prefix}Optimizer`, type: 'string', help: `optimizer of the ${what} (default momentum, SGD with momentum 0.9)` },
+    { name: `${prefix}LearningRate`, type: 'number', min: 0, exclusiveMin: true, help: `learning rate of the ${what} (default 0.01, 1e-3 for adam)` },
+    { name: `${prefix}WeightDecay`, type: 'number', min: 0, help: `L2 weight decay of the ${what} (default 0)` },
+  ];
+}
+
+/**
+ * A recipe as flat trial fields, for a spec's `fixed` or `grid`:
+ * `recipeFields('dense', { epochs: 3, learningRate: 0.05 })` → `{ denseEpochs: 3, denseLearningRate: 0.05 }`.
+ *
+ * @param prefix `dense` or `finetune`.
+ * @param recipe the recipe (fields left out stay out).
+ */
+export function recipeFields(prefix: RecipePrefix, recipe: TrainRecipe): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const k of RECIPE_KEYS) {
+    const v = recipe[k];
+    if (v !== undefined) out[`${prefix}${cap(k)}`] = v;
+  }
+  return out;
+}
+
+/** The recipe held by a configuration's fields of that prefix. */
+export function recipeFromConfig(config: TrialConfig, prefix: RecipePrefix): TrainRecipe {
+  const r: Record<string, unknown> = {};
+  for (const k of RECIPE_KEYS) {
+    const v = config[`${prefix}${cap(k)}`];
+    if (v !== undefined) r[k] = v;
+  }
+  return r as TrainRecipe;
+}
+
+/**
+ * Fills a recipe's defaults into its fields (so that two spellings of the same recipe are the
+ * same trial) and checks the optimizer name.
+ */
+function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where: string, base?: TrainRecipe): void {
+  const given = recipeFromConfig(config, prefix);
+  if (given.epochs !== undefined && given.steps !== undefined) {
+    throw new OptionError(`${where}: give ${prefix}Epochs or ${prefix}Steps, not both.`, `${prefix}Steps`);
+  }
+  if (given.optimizer !== undefined && !listOptimizers().includes(given.optimizer)) {
+    throw new UnknownNameError('optimizer', given.optimizer, listOptimizers(), `${where}: field '${prefix}Optimizer': unknown optimizer '${given.optimizer}'. Known optimizers: ${listOptimizers().join(', ')}.`);
+  }
+  const recipe = base ?? given;
+  const o = recipeOptions(recipe, 0);
+  const full: TrainRecipe = {
+    ...(o.steps !== undefined ? { steps: o.steps as number } : { epochs: o.epochs as number }),
+    batchSize: o.batchSize,
+    optimizer: o.optimizer as TrainRecipe['optimizer'],
+    learningRate: o.learningRate,
+    weightDecay: o.weightDecay,
+  };
+  for (const k of RECIPE_KEYS) delete config[`${prefix}${cap(k)}`];
+  Object.assign(config, recipeFields(prefix, full));
+}
+
+/** Fields shared by `dense` and `prune-finetune`: the data, the model, the seed, the dense recipe. */
+const DENSE_FIELDS: OptionSpec[] = [
+  { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
+  { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
+  { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
+  { name: 'model', type: 'string', default: 'lenet-300-100', help: 'model registry name (pl.listModels())' },
+  { name: 'seed', type: 'int', default: 1, help: "seed of the dense model's initialisation and data order, of fine-tuning and of random criteria" },
+  ...recipeFieldSpecs('dense', 'dense training'),
+];
+
+const PRUNE_FIELDS: OptionSpec[] = [
+  { name: 'method', type: 'string', default: 'magnitude', help: 'a one-shot pruning method (pl.listMethods()); its options are fields too' },
+  { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: 'fraction to remove (not for N:M granularity, which implies its own)' },
+  { name: 'granularity', type: 'string', help: "element (default), neuron, filter, channel, 'N:M' (e.g. '2:4'), 'block:RxC'" },
+  { name: 'scope', type: 'string', choices: ['layerwise', 'global', 'erk'], help: 'allocation of the sparsity over layers (default layerwise)' },
+  { name: 'groupReduce', type: 'string', choices: ['l1', 'l2', 'mean', 'max'], help: 'how element scores make group scores (default l2)' },
+  { name: 'keepFirstDense', type: 'boolean', help: 'leave the first prunable layer dense' },
+  { name: 'keepLastDense', type: 'boolean', help: 'leave the last prunable layer (the classifier) dense' },
+  { name: 'include', type: 'list', help: 'only these layers' },
+  { name: 'exclude', type: 'list', help: 'leave these layers dense' },
+  { name: 'finetune', type: 'boolean', default: true, help: 'fine-tune after pruning (default: yes, by default at 1/10 of the dense learning rate for 1 epoch)' },
+  ...recipeFieldSpecs('finetune', 'fine-tuning'),
+  { name: 'label', type: 'string', help: 'a name for this variant in figures and tables (e.g. "4x4 block")' },
+];
+
+/** Names of the pruning options passed to `prune` as they are. */
+const PRUNE_PASS_THROUGH = ['sparsity', 'granularity', 'scope', 'groupReduce', 'keepFirstDense', 'keepLastDense', 'include', 'exclude'] as const;
+
+/** Runs `fn`, putting `where` and the field in front of a user error's message. */
+function inField<T>(where: string, field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const msg = `${where}: field '${field}': ${(e as Error).message}`;
+    if (e instanceof UnknownNameError) throw new UnknownNameError(e.kind, e.unknown, e.known, msg);
+    if (e instanceof UserError) throw new OptionError(msg, field);
+    throw e;
+  }
+}
+
+function checkDenseFields(config: TrialConfig, where: string): void {
+  inField(where, 'dataset', () => datasetInfo(config.dataset as string));
+  const models = listModels().map((m) => m.name);
+  const model = String(config.model).trim().toLowerCase().replace(/_/g, '-');
+  if (!models.includes(model)) {
+    throw new UnknownNameError('model', String(config.model), models, `${where}: field 'model': unknown model '${config.model}'. Known models: ${models.join(', ')}.`);
+  }
+  config.model = model;
+  normaliseRecipe(config, 'dense', where);
+}
+
+/** Splits a configuration into the trial's own fields and the method's options. */
+function resolvePruneFinetune(given: Record<string, unknown>, where: string): TrialConfig {
+  const coreNames = new Set([...DENSE_FIELDS, ...PRUNE_FIELDS].map((f) => f.name));
+  const methodName = (given.method ?? 'magnitude') as string;
+  if (typeof methodName !== 'string') throw new OptionError(`${where}: method must be a string; got ${JSON.stringify(methodName)}.`, 'method');
+  const method = findMethod(methodName);
+  const methods = listMethods();
+  if (!method) {
+    const known = methods.filter((m) => m.oneShot).map((m) => m.name);
+    throw new UnknownNameError('pruning method', methodName, known, `${where}: field 'method': unknown method '${methodName}'. Known one-shot methods: ${known.join(', ')}.`);
+  }
+  const info = methods.find((m) => m.name === methodName)!;
+  if (!info.oneShot) {
+    const known = methods.filter((m) => m.oneShot).map((m) => m.name);
+    throw new OptionError(`${where}: method '${methodName}' acts during training, not once; prune-finetune prunes once, with one of: ${known.join(', ')}.`, 'method');
+  }
+  const ownNames = new Set((method.options ?? []).map((o) => o.name));
+  const anyMethodOption = new Set(methods.flatMap((m) => m.options.map((o) => o.name)));
+  const core: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(given)) {
+    if (coreNames.has(k)) core[k] = v;
+    else if (ownNames.has(k)) own[k] = v;
+    else if (!anyMethodOption.has(k)) {
+      throw new OptionError(`${where}: unknown field '${k}'. Its fields: ${[...coreNames].join(', ')}; options of method '${methodName}': ${[...ownNames].join(', ') || 'none'}.`, k);
+    }
+    // else: an option of another method of the sweep, which this trial does not use
+  }
+  const config = resolveOptionValues([...DENSE_FIELDS, ...PRUNE_FIELDS], core, where) as TrialConfig;
+  const options = resolveOptionValues(method.options ?? [], own, `${where}, method '${methodName}'`);
+  checkDenseFields(config, where);
+  const granularity = config.granularity as string | undefined;
+  if (granularity !== undefined) inField(where, 'granularity', () => resolveGranularity(granularity));
+  const implied = impliedSparsity(granularity);
+  if (implied !== undefined && config.sparsity !== undefined) {
+    throw new OptionError(`${where}: granularity '${granularity}' fixes the sparsity at ${implied}; leave sparsity out for it.`, 'sparsity');
+  }
+  if (implied === undefined && config.sparsity === undefined && !method.choosesOwnMasks) {
+    throw new OptionError(`${where}: give a sparsity in [0, 1) (e.g. sparsity: [0.5, 0.9]); only N:M granularity and methods that choose their own masks imply one.`, 'sparsity');
+  }
+  if (config.finetune) normaliseRecipe(config, 'finetune', where, finetuneRecipeGiven(config) ? undefined : scaledRecipe(recipeFromConfig(config, 'dense'), 0.1, { epochs: 1, steps: undefined }));
+  else for (const k of RECIPE_KEYS) delete config[`finetune${cap(k)}`];
+  return { ...config, ...options };
+}
+
+function finetuneRecipeGiven(config: TrialConfig): boolean {
+  return RECIPE_KEYS.some((k) => config[`finetune${cap(k)}`] !== undefined);
+}
+
+/** 1 − N/M for an N:M granularity, else undefined. */
+function impliedSparsity(granularity: string | undefined): number | undefined {
+  const nm = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(granularity ?? '');
+  return nm ? 1 - Number(nm[1]) / Number(nm[2]) : undefined;
+}
+
+function denseKey(config: TrialConfig): DenseKey {
+  return {
+    model: config.model as string,
+    dataset: config.dataset as string,
+    trainSubset: config.trainSubset as number | undefined,
+    testSubset: config.testSubset as number | undefined,
+    recipe: recipeFromConfig(config, 'dense'),
+    seed: config.seed as number,
+  };
+}
+
+/**
+ * The dense run of a `prune-finetune` or `dense` trial (its config, or a row of its results),
+ * from the sweep's checkpoint cache (trained there when missing): what `trainDense` returns, so
+ * that the notebooks' other drivers (`iterativePruneRetrain`, weight snapshots, speedup rows) run
+ * on the very dense models the sweep pruned. Dispose it with `disposeRuns`.
+ *
+ * @param dir the sweep's results directory.
+ * @param config a resolved trial configuration (or a row: its dense fields are read).
+ */
+export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
+  const c = await denseCheckpoint(dir, denseKey(config), await dataOf(config, dir), { log });
+  return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
+}
+
+function dataOf(config: TrialConfig, dir: string) {
+  return sweepData(dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+}
+
+function checkAborted(signal: AbortSignal, where: string): void {
+  if (signal.aborted) throw new InterruptedError(`The trial was stopped ${where}.`);
+}
+
+async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
+  const data = await dataOf(config, ctx.dir);
+  const t0 = Date.now();
+  const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
+  const denseSeconds = (Date.now() - t0) / 1000;
+  try {
+    checkAborted(ctx.signal, 'after the dense model');
+    const method = config.method as string;
+    const methodOptions: Record<string, unknown> = {};
+    const declared = findMethod(method)?.options ?? [];
+    for (const o of declared) if (config[o.name] !== undefined) methodOptions[o.name] = config[o.name];
+    const options: PruneOptions = { method, seed: config.seed as number };
+    if (declared.length) options.methodOptions = methodOptions;
+    for (const k of PRUNE_PASS_THROUGH) if (config[k] !== undefined) (options as Record<string, unknown>)[k] = config[k];
+    prune(dense.model, options);
+    const { params, remaining } = remainingParams(dense.model);
+    const accuracyPruned = evaluate(dense.model, data.test).accuracy;
+    let accuracyFinetuned = accuracyPruned;
+    const t1 = Date.now();
+    if (config.finetune) {
+      await train(dense.model, data.train, { ...recipeOptions(recipeFromConfig(config, 'finetune'), config.seed as number), masks: MaskedModel.of(dense.model) });
+      accuracyFinetuned = evaluate(dense.model, data.test).accuracy;
+    }
+    const target = (config.sparsity as number | undefined) ?? impliedSparsity(config.granularity as string | undefined) ?? null;
+    const metrics = {
+      target, sparsity: 1 - remaining / params, remaining, params, compression: params / remaining,
+      accuracyDense: dense.accuracy, accuracyPruned, accuracyFinetuned,
+      denseCached: dense.cached, denseSeconds, finetuneSeconds: (Date.now() - t1) / 1000,
+    };
+    ctx.log(
+      `${config.label ?? method}${target !== null ? ` @ ${target}` : ''}, seed ${config.seed}: dense ${pct(dense.accuracy)}, ` +
+        `pruned ${pct(accuracyPruned)} (${pct(metrics.sparsity)} sparse)` + (config.finetune ? ` → fine-tuned ${pct(accuracyFinetuned)}` : ''),
+    );
+    return metrics;
+  } finally {
+    disposeCheckpoint(dense);
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+registerTrial('prune-finetune', {
+  description: 'dense model (trained once per seed, cached) → prune with a method → evaluate → fine-tune with the masks held → evaluate',
+  fields: [...DENSE_FIELDS, ...PRUNE_FIELDS],
+  extraFields: () => listMethods().flatMap((m) => m.options.map((o) => o.name)),
+  resolve: resolvePruneFinetune,
+  run: runPruneFinetune,
+});
+
+registerTrial('dense', {
+  description: 'train a zoo model on a dataset with a recipe (or load it from the sweep cache) and report its test accuracy',
+  fields: DENSE_FIELDS,
+  resolve(given, where) {
+    const names = DENSE_FIELDS.map((f) => f.name);
+    for (const k of Object.keys(given)) {
+      if (!names.includes(k)) throw new OptionError(`${where}: unknown field '${k}'. Its fields: ${names.join(', ')}.`, k);
+    }
+    const config = resolveOptionValues(DENSE_FIELDS, given, where) as TrialConfig;
+    checkDenseFields(config, where);
+    return config;
+  },
+  async run(config, ctx) {
+    const data = await dataOf(config, ctx.dir);
+    const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
+    try {
+      return { accuracyDense: dense.accuracy, params: dense.model.countParams(), denseCached: dense.cached, trainSeconds: dense.trainSeconds };
+    } finally {
+      disposeCheckpoint(dense);
+    }
+  },
+});
+
+registerTrial('empty', {
+  description: 'does nothing and returns {} (measures the per-trial overhead of an executor)',
+  fields: [{ name: 'n', type: 'int', default: 0, help: 'a number that tells trials apart' }],
+  run: () => ({}),
+});
