@@ -279,7 +279,7 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
     fs.writeFileSync(mod, "module.exports.square = { fields: [{ name: 'x', type: 'number', help: 'input' }], run: async (c) => ({ squared: c.x * c.x, pid: process.pid }) };\n");
     const spec = { name: 'e2e-slurm', trial: `${mod}#square`, grid: { x: [1, 2, 3, 4] } };
     const dir = path.join(tmp, 'results');
-    const first = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: false });
+    const first = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: 'none' });
     assert.deepEqual(first.rows.map((r) => r.squared), [1, 4, 9, 16]);
     for (const r of first.rows) {
       const rec = record(dir, String(r.id));
@@ -288,7 +288,7 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
       assert.equal(rec.environment.prunelab.length > 0, true);
     }
     assert.equal(new Set(first.rows.map((r) => r.pid)).size, 4, 'a fresh process per trial');
-    const again = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: false });
+    const again = await sweep_(spec, { dir, executor: 'slurm', executorOptions: { pollSeconds: 0.3 }, progress: 'none' });
     assert.equal(submissions(dir).length, 1, 'resumed: nothing submitted the second time');
     assert.deepEqual(again.rows.map((r) => r.squared), [1, 4, 9, 16]);
     fs.rmSync(tmp, { recursive: true, force: true });
