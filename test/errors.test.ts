@@ -10,6 +10,7 @@ import {
   InternalError, isInternalError, isUserError, OptionError, PrunelabError, ShapeError, UnknownNameError, UserError,
 } from '../src/errors';
 import { mlp } from './prune/helpers';
+import { freshModuleCopy } from './module-copy';
 
 /** The error `fn` throws (fails when it throws nothing). */
 function thrown(fn: () => unknown): Error {
@@ -63,15 +64,7 @@ describe('errors: user errors and internal errors are different classes', () => 
   });
 
   it('isUserError and isInternalError recognise errors of a second loaded copy of the module', () => {
-    const file = require.resolve('../src/errors');
-    const saved = require.cache[file];
-    delete require.cache[file];
-    let copy: typeof import('../src/errors');
-    try {
-      copy = require(file);
-    } finally {
-      require.cache[file] = saved;
-    }
+    const copy = freshModuleCopy<typeof import('../src/errors')>(require.resolve('../src/errors'));
     assert.notStrictEqual(copy.ShapeError, ShapeError);
     assert.ok(!(new copy.ShapeError('s') instanceof UserError), 'instanceof alone cannot tell');
     assert.ok(isUserError(new copy.ShapeError('s')));

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { INTERNAL_ERROR_NOTE, runtimeError } from '../../kernel/errors';
 import { InternalError, OptionError, UnknownNameError, UserError } from '../../src/errors';
 import { setTracebackMode } from '../../src/magics/builtins/xmode';
+import { freshModuleCopy } from '../module-copy';
 
 /** A stack as V8 prints it: a frame of the user's own script between frames inside prunelab and Node. */
 function withStack<E extends Error>(e: E): E {
@@ -65,15 +66,7 @@ describe('kernel/errors: user errors, internal errors and other errors', () => {
   });
 
   it('recognises a user error of another loaded copy of prunelab (as a notebook cell\'s `pl` can be)', () => {
-    const file = require.resolve('../../src/errors');
-    const saved = require.cache[file];
-    delete require.cache[file];
-    let copy: typeof import('../../src/errors');
-    try {
-      copy = require(file);
-    } finally {
-      require.cache[file] = saved;
-    }
+    const copy = freshModuleCopy<typeof import('../../src/errors')>(require.resolve('../../src/errors'));
     assert.notStrictEqual(copy.UserError, UserError, 'a second copy of the module');
     const foreign = withStack(new copy.OptionError('bad option', 'x'));
     assert.ok(!(foreign instanceof UserError));
