@@ -16,6 +16,11 @@ Usage (from the repository root, with Debian's python3, which has nbclient):
   PRUNELAB_DATA, when set, is passed on to the kernel (a user's own copies).
 - Each executed notebook (the copy, and the committed file with --update-outputs) gets a static
   PNG beside each plotly figure (scripts/notebook_images.py; --no-static-images skips it).
+- Sweeps: the notebooks run their grids as resumable sweeps (pl.sweeps.*), whose records go to
+  $PRUNELAB_SWEEP_ROOT/<name> (default ~/.cache/prunelab/sweeps/<name>). At the quick budget,
+  unless PRUNELAB_SWEEP_ROOT is set, they go to a fresh temporary directory (removed at the end),
+  so a quick run (CI) always computes instead of reading back an earlier run's records; the
+  paper budget keeps the default root, so that an interrupted run resumes.
 - Prints each notebook's wall time; exits 1 if any notebook raised an error (a failed assertion
   cell included), 2 for bad usage.
 """
@@ -23,6 +28,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -178,7 +184,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="prunelab-nb-")
     jp = install_kernelspec(tmp)
     os.environ["JUPYTER_PATH"] = jp + (os.pathsep + os.environ["JUPYTER_PATH"] if os.environ.get("JUPYTER_PATH") else "")
-    print(f"run-notebooks: budget {budget}, {len(paths)} notebook(s), PRUNELAB_DATA={os.environ.get('PRUNELAB_DATA', '(unset)')}")
+    fresh_sweeps = None
+    if budget == "quick" and not os.environ.get("PRUNELAB_SWEEP_ROOT"):
+        # a quick run computes every trial (CI), rather than reading back records of an earlier build
+        fresh_sweeps = os.path.join(tmp, "sweeps")
+        os.environ["PRUNELAB_SWEEP_ROOT"] = fresh_sweeps
+    print(f"run-notebooks: budget {budget}, {len(paths)} notebook(s), PRUNELAB_DATA={os.environ.get('PRUNELAB_DATA', '(unset)')}, "
+          f"sweeps in {os.environ.get('PRUNELAB_SWEEP_ROOT') or '~/.cache/prunelab/sweeps'}{' (temporary)' if fresh_sweeps else ''}")
 
     results = []
     for path in paths:
@@ -189,6 +201,8 @@ def main():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}  {seconds:6.1f} s", flush=True)
         if error:
             print("    " + error.replace("\n", "\n    "), flush=True)
+    if fresh_sweeps:
+        shutil.rmtree(fresh_sweeps, ignore_errors=True)
     failed = [r for r in results if not r[1]]
     print(f"run-notebooks: {len(results) - len(failed)} passed, {len(failed)} failed "
           f"(total {sum(r[2] for r in results):.1f} s); executed copies in {os.path.relpath(args.out, ROOT)}/")

@@ -10,9 +10,10 @@ import {
 } from '../prune';
 import { evaluate, train } from '../train';
 import { pct, type Logger } from './log';
-import { recipeOptions, remainingParams, resetToDense, type DenseRun, type TrainRecipe } from './runs';
-import type { VariantRow } from './variants';
-import { OptionError } from '../errors';
+import { experimentData } from './data';
+import { disposeRuns, recipeOptions, remainingParams, resetToDense, trainDenseRuns, type DenseRun, type TrainRecipe } from './runs';
+import type { DenseRunsSpec, VariantRow } from './variants';
+import { OptionError, UnknownNameError } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // Han et al.: iterative prune-retrain to per-layer densities
@@ -144,6 +145,12 @@ export interface ScheduleComparisonOptions {
   curveExamples?: number;
   /** Further `prune` options (scope etc.). */
   prune?: Omit<PruneOptions, 'sparsity' | 'step'>;
+  /**
+   * Run only the schedules with these labels, as {@link comparedSchedules} names them
+   * (`one-shot`, `iterative (k rounds)`, `gradual (AGP)`); default all. A sweep's trial runs one
+   * schedule of one seed with it.
+   */
+  schedules?: readonly string[];
 }
 
 /** A point of a learning curve. */
@@ -195,10 +202,15 @@ export async function scheduleComparison(
   log: Logger = console.log,
 ): Promise<{ rows: VariantRow[]; curves: CurveRow[] }> {
   if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new OptionError(`scheduleComparison: evalEvery must be an integer ≥ 1; got ${o.evalEvery}.`, 'evalEvery');
+  const compared = comparedSchedules(o);
+  const labels = compared.map((c) => c.method);
+  for (const s of o.schedules ?? []) {
+    if (!labels.includes(s)) throw new UnknownNameError('schedule', s, labels, `scheduleComparison: unknown schedule '${s}'. The schedules of these options: ${labels.join(', ')}.`);
+  }
   const curveSet = firstExamples(data.test, o.curveExamples ?? 1000);
   const rows: VariantRow[] = [];
   const curves: CurveRow[] = [];
-  for (const { method, schedule } of comparedSchedules(o)) {
+  for (const { method, schedule } of compared.filter((c) => !o.schedules || o.schedules.includes(c.method))) {
     const t0 = Date.now();
     for (const run of runs) {
       resetToDense(run);
@@ -228,4 +240,37 @@ export async function scheduleComparison(
     log(`  ${method}: ${pct(got.reduce((a, r) => a + r.accuracyFinetuned, 0) / got.length)} after ${o.steps} steps (mean of ${got.length} seeds, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   return { rows, curves };
+}
+
+/** Options of {@link scheduleSweep}: the dense runs to train, and the comparison. */
+export interface ScheduleSweepOptions extends DenseRunsSpec, ScheduleComparisonOptions {}
+
+/** What {@link scheduleSweep} returns. */
+export interface ScheduleSweepResult {
+  /** The dataset used. */
+  data: Dataset;
+  /** The dense runs (pruned by the last schedule; dispose with {@link disposeRuns}). */
+  runs: DenseRun[];
+  /** One row per (schedule, seed), as {@link scheduleComparison} gives them. */
+  rows: VariantRow[];
+  /** The learning curves, as {@link scheduleComparison} gives them. */
+  curves: CurveRow[];
+}
+
+/**
+ * {@link scheduleComparison} from the data and the dense recipe: trains a dense model per seed,
+ * then compares the schedules on them, in this process. `pl.sweeps.scheduleSweep` takes the same
+ * options plus a sweep name and runs each (schedule, seed) as a trial of a resumable sweep.
+ */
+export async function scheduleSweep(o: ScheduleSweepOptions): Promise<ScheduleSweepResult> {
+  const log = o.log ?? console.log;
+  const data = await experimentData(o.data);
+  const runs = await trainDenseRuns(o.model ?? 'lenet-300-100', data, o.dense, o.seeds, log);
+  try {
+    const { rows, curves } = await scheduleComparison(runs, data, o, log);
+    return { data, runs, rows, curves };
+  } catch (e) {
+    disposeRuns(runs);
+    throw e;
+  }
 }

@@ -7,7 +7,7 @@ import { MaskedModel, prune, type PruneOptions } from '../prune';
 import { evaluate, train } from '../train';
 import { experimentData, type DataSpec } from './data';
 import { pct, type Logger } from './log';
-import { recipeOptions, remainingParams, resetToDense, scaledRecipe, trainDenseRuns, type DenseRun, type TrainRecipe } from './runs';
+import { disposeRuns, recipeOptions, remainingParams, resetToDense, scaledRecipe, trainDenseRuns, type DenseRun, type TrainRecipe } from './runs';
 
 /** One way of pruning, applied to every dense run. */
 export interface PruneVariant {
@@ -130,4 +130,45 @@ export async function sparsitySweep(o: SparsitySweepOptions): Promise<SweepResul
   const variants = o.sparsities.map((s) => ({ method, options: { criterion: 'magnitude', ...o.prune, sparsity: s } }));
   const rows = await evaluateVariants(runs, data, variants, o.finetune ?? scaledRecipe(o.dense, 0.1, { epochs: 1, steps: undefined }), log);
   return { data, runs, rows };
+}
+
+/** The dense runs of an experiment: one model per seed, trained on the data with a recipe. */
+export interface DenseRunsSpec {
+  /** The data. */
+  data: DataSpec;
+  /** Model registry name (default `lenet-300-100`). */
+  model?: string;
+  /** Seeds (≥ 2; 3 or more for claims). */
+  seeds: number[];
+  /** Dense training. */
+  dense: TrainRecipe;
+  /** Progress lines (default console.log). */
+  log?: Logger;
+}
+
+/** Options of {@link variantSweep}: the dense runs, the prunings and the fine-tuning. */
+export interface VariantSweepOptions extends DenseRunsSpec {
+  /** The prunings, each applied to every seed's dense model. */
+  variants: readonly PruneVariant[];
+  /** Fine-tuning after pruning, or null for none. */
+  finetune: TrainRecipe | null;
+}
+
+/**
+ * {@link evaluateVariants} from the data and the dense recipe: trains a dense model per seed,
+ * then prunes each with every variant, in this process. `pl.sweeps.variantSweep` takes the same
+ * options plus a sweep name and runs each (variant, seed) as a trial of a resumable sweep.
+ *
+ * @returns the data, the dense runs (pruned by the last variant) and one row per (variant, seed).
+ */
+export async function variantSweep(o: VariantSweepOptions): Promise<SweepResult> {
+  const log = o.log ?? console.log;
+  const data = await experimentData(o.data);
+  const runs = await trainDenseRuns(o.model ?? 'lenet-300-100', data, o.dense, o.seeds, log);
+  try {
+    return { data, runs, rows: await evaluateVariants(runs, data, o.variants, o.finetune, log) };
+  } catch (e) {
+    disposeRuns(runs);
+    throw e;
+  }
 }

@@ -5,6 +5,9 @@
  *   prune with a method and the pruning options, evaluate, fine-tune with the masks held,
  *   evaluate. Its metrics are the columns of `VariantRow` (`experiments/variants.ts`), so the
  *   report helpers take the rows unchanged.
+ * - `schedule-finetune`: what notebook 02 does per (schedule, seed) — the same cached dense model,
+ *   fine-tuned while one schedule of `scheduleComparison` (one-shot, iterative, gradual AGP)
+ *   prunes it; its metrics are the final row's columns and the learning curve as arrays.
  * - `dense`: train (or load from the cache) a dense model and report its test accuracy.
  * - `empty`: returns `{}` at once (measures the per-trial overhead of an executor).
  *
@@ -13,6 +16,8 @@
  */
 import { datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
+import { experimentData } from '../experiments/data';
+import { comparedSchedules, scheduleComparison } from '../experiments/protocols';
 import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { listModels } from '../models';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
@@ -222,7 +227,10 @@ function denseKey(config: TrialConfig): DenseKey {
  * @param config a resolved trial configuration (or a row: its dense fields are read).
  */
 export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
-  const c = await denseCheckpoint(dir, denseKey(config), await dataOf(config, dir), { log });
+  // experimentData, not the results directory's flat copy: the caller (a notebook) holds that
+  // dataset already, and a second copy of all of MNIST would cost 200 MB
+  const data = await experimentData({ dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+  const c = await denseCheckpoint(dir, denseKey(config), data, { log });
   return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
 }
 
@@ -281,6 +289,95 @@ registerTrial('prune-finetune', {
   extraFields: () => listMethods().flatMap((m) => m.options.map((o) => o.name)),
   resolve: resolvePruneFinetune,
   run: runPruneFinetune,
+});
+
+/** Fields of `schedule-finetune` besides the dense ones: the comparison's options, one schedule. */
+const SCHEDULE_FIELDS: OptionSpec[] = [
+  { name: 'schedule', type: 'string', help: "the schedule: 'one-shot', 'iterative (k rounds)' (k = rounds) or 'gradual (AGP)'" },
+  { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: 'final sparsity of the schedule' },
+  { name: 'steps', type: 'int', min: 1, help: 'optimizer steps of fine-tuning, during which the schedule prunes' },
+  { name: 'rounds', type: 'int', min: 1, default: 3, help: 'rounds of the iterative schedule' },
+  { name: 'pruneFraction', type: 'number', min: 0, max: 1, exclusiveMin: true, help: 'fraction of the steps during which iterative and AGP prune (default 0.5)' },
+  { name: 'agpFrequency', type: 'int', min: 1, help: 'AGP prunes every this many steps (default: a tenth of the pruning phase)' },
+  { name: 'evalEvery', type: 'int', min: 1, help: 'a point of the learning curve every this many steps (and after each pruning step)' },
+  { name: 'curveExamples', type: 'int', min: 1, help: 'test examples of the learning curve (default 1000; the final accuracy uses all)' },
+  // the fine-tuning recipe without its length, which is `steps`
+  ...recipeFieldSpecs('finetune', 'fine-tuning').filter((f) => f.name !== 'finetuneEpochs' && f.name !== 'finetuneSteps'),
+  ...PRUNE_FIELDS.filter((f) => ['granularity', 'scope', 'groupReduce', 'keepFirstDense', 'keepLastDense', 'include', 'exclude'].includes(f.name)),
+];
+
+/** Validates a `schedule-finetune` configuration and fills in the defaults. */
+function resolveScheduleFinetune(given: Record<string, unknown>, where: string): TrialConfig {
+  const fields = [...DENSE_FIELDS, ...SCHEDULE_FIELDS];
+  const config = resolveOptionValues(fields, given, where) as TrialConfig;
+  checkDenseFields(config, where);
+  for (const required of ['schedule', 'sparsity', 'steps', 'evalEvery']) {
+    if (config[required] === undefined) throw new OptionError(`${where}: give ${required} (${fields.find((f) => f.name === required)!.help}).`, required);
+  }
+  const granularity = config.granularity as string | undefined;
+  if (granularity !== undefined) inField(where, 'granularity', () => resolveGranularity(granularity));
+  const labels = comparedSchedules(scheduleOptions(config)).map((c) => c.method);
+  if (!labels.includes(config.schedule as string)) {
+    throw new UnknownNameError('schedule', String(config.schedule), labels, `${where}: field 'schedule': unknown schedule '${config.schedule}'. The schedules of these options: ${labels.join(', ')}.`);
+  }
+  // the recipe's defaults filled in (two spellings of one recipe are one trial); its length is `steps`
+  config.finetuneSteps = config.steps;
+  normaliseRecipe(config, 'finetune', where);
+  delete config.finetuneSteps;
+  return config;
+}
+
+/** The comparison options a `schedule-finetune` configuration holds. */
+function scheduleOptions(config: TrialConfig) {
+  const prune: Record<string, unknown> = {};
+  for (const k of PRUNE_PASS_THROUGH) if (k !== 'sparsity' && config[k] !== undefined) prune[k] = config[k];
+  return {
+    sparsity: config.sparsity as number,
+    steps: config.steps as number,
+    rounds: config.rounds as number,
+    pruneFraction: config.pruneFraction as number | undefined,
+    agpFrequency: config.agpFrequency as number | undefined,
+    evalEvery: config.evalEvery as number,
+    curveExamples: config.curveExamples as number | undefined,
+    finetune: recipeFromConfig(config, 'finetune'),
+    prune: prune as PruneOptions,
+  };
+}
+
+async function runScheduleFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
+  const data = await dataOf(config, ctx.dir);
+  const t0 = Date.now();
+  const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
+  const denseSeconds = (Date.now() - t0) / 1000;
+  const run: DenseRun = {
+    modelName: config.model as string, seed: config.seed as number, model: dense.model,
+    weights: dense.model.getWeights().map((w) => w.clone()), accuracy: dense.accuracy, history: dense.history,
+  };
+  try {
+    checkAborted(ctx.signal, 'after the dense model');
+    const t1 = Date.now();
+    // the notebooks' own driver, restricted to this trial's schedule and seed
+    const { rows, curves } = await scheduleComparison([run], data, { ...scheduleOptions(config), schedules: [config.schedule as string] }, ctx.log);
+    const row = rows[0];
+    const { params } = remainingParams(dense.model);
+    return {
+      target: row.target, sparsity: row.sparsity, remaining: row.remaining, params, compression: row.compression,
+      accuracyDense: row.accuracyDense, accuracyFinetuned: row.accuracyFinetuned,
+      // the learning curve, one array per column (accuracyPruned has no meaning here: pruning happens during fine-tuning)
+      curveStep: curves.map((c) => c.step), curveSparsity: curves.map((c) => c.sparsity), curveAccuracy: curves.map((c) => c.accuracy),
+      denseCached: dense.cached, denseSeconds, finetuneSeconds: (Date.now() - t1) / 1000,
+    };
+  } finally {
+    run.weights.forEach((w) => w.dispose());
+    disposeCheckpoint(dense);
+  }
+}
+
+registerTrial('schedule-finetune', {
+  description: 'dense model (trained once per seed, cached) → fine-tune while a schedule (one-shot, iterative, gradual AGP) prunes it → evaluate; with the learning curve',
+  fields: [...DENSE_FIELDS, ...SCHEDULE_FIELDS],
+  resolve: resolveScheduleFinetune,
+  run: runScheduleFinetune,
 });
 
 registerTrial('dense', {

@@ -29,8 +29,14 @@ import type { SweepSpec, TrialError, TrialRecord, TrialSpec } from './types';
 /** Error name of a trial stopped because the sweep was stopped: it runs again on the next start. */
 export const INTERRUPTED = 'Interrupted';
 
-/** The default results directory of a sweep: `$XDG_CACHE_HOME/prunelab/sweeps/<name>` (default `~/.cache/...`). */
+/**
+ * The default results directory of a sweep: `$PRUNELAB_SWEEP_ROOT/<name>` when that is set (e.g.
+ * a directory on a cluster's shared file system, for notebooks that run their sweeps on Slurm),
+ * else `$XDG_CACHE_HOME/prunelab/sweeps/<name>` (default `~/.cache/...`).
+ */
 export function defaultSweepDir(name: string): string {
+  const root = process.env.PRUNELAB_SWEEP_ROOT?.trim();
+  if (root) return path.join(path.resolve(root), name);
   // the dataset cache's root is prunelab's cache root (XDG_CACHE_HOME, or ~/.cache)
   return path.join(path.dirname(datasetCacheRoot()), 'sweeps', name);
 }

@@ -28,12 +28,18 @@ describe('notebooks: executed through the prunelab kernel (quick budget)', funct
         console.log(`      skipped: ${why}`);
         this.skip();
       }
-      const env = { ...process.env, PRUNELAB_BUDGET: 'quick' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PRUNELAB_BUDGET: 'quick' };
+      delete env.PRUNELAB_SWEEP_ROOT;
       const r = spawnSync(PYTHON, ['scripts/run-notebooks.py', `notebooks/${file}`, '--timeout', '420'], { cwd: ROOT, env, encoding: 'utf8' });
       const out = `${r.stdout}\n${r.stderr}`.trim();
       const timing = out.split('\n').find((l) => l.includes(file) && !l.trim().endsWith('...'));
       if (timing) console.log(`      ${timing.trim()}`);
       assert.equal(r.status, 0, `run-notebooks.py failed for ${file}:\n${out.split('\n').slice(-30).join('\n')}`);
+      // the notebook's sweeps ran in a fresh temporary root (a quick run computes, never reads back
+      // an earlier build's records), removed afterwards
+      const root = /sweeps in (\S+) \(temporary\)/.exec(out)?.[1];
+      assert.ok(root, `run-notebooks.py names a temporary sweep root:\n${out.split('\n')[0]}`);
+      assert.ok(!fs.existsSync(root), `${root} is removed`);
     });
   }
 });
