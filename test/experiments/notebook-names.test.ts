@@ -18,7 +18,7 @@ function namesUsedByNotebooks(): Map<string, string[]> {
     const nb = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { cells: { cell_type: string; source: string[] | string }[] };
     const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source)).join('\n');
     const aliasesOfReport = [...code.matchAll(/const (\w+) = pl\.report;/g)].map((m) => m[1]);
-    const refs = [...code.matchAll(/\bpl\.((?:report|plot|experiments)\.\w+|\w+)/g)].map((m) => m[1]);
+    const refs = [...code.matchAll(/\bpl\.((?:report|plot|experiments|sweeps)\.\w+|\w+)/g)].map((m) => m[1]);
     for (const alias of aliasesOfReport) refs.push(...[...code.matchAll(new RegExp(`\\b${alias}\\.(\\w+)`, 'g'))].map((m) => `report.${m[1]}`));
     for (const r of refs) used.set(r, [...new Set([...(used.get(r) ?? []), file])]);
   }
@@ -28,7 +28,10 @@ function namesUsedByNotebooks(): Map<string, string[]> {
 describe('experiments: the names the committed notebooks use', () => {
   it('every pl.* and pl.report.* name of a notebook code cell still resolves', () => {
     const used = namesUsedByNotebooks();
-    assert.ok(used.has('report.seedBandFigure') && used.has('report.claim') && used.has('report.trainDenseRuns'), `the scan finds the notebooks' names: ${[...used.keys()].join(', ')}`);
+    assert.ok(
+      used.has('report.seedBandFigure') && used.has('report.claim') && used.has('sweeps.sparsitySweep') && used.has('sweeps.variantSweep'),
+      `the scan finds the notebooks' names: ${[...used.keys()].join(', ')}`,
+    );
     const missing = [...used].filter(([name]) => name.split('.').reduce<any>((o, k) => o?.[k], pl) === undefined);
     assert.deepEqual(missing, [], 'names used by notebooks but missing from pl');
   });
