@@ -30,7 +30,8 @@ export function finalize(model: tf.LayersModel | MaskedModel): MaskedModel {
   const methods = [...masked.attachedMethods().keys()];
   if (!entries.length && !methods.length) return masked;
   const prunable = new Set(masked.prunableWeights().map((w) => w.name));
-  const eval0 = effectiveWeights(net);
+  // the evaluation-mode weights are the default final value: computed only if some weight needs them
+  const eval0 = entries.some((e) => !e.parametrization.finalize) ? effectiveWeights(net) : new Map<string, tf.Tensor>();
   const finals = new Map<string, { value: tf.Tensor; mask: tf.Tensor }>();
   const report: FinalizeReport = { methods, weights: [] };
   try {

@@ -13,7 +13,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createHash } from 'crypto';
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types';
 import { trainDense, type TrainRecipe } from '../experiments/runs';
@@ -22,7 +21,7 @@ import { ensureDir, readJsonFile, writeFileAtomic } from '../io/files';
 import { loadModelFromDir, saveModelToDir } from '../prune/model-io';
 import { InterruptedError } from '../interrupt';
 import type { History } from '../train';
-import { canonicalJson, packageVersion } from './ids';
+import { packageVersion, shortHash } from './ids';
 
 /** What identifies a dense model. */
 export interface DenseKey {
@@ -65,7 +64,7 @@ const POLL_MS = 200;
 
 /** The checkpoint directory of a dense model in a sweep's results directory. */
 export function checkpointDir(sweepDir: string, key: DenseKey): string {
-  const hash = createHash('sha256').update(canonicalJson({ ...key, version: packageVersion() })).digest('hex').slice(0, 16);
+  const hash = shortHash({ ...key, version: packageVersion() });
   return path.join(sweepDir, 'checkpoints', hash);
 }
 

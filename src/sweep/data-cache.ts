@@ -8,11 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { createHash } from 'crypto';
 import type { Dataset, Examples } from '../data/types';
 import { experimentData, type DataSpec } from '../experiments/data';
 import { readJsonFile, writeFileAtomic } from '../io/files';
-import { canonicalJson, packageVersion } from './ids';
+import { packageVersion, shortHash } from './ids';
 
 const SPLITS = ['train', 'test', 'validation'] as const;
 type Split = (typeof SPLITS)[number];
@@ -28,7 +27,7 @@ const loaded = new Map<string, Promise<Dataset>>();
 /** The cache directory of a data spec in a results directory. */
 export function dataCacheDir(sweepDir: string, spec: DataSpec): string {
   const key = { dataset: spec.dataset, trainSubset: spec.trainSubset ?? null, testSubset: spec.testSubset ?? null, version: packageVersion() };
-  return path.join(sweepDir, 'data', createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16));
+  return path.join(sweepDir, 'data', shortHash(key));
 }
 
 /** Reads a saved dataset; undefined when it is missing or does not fit its metadata (it is then made again). */

@@ -46,6 +46,11 @@ export function canonicalJson(value: unknown): string {
  * @returns 16 hex digits.
  */
 export function trialId(trial: string, config: TrialConfig, version: string = packageVersion()): string {
-  return createHash('sha256').update(canonicalJson({ trial, config, version })).digest('hex').slice(0, 16);
+  return shortHash({ trial, config, version });
+}
+
+/** 16 hex digits of the SHA-256 of a value's canonical JSON: the name of everything a sweep caches by content. */
+export function shortHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
 }
 

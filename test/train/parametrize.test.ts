@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, mlp } from '../../src/models';
-import { loadModelFromDir, saveModelToDir } from '../../src/prune';
+import { finalize, loadModelFromDir, saveModelToDir } from '../../src/prune';
 import {
   crossEntropy, effectiveWeights, evaluate, hasParametrizations, outputKind, parametrize, parametrizedWeights, train,
   unparametrize, withParametrizedWeights, type WeightParametrization,
@@ -147,6 +147,22 @@ describe('train: weight parametrizations in the forward pass', () => {
     assert.ok(modes.length > 0 && modes.every((m) => !m), 'evaluation runs the parametrization in evaluation mode');
     unparametrize(model, k1.name);
     unparametrize(model, k2.name);
+    model.dispose();
+  });
+
+  it('finalize() without a finalize of the parametrization keeps the evaluation-mode weight and masks its zeros', () => {
+    const model = mlp({ inputShape: [4], hidden: [], classes: 3, seed: 8 });
+    const kernel = model.layers[0].weights[0];
+    const keep = tf.tensor2d([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]]);
+    parametrize(model, kernel.name, { name: 'fixed-mask', forward: (w) => tf.mul(w, keep) });
+    const expected = tf.tidy(() => Array.from(tf.mul(kernel.read(), keep).dataSync()));
+    const masked = finalize(model);
+    assert.ok(!hasParametrizations(model));
+    assert.deepStrictEqual(Array.from(masked.mask(kernel.name)!.dataSync()), Array.from(keep.dataSync()));
+    assert.deepStrictEqual(Array.from(kernel.read().dataSync()), expected);
+    assert.strictEqual(masked.history.at(-1)!.method, 'finalize');
+    keep.dispose();
+    masked.strip();
     model.dispose();
   });
 
