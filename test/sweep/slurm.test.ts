@@ -248,7 +248,9 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
   }
 
   it('runs 4 trials as one job array through sbatch: each gets its record with the metrics, and its own log', async () => {
-    const { dir, trials } = sweep('four', [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
+    // Each trial sleeps 1 s so that a 0.3 s squeue poll sees it RUNNING even on a slow machine
+    // (CI once saw four instant trials start and finish between two polls).
+    const { dir, trials } = sweep('four', [1, 2, 3, 4].map((x) => ({ x, sleep: 1 })));
     const progress: SweepProgress[] = [];
     await fixtureExecutor().run({ dir, trials, onProgress: (p) => progress.push(p) });
 
@@ -261,7 +263,7 @@ describe('slurm executor on a one-node Slurm cluster on 127.0.0.1', function () 
       const r = record(dir, t.id);
       assert.equal(r.status, 'done');
       assert.deepEqual(r.metrics, { doubled: 2 * (i + 1) });
-      assert.deepEqual(r.config, { x: i + 1 });
+      assert.deepEqual(r.config, { x: i + 1, sleep: 1 });
       assert.equal(r.executor.name, 'slurm', 'PRUNELAB_SWEEP_EXECUTOR reaches the worker');
       assert.equal(r.executor.jobId, `${jobId}_${i}`, 'array index i ran trial i');
       const log = fs.readFileSync(path.join(dir, 'logs', `${t.id}.log`), 'utf8');
