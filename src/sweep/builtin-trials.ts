@@ -8,6 +8,9 @@
  * - `schedule-finetune`: what notebook 02 does per (schedule, seed) — the same cached dense model,
  *   fine-tuned while one schedule of `scheduleComparison` (one-shot, iterative, gradual AGP)
  *   prunes it; its metrics are the final row's columns and the learning curve as arrays.
+ * - `iterative-prune-retrain`: Han et al. (2015)'s protocol (notebook 01) per (dataset, seed) —
+ *   the cached dense model pruned by magnitude towards per-layer densities in rounds, retrained
+ *   after each; its metrics are the rounds as arrays and the sparsity measured in the weights.
  * - `dense`: train (or load from the cache) a dense model and report its test accuracy.
  * - `empty`: returns `{}` at once (measures the per-trial overhead of an executor).
  *
@@ -17,7 +20,7 @@
 import { datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { experimentData } from '../experiments/data';
-import { comparedSchedules, scheduleComparison } from '../experiments/protocols';
+import { comparedSchedules, iterativePruneRetrain, measuredSparsity, scheduleComparison } from '../experiments/protocols';
 import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { listModels } from '../models';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
@@ -33,7 +36,7 @@ import type { TrialConfig } from './types';
 
 /** The recipe fields, without their prefix. */
 const RECIPE_KEYS = ['epochs', 'steps', 'batchSize', 'optimizer', 'learningRate', 'weightDecay'] as const;
-type RecipePrefix = 'dense' | 'finetune';
+type RecipePrefix = 'dense' | 'finetune' | 'retrain' | 'finalRetrain';
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
@@ -378,6 +381,91 @@ registerTrial('schedule-finetune', {
   fields: [...DENSE_FIELDS, ...SCHEDULE_FIELDS],
   resolve: resolveScheduleFinetune,
   run: runScheduleFinetune,
+});
+
+/** Fields of `iterative-prune-retrain` besides the dense ones. */
+const ITERATIVE_FIELDS: OptionSpec[] = [
+  { name: 'density', type: 'string', help: "final fraction of weights kept per layer, 'fc1=0.08,fc2=0.09,fc3=0.26' (layers left out stay dense)" },
+  { name: 'rounds', type: 'int', min: 1, default: 3, help: 'prune–retrain rounds; round r keeps density^(r/rounds) of each layer' },
+  ...recipeFieldSpecs('retrain', 'retraining after each round'),
+  ...recipeFieldSpecs('finalRetrain', 'retraining after the last round (default: as the other rounds)'),
+];
+
+/**
+ * Parses `'fc1=0.08, fc2=0.09'` into `{ fc1: 0.08, fc2: 0.09 }`.
+ * @throws OptionError naming the entry that is not `layer=fraction` with a fraction in (0, 1].
+ */
+export function parseDensity(text: string, where: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)\s*=\s*([0-9.eE+-]+)$/.exec(entry);
+    const d = m ? Number(m[2]) : NaN;
+    if (!m || !(d > 0 && d <= 1)) {
+      throw new OptionError(`${where}: field 'density': '${entry}' is not layer=fraction with a fraction kept in (0, 1]; write e.g. 'fc1=0.08,fc2=0.09,fc3=0.26'.`, 'density');
+    }
+    if (out[m[1]] !== undefined) throw new OptionError(`${where}: field 'density': layer '${m[1]}' is given twice.`, 'density');
+    out[m[1]] = d;
+  }
+  if (Object.keys(out).length === 0) throw new OptionError(`${where}: field 'density' names no layer; write e.g. 'fc1=0.08,fc2=0.09,fc3=0.26'.`, 'density');
+  return out;
+}
+
+/** `{ fc1: 0.08, fc2: 0.09 }` as the canonical field text (sorted by layer, so two spellings are one trial). */
+export function densityField(density: Record<string, number>): string {
+  return Object.keys(density).sort().map((k) => `${k}=${density[k]}`).join(',');
+}
+
+function resolveIterative(given: Record<string, unknown>, where: string): TrialConfig {
+  const fields = [...DENSE_FIELDS, ...ITERATIVE_FIELDS];
+  const config = resolveOptionValues(fields, given, where) as TrialConfig;
+  checkDenseFields(config, where);
+  if (config.density === undefined) throw new OptionError(`${where}: give density (${ITERATIVE_FIELDS[0].help}).`, 'density');
+  config.density = densityField(parseDensity(config.density as string, where));
+  normaliseRecipe(config, 'retrain', where);
+  const finalGiven = RECIPE_KEYS.some((k) => config[`finalRetrain${cap(k)}`] !== undefined);
+  if (finalGiven) normaliseRecipe(config, 'finalRetrain', where);
+  return config;
+}
+
+async function runIterative(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
+  const data = await dataOf(config, ctx.dir);
+  const t0 = Date.now();
+  const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
+  const denseSeconds = (Date.now() - t0) / 1000;
+  const run: DenseRun = {
+    modelName: config.model as string, seed: config.seed as number, model: dense.model,
+    weights: dense.model.getWeights().map((w) => w.clone()), accuracy: dense.accuracy, history: dense.history,
+  };
+  try {
+    checkAborted(ctx.signal, 'after the dense model');
+    const t1 = Date.now();
+    const finalRetrain = recipeFromConfig(config, 'finalRetrain');
+    const rows = await iterativePruneRetrain(run, data, {
+      density: parseDensity(config.density as string, 'iterative-prune-retrain'),
+      rounds: config.rounds as number,
+      retrain: recipeFromConfig(config, 'retrain'),
+      ...(Object.keys(finalRetrain).length ? { finalRetrain } : {}),
+    }, ctx.log);
+    // what the retrained weights hold, not what the masks allow (a mask that training escaped shows)
+    const measured = measuredSparsity(dense.model);
+    return {
+      accuracyDense: dense.accuracy, accuracyFinal: rows[rows.length - 1].accuracyRetrained,
+      round: rows.map((r) => r.round), roundSparsity: rows.map((r) => r.sparsity),
+      roundAccuracyPruned: rows.map((r) => r.accuracyPruned), roundAccuracyRetrained: rows.map((r) => r.accuracyRetrained),
+      kept: measured.kept, params: measured.params, nonzeros: measured.nonzeros, compression: measured.compression,
+      denseCached: dense.cached, denseSeconds, protocolSeconds: (Date.now() - t1) / 1000,
+    };
+  } finally {
+    run.weights.forEach((w) => w.dispose());
+    disposeCheckpoint(dense);
+  }
+}
+
+registerTrial('iterative-prune-retrain', {
+  description: "Han et al. (2015): dense model (trained once per seed, cached) → magnitude pruning towards per-layer densities in rounds, retraining after each → the rounds' accuracies and the measured sparsity",
+  fields: [...DENSE_FIELDS, ...ITERATIVE_FIELDS],
+  resolve: resolveIterative,
+  run: runIterative,
 });
 
 registerTrial('dense', {

@@ -62,10 +62,24 @@ const HEARTBEAT_MS = 5000;
 /** How often a waiting worker looks again. */
 const POLL_MS = 200;
 
-/** The checkpoint directory of a dense model in a sweep's results directory. */
+/**
+ * The dense checkpoint cache of a sweep: `<dir>/checkpoints`, or the directory its spec names
+ * (`checkpoints`, another sweep's cache; relative paths are relative to `sweepDir`).
+ */
+export function checkpointsRoot(sweepDir: string): string {
+  let named: unknown;
+  try {
+    named = (readJsonFile(path.join(sweepDir, 'spec.json'), 'sweep spec') as { checkpoints?: unknown }).checkpoints;
+  } catch {
+    named = undefined; // no spec (a bare cache directory), or one that readSpec reports elsewhere
+  }
+  return typeof named === 'string' ? path.resolve(sweepDir, named) : path.join(sweepDir, 'checkpoints');
+}
+
+/** The checkpoint directory of a dense model in a sweep's checkpoint cache. */
 export function checkpointDir(sweepDir: string, key: DenseKey): string {
   const hash = shortHash({ ...key, version: packageVersion() });
-  return path.join(sweepDir, 'checkpoints', hash);
+  return path.join(checkpointsRoot(sweepDir), hash);
 }
 
 function processAlive(pid: number): boolean {

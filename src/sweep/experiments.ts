@@ -1,6 +1,6 @@
 /**
- * Sweep-backed twins of the notebooks' experiment drivers: `sparsitySweep`, `variantSweep` and
- * `scheduleSweep` take the options of the in-process drivers (`pl.report.sparsitySweep`,
+ * Sweep-backed twins of the notebooks' experiment drivers: `sparsitySweep`, `variantSweep`,
+ * `scheduleSweep` and `iterativeSweep` (Han et al.'s protocol) take the options of the in-process drivers (`pl.report.sparsitySweep`,
  * `variantSweep`, `scheduleSweep`) plus a sweep name, and return the same `{ data, runs, rows }`
  * (and `curves`), so a notebook switches by naming the sweep:
  *
@@ -18,17 +18,19 @@
  * Calls with the same name share one results directory and its dense checkpoints: notebook 03
  * runs its allocation and structure variants of the same dense models as two calls of one sweep.
  */
+import * as path from 'path';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { InterruptedError } from '../interrupt';
 import { experimentData, type DataSpec } from '../experiments/data';
-import { comparedSchedules, type CurveRow, type ScheduleSweepOptions, type ScheduleSweepResult } from '../experiments/protocols';
+import { comparedSchedules, type CurveRow, type MeasuredSparsity, type RoundRow, type ScheduleSweepOptions, type ScheduleSweepResult } from '../experiments/protocols';
 import { disposeRuns, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import type { PruneOptions } from '../prune';
 import type { PruneVariant, SparsitySweepOptions, SweepResult, VariantRow, VariantSweepOptions } from '../experiments/variants';
 import type { Logger } from '../experiments/log';
-import { recipeFields, sweepDenseRun } from './builtin-trials';
+import { densityField, recipeFields, sweepDenseRun } from './builtin-trials';
+import { checkpointsRoot } from './checkpoints';
 import { expandSpec } from './spec';
-import type { SweepRow } from './store';
+import { defaultSweepDir, resolveSweepDir, type SweepRow } from './store';
 import { sweep, type RerunMode, type SweepOptions, type SweepSummary } from './sweep';
 import type { Grid, SweepSpec, TrialConfig } from './types';
 
@@ -127,10 +129,10 @@ interface GridRun {
  * @throws UserError listing the failed trials (their records are kept: fix the cause, run again
  *   with `rerun: 'failed'`); KeyboardInterrupt when stopped.
  */
-async function runParts(name: string, trial: string, parts: Grid[], fixed: Record<string, unknown>, o: SweepRunOptions): Promise<GridRun> {
+async function runParts(name: string, trial: string, parts: Grid[], fixed: Record<string, unknown>, o: SweepRunOptions, checkpoints?: string): Promise<GridRun> {
   // each part expanded on its own: its trial ids in order, even when two parts are one trial
   const partTrials = parts.map((grid) => expandSpec({ name, trial, grid, fixed }).trials);
-  const spec: SweepSpec = { name, trial, grid: parts, fixed };
+  const spec: SweepSpec = { name, trial, grid: parts, fixed, ...(checkpoints !== undefined ? { checkpoints } : {}) };
   const summary = await sweep(spec, sweepOptions(o));
   if (summary.failures.length) {
     const lines = summary.failures.slice(0, 5).map((f) => `  ${describeConfig(f.config)}: ${f.error.name}: ${f.error.message} (log: ${f.log})`);
@@ -266,4 +268,72 @@ export async function scheduleSweep(o: ScheduleSweepOptions & SweepRunOptions): 
   const data = await experimentData(o.data);
   const runs = await denseRuns(summary.dir, o.seeds, done[0].map((t) => t.config), log);
   return { data, runs, rows, curves, sweep: summary };
+}
+
+/** Options of {@link iterativeSweep}. */
+export interface IterativeSweepOptions extends SweepRunOptions {
+  /** The data (dataset registry name and subsets). */
+  data: DataSpec;
+  /** Zoo model name (default `lenet-300-100`). */
+  model?: string;
+  /** Seeds: one dense model and one protocol run each. */
+  seeds: number[];
+  /** Dense training recipe. */
+  dense: TrainRecipe;
+  /** Final fraction kept per layer name, e.g. `{ fc1: 0.08, fc2: 0.09, fc3: 0.26 }`. */
+  density: Record<string, number>;
+  /** Prune–retrain rounds. */
+  rounds: number;
+  /** Retraining after each round. */
+  retrain: TrainRecipe;
+  /** Retraining after the last round (default `retrain`). */
+  finalRetrain?: TrainRecipe;
+  /**
+   * Another sweep (its name or results directory) whose dense checkpoints to start from, so
+   * that the protocol prunes the very dense models of that sweep and none is trained twice.
+   */
+  denseFrom?: string;
+}
+
+/** {@link iterativeSweep}'s result. */
+export interface SweptIterative extends SweepBacked {
+  /** One row per (seed, round) in `iterativePruneRetrain`'s shape (round 0: the dense model). */
+  rows: RoundRow[];
+  /** Per seed, the sparsity measured in the retrained weights. */
+  measured: MeasuredSparsity[];
+}
+
+/**
+ * Han et al. (2015)'s protocol (`pl.report.iterativePruneRetrain` on each seed's dense run) as a
+ * sweep: each seed is an `iterative-prune-retrain` trial, so a paper-budget run interrupted in
+ * its long final retraining resumes with the seeds that are not done.
+ */
+export async function iterativeSweep(o: IterativeSweepOptions): Promise<SweptIterative> {
+  const where = `iterativeSweep '${o.name}'`;
+  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new OptionError(`${where}: give the seeds, e.g. seeds: [1, 2, 3].`, 'seeds');
+  if (!o.density || typeof o.density !== 'object') throw new OptionError(`${where}: give density, the final fraction kept per layer, e.g. { fc1: 0.08, fc2: 0.09, fc3: 0.26 }.`, 'density');
+  const fixed: Record<string, unknown> = {
+    ...denseFixed(o), density: densityField(o.density), rounds: o.rounds,
+    ...recipeFields('retrain', o.retrain), ...(o.finalRetrain ? recipeFields('finalRetrain', o.finalRetrain) : {}),
+  };
+  const dir = path.resolve(o.dir ?? defaultSweepDir(o.name));
+  let checkpoints: string | undefined;
+  if (o.denseFrom !== undefined) {
+    const from = resolveSweepDir(o.denseFrom);
+    if (path.resolve(from) === dir) throw new OptionError(`${where}: denseFrom names this sweep itself; give another sweep's name or directory.`, 'denseFrom');
+    checkpoints = path.relative(dir, checkpointsRoot(from)) || '.';
+  }
+  const { summary, parts } = await runParts(o.name, 'iterative-prune-retrain', [{ seed: o.seeds }], fixed, { ...o, dir }, checkpoints);
+  const rows: RoundRow[] = [];
+  const measured: MeasuredSparsity[] = [];
+  for (const { row } of parts[0]) {
+    const seed = row.seed as number;
+    const rounds = row.round as number[];
+    rounds.forEach((round, i) => rows.push({
+      seed, round, sparsity: num((row.roundSparsity as number[])[i]),
+      accuracyPruned: num((row.roundAccuracyPruned as number[])[i]), accuracyRetrained: num((row.roundAccuracyRetrained as number[])[i]),
+    }));
+    measured.push({ kept: row.kept as Record<string, number>, params: num(row.params), nonzeros: num(row.nonzeros), compression: row.compression === null ? Infinity : num(row.compression) });
+  }
+  return { rows, measured, sweep: summary };
 }

@@ -21,7 +21,7 @@ import { resolveTrial, type ResolvedTrial } from './trials';
 import type { Grid, SweepSpec, TrialSpec } from './types';
 
 /** The top-level fields of a {@link SweepSpec}. */
-export const SPEC_FIELDS: readonly (keyof SweepSpec)[] = ['name', 'trial', 'grid', 'fixed'];
+export const SPEC_FIELDS: readonly (keyof SweepSpec)[] = ['name', 'trial', 'grid', 'fixed', 'checkpoints'];
 
 /** Allowed sweep names (they become directory names). */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -66,6 +66,9 @@ export function checkSpecShape(spec: unknown): asserts spec is SweepSpec {
   const grids = gridsOf(spec as unknown as SweepSpec);
   if (Array.isArray(spec.grid) && grids.length === 0) {
     throw new OptionError(`Sweep '${name}': the list of grids is empty; give at least one grid, e.g. grid: { seed: [1, 2, 3] }.`, 'grid');
+  }
+  if (spec.checkpoints !== undefined && (typeof spec.checkpoints !== 'string' || !spec.checkpoints.trim())) {
+    throw new OptionError(`Sweep '${name}': checkpoints must be a directory (the dense checkpoint cache of another sweep, e.g. '../01-mnist-paper/checkpoints'); got ${describe(spec.checkpoints)}.`, 'checkpoints');
   }
   const fixed = spec.fixed;
   if (fixed !== undefined && !isPlainObject(fixed)) throw new OptionError(`Sweep '${name}': fixed must be an object of field → value; got ${describe(fixed)}.`, 'fixed');

@@ -32,6 +32,13 @@ export interface SweepSpec {
   grid: Grid | readonly Grid[];
   /** Values shared by every trial (a field is in `grid` or in `fixed`, not both). */
   fixed?: Record<string, unknown>;
+  /**
+   * The dense checkpoint cache the trials use (absolute, or relative to the results directory),
+   * when it is another sweep's: sweeps that start from the same dense models (notebook 01's
+   * one-shot grid and its Han et al. protocol) then train each of them once. Default:
+   * `<results dir>/checkpoints`. It does not change the trials' identity.
+   */
+  checkpoints?: string;
 }
 
 /** One trial's resolved configuration (the trial's declared defaults filled in). */

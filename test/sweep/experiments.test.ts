@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, UnknownNameError, UserError } from '../../src/errors';
 import {
-  disposeRuns, experimentData, scheduleComparison, scheduleSweep as scheduleInProcess, sparsitySweep as sparsityInProcess, variantSweep as variantInProcess,
+  disposeRuns, experimentData, iterativePruneRetrain, measuredSparsity, scheduleComparison, scheduleSweep as scheduleInProcess, sparsitySweep as sparsityInProcess, variantSweep as variantInProcess,
   type DenseRun, type PruneVariant,
 } from '../../src/experiments';
 import * as swept from '../../src/sweep/experiments';
@@ -137,6 +137,44 @@ describe('sweep-backed experiment drivers (tiny-fashion, 2 seeds)', function () 
     assert.equal(again.sweep.ran, 0);
     assert.deepEqual(startTimes(dir), started);
     assertSameRows(again.curves, s.curves, 'resumed curves');
+  });
+
+  it("iterativeSweep: Han et al.'s protocol, one iterative-prune-retrain trial per seed on another sweep's dense checkpoints (none trained again): the rows and measured sparsity of pl.report.iterativePruneRetrain", async () => {
+    const source = fresh();
+    const dir = fresh();
+    const one = await swept.sparsitySweep({ data, seeds, sparsities: [0.5], dense, finetune, name: 'exp-source', dir: source, workers: 2, progress: 'none', log: quiet });
+    runs.push(...one.runs);
+    const protocol = { density: { fc1: 0.2, fc2: 0.3, fc3: 0.6 }, rounds: 2, retrain: { steps: 4, batchSize: 50, learningRate: 0.01 }, finalRetrain: { steps: 6, batchSize: 50, learningRate: 0.005 } };
+    const s = await swept.iterativeSweep({ ...protocol, data, seeds, dense, name: 'exp-han', dir, denseFrom: source, workers: 2, progress: 'none' });
+    assert.equal(s.sweep.ran, 2);
+    assert.ok(!fs.existsSync(path.join(dir, 'checkpoints')), 'no dense model of its own');
+    const records = [...loadRecords(dir).records.values()];
+    assert.deepEqual(records.map((r) => r.metrics!.denseCached), [true, true], 'both dense models came from the source sweep');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'spec.json'), 'utf8')).checkpoints, path.relative(dir, path.join(source, 'checkpoints')));
+    // in this process, on the same dense runs
+    const want = [];
+    const measured = [];
+    for (const run of one.runs) {
+      want.push(...await iterativePruneRetrain(run, one.data, protocol, quiet));
+      measured.push(measuredSparsity(run.model));
+    }
+    assertSameRows(s.rows, want, 'rounds');
+    assert.deepEqual(s.rows.map((r) => [r.seed, r.round]), [[1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [2, 2]]);
+    assert.deepEqual(s.measured, measured);
+    assert.ok(Math.abs(s.measured[0].kept.fc1 - 0.2) < 0.01, `fc1 kept ${s.measured[0].kept.fc1}`);
+
+    const again = await swept.iterativeSweep({ ...protocol, data, seeds, dense, name: 'exp-han', dir, denseFrom: source, workers: 2, progress: 'none' });
+    assert.equal(again.sweep.ran, 0);
+    assertSameRows(again.rows, s.rows, 'resumed rounds');
+    // bad input, before any trial
+    await assert.rejects(
+      swept.iterativeSweep({ ...protocol, density: { fc1: 1.5 }, data, seeds, dense, name: 'exp-han-bad', dir: fresh(), progress: 'none' }),
+      (e: Error) => e instanceof OptionError && /field 'density': 'fc1=1.5' is not layer=fraction with a fraction kept in \(0, 1\]/.test(e.message),
+    );
+    await assert.rejects(
+      swept.iterativeSweep({ ...protocol, data, seeds, dense, name: 'exp-han-bad', dir: fresh(), denseFrom: 'no-such-sweep-here', progress: 'none' }),
+      (e: Error) => e instanceof UserError && /no-such-sweep-here/.test(e.message),
+    );
   });
 
   it('frees every tensor it made (dense runs disposed), and the in-process twins free their runs when a variant fails', async () => {
