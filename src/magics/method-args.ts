@@ -33,6 +33,8 @@ export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
     help: `[${methods.join(', ')}] ${spec.help}${methods.length === 1 && spec.default !== undefined ? ` (default ${formatOptionValue(spec.default)})` : ''}.`,
     ...(spec.choices ? { choices: spec.choices } : {}),
     metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
+    // absent means the chosen method's own default, which differs between methods
+    ...(spec.type === 'boolean' ? { undefinedWhenAbsent: true } : {}),
   }));
 }
 
