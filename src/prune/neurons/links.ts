@@ -113,7 +113,7 @@ export function linksOf(masked: MaskedModel, targets: readonly PrunableWeight[],
   const bad = targets.filter((_, i) => typeof found[i] === 'string');
   if (bad.length) {
     const why = found.filter((f): f is string => typeof f === 'string').join('; ');
-    const last = bad.length === 1 && bad[0] === masked.prunableWeights().at(-1);
+    const last = bad.length === 1 && bad[0].name === masked.prunableWeights().at(-1)?.name;
     throw new OptionError(
       `${method}: cannot remove units of ${bad.map((t) => t.layerName).join(', ')}: ${why}. ` +
         `${last ? 'Leave the classifier dense (keepLastDense: true, --keep-last-dense)' : `Exclude ${bad.length === 1 ? 'it' : 'them'} (exclude: [${bad.map((t) => `'${t.layerName}'`).join(', ')}])`}. The model was not changed.`,
