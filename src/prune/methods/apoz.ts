@@ -24,7 +24,7 @@ registerMethod<{ zeroTolerance: number; fold: boolean }>({
   granularity: 'neuron',
   options: [
     { name: 'zeroTolerance', type: 'number', default: 0, min: 0, help: 'largest |output| counted as zero (0: exact zeros, as ReLU gives)' },
-    { name: 'fold', type: 'boolean', default: false, help: "fold removed units' mean outputs into the next bias (the paper just removes them)" },
+    { name: 'fold', type: 'boolean', default: false, help: "fold each removed unit's mean output (× its outgoing weights) into the next layer's bias; false: just remove it" },
   ],
   scores(ctx, o) {
     return scoreMap(contextLinks(ctx, 'apoz'), (link) => cachedStatistics(ctx, link, o.zeroTolerance).zeroFraction.map((z) => 1 - z));

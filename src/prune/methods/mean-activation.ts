@@ -18,7 +18,7 @@ registerMethod<{ fold: boolean }>({
   description: 'neurons/filters with the lowest mean output on the data (after the activation; needs --data)',
   reference: 'Molchanov et al. 2017 (baseline criterion)',
   granularity: 'neuron',
-  options: [{ name: 'fold', type: 'boolean', default: false, help: "fold removed units' mean outputs into the next bias (default: just remove)" }],
+  options: [{ name: 'fold', type: 'boolean', default: false, help: "fold each removed unit's mean output (× its outgoing weights) into the next layer's bias; false: just remove it" }],
   scores(ctx) {
     return scoreMap(contextLinks(ctx, 'mean-activation'), (link) => cachedStatistics(ctx, link).mean);
   },

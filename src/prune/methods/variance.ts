@@ -36,7 +36,7 @@ registerMethod<VarianceOptions>({
   reference: 'Berisha et al. 2025 (VBP); Sietsma & Dow 1988',
   granularity: 'neuron',
   options: [
-    { name: 'fold', type: 'boolean', default: true, help: "add each removed unit's mean output × its outgoing weights to the next layer's bias (false: just remove)" },
+    { name: 'fold', type: 'boolean', default: true, help: "fold each removed unit's mean output (× its outgoing weights) into the next layer's bias; false: just remove it" },
     { name: 'weighted', type: 'boolean', default: false, help: 'rank by variance × squared norm of the outgoing weights (the error folding injects; comparable across layers)' },
   ],
   scores(ctx, o) {
