@@ -17,11 +17,11 @@
  */
 import type { CriterionContext } from '../context';
 import { registerMethod } from '../method';
-import { ConsumerEdit, liveUnitsBefore, removedUnits } from '../neurons/consumer-edit';
+import { ConsumerEdit, liveUnitsBefore } from '../neurons/consumer-edit';
 import { greedyMerge, scoresFromSequence, type GreedyMergeProblem } from '../neurons/greedy-merge';
 import type { UnitLink } from '../neurons/links';
 import { foldMeanPerRow, unitCovariance } from '../neurons/statistics';
-import { cachedStatistics, contextLinks, detachedConsumer, scoreMap } from '../neurons/unit-scores';
+import { cachedStatistics, contextLinks, detachedConsumer, forEachRemoved, scoreMap } from '../neurons/unit-scores';
 
 /** Regression of every unit on every other: residual variance d[i·U + j] and slope α[i·U + j] of h_j on h_i. */
 export function regressionTable(cov: Float64Array, units: number): { residual: Float64Array; slope: Float64Array } {
@@ -76,12 +76,8 @@ registerMethod({
     });
   },
   update(edit, ctx, targets) {
-    for (const link of contextLinks(ctx, 'correlation-merge', targets)) {
-      const removed = removedUnits(edit, ctx, link);
-      if (!removed.length) continue;
-      const consumer = ConsumerEdit.of(edit, link);
+    forEachRemoved(edit, ctx, targets, 'correlation-merge', (link, removed, consumer) => {
       greedyMerge(problem(ctx, link, consumer, true), removed.length, new Set(removed));
-      consumer.commit();
-    }
+    });
   },
 });

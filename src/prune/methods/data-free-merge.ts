@@ -20,10 +20,10 @@
  */
 import { registerMethod } from '../method';
 import type { CriterionContext } from '../context';
-import { ConsumerEdit, liveUnitsBefore, removedUnits } from '../neurons/consumer-edit';
+import { ConsumerEdit, liveUnitsBefore } from '../neurons/consumer-edit';
 import { greedyMerge, scoresFromSequence, type GreedyMergeProblem } from '../neurons/greedy-merge';
 import type { UnitLink } from '../neurons/links';
-import { contextLinks, detachedConsumer, producerFanIns, scoreMap } from '../neurons/unit-scores';
+import { contextLinks, detachedConsumer, forEachRemoved, producerFanIns, scoreMap } from '../neurons/unit-scores';
 
 type DataFreeMergeOptions = { includeBias: boolean };
 
@@ -70,12 +70,8 @@ registerMethod<DataFreeMergeOptions>({
     });
   },
   update(edit, ctx, targets, o) {
-    for (const link of contextLinks(ctx, 'data-free-merge', targets)) {
-      const removed = removedUnits(edit, ctx, link);
-      if (!removed.length) continue;
-      const consumer = ConsumerEdit.of(edit, link);
+    forEachRemoved(edit, ctx, targets, 'data-free-merge', (link, removed, consumer) => {
       greedyMerge(problem(ctx, link, consumer, o), removed.length, new Set(removed));
-      consumer.commit();
-    }
+    });
   },
 });

@@ -16,8 +16,8 @@
  * `%prune net neuron-merging --sparsity 0.5 --keep-last-dense --threshold 0.45`.
  */
 import { registerMethod } from '../method';
-import { ConsumerEdit, liveUnitsBefore, removedUnits } from '../neurons/consumer-edit';
-import { contextLinks, producerFanIns, scoreMap } from '../neurons/unit-scores';
+import { liveUnitsBefore } from '../neurons/consumer-edit';
+import { contextLinks, forEachRemoved, producerFanIns, scoreMap } from '../neurons/unit-scores';
 
 type NeuronMergingOptions = { norm: string; threshold: number };
 
@@ -58,17 +58,13 @@ registerMethod<NeuronMergingOptions>({
     return scoreMap(contextLinks(ctx, 'neuron-merging'), (link) => producerFanIns(ctx, link, true).map((v) => norm(v, o.norm)));
   },
   update(edit, ctx, targets, o) {
-    for (const link of contextLinks(ctx, 'neuron-merging', targets)) {
-      const removed = removedUnits(edit, ctx, link);
-      if (!removed.length) continue;
+    forEachRemoved(edit, ctx, targets, 'neuron-merging', (link, removed, consumer) => {
       const gone = new Set(removed);
       const kept = liveUnitsBefore(ctx, link).flatMap((live, j) => (live && !gone.has(j) ? [j] : []));
-      const consumer = ConsumerEdit.of(edit, link);
       for (const { p, q, cosine, scale } of mergePartners(producerFanIns(ctx, link, true), removed, kept)) {
         if (q >= 0 && cosine >= o.threshold && o.threshold < 1) consumer.merge(p, q, scale, undefined, 'neuron-merging');
         else consumer.drop(p);
       }
-      consumer.commit();
-    }
+    });
   },
 });

@@ -14,8 +14,22 @@ import type { MaskEdit } from '../masked-model';
 import type { UnitLink } from './links';
 
 /** The consumer's kernel, mask and bias, edited in float64 and staged at the end. */
+/** What became of one removed unit. */
+export interface UnitMove {
+  /** The removed unit. */
+  unit: number;
+  /** `drop`: its output counts as 0; `fold`: as its mean; `merge`: as α·h_into (+ β). */
+  action: 'drop' | 'fold' | 'merge';
+  /** The unit it was merged into (merges). */
+  into?: number;
+  /** The factor α its outgoing weights were added with (merges). */
+  alpha?: number;
+}
+
 export class ConsumerEdit {
   private biasChanged = false;
+  /** The moves made, in order (recorded in the model's history by the methods). */
+  readonly moves: UnitMove[] = [];
 
   /**
    * @param link the link whose consumer is edited.
@@ -84,8 +98,14 @@ export class ConsumerEdit {
     this.biasChanged = true;
   }
 
-  /** Masks unit j's rows (and zeroes them in the working copy, so later merges see them gone). */
+  /** Masks unit j's rows: its output counts as 0 downstream. */
   drop(j: number): void {
+    this.dropRows(j);
+    this.moves.push({ unit: j, action: 'drop' });
+  }
+
+  /** Masks unit j's rows (and zeroes them in the working copy, so later merges see them gone). */
+  private dropRows(j: number): void {
     const { rowsPerUnit, outputs } = this.link;
     for (let s = 0; s < rowsPerUnit; s++) {
       const r = this.row(s, j);
@@ -97,7 +117,8 @@ export class ConsumerEdit {
   /** Folds unit j's means (one per consumer row, `rowsPerUnit × U`) into the bias and drops it. */
   fold(j: number, rowMeans: Float64Array, what: string): void {
     this.addToBias(j, rowMeans, what);
-    this.drop(j);
+    this.dropRows(j);
+    this.moves.push({ unit: j, action: 'fold' });
   }
 
   /** Merges unit j into unit i: i's rows += α·j's rows, the bias takes β·j's rows, j is dropped. */
@@ -108,7 +129,13 @@ export class ConsumerEdit {
       const rj = this.row(s, j), ri = this.row(s, i);
       for (let o = 0; o < outputs; o++) this.kernel[ri + o] += alpha * this.kernel[rj + o];
     }
-    this.drop(j);
+    this.dropRows(j);
+    this.moves.push({ unit: j, action: 'merge', into: i, alpha });
+  }
+
+  /** What to record in the history about this consumer's moves. */
+  summary(): { layer: string; into: string; moves: UnitMove[] } {
+    return { layer: this.link.producer.layerName, into: this.link.consumer.layerName, moves: this.moves };
   }
 
   /** Stages kernel, mask and bias on the edit. */

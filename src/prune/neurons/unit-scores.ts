@@ -96,18 +96,32 @@ export function scoreMap(links: readonly UnitLink[], perLink: (link: UnitLink) =
  * consumer, either folded (its mean into the consumer's bias) or dropped (its output counts as 0).
  * @returns per link, the units removed.
  */
-export function foldOrDropRemoved(edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[], fold: boolean, method: string): { link: UnitLink; units: number[] }[] {
-  const out: { link: UnitLink; units: number[] }[] = [];
-  for (const link of contextLinks(ctx, method, targets)) {
-    const units = removedUnits(edit, ctx, link);
-    if (!units.length) continue;
-    const c = ConsumerEdit.of(edit, link);
+export function foldOrDropRemoved(edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[], fold: boolean, method: string): void {
+  forEachRemoved(edit, ctx, targets, method, (link, units, c) => {
     if (fold) {
       const means = foldMeanPerRow(link, cachedStatistics(ctx, link));
       for (const j of units) c.fold(j, means, method);
     } else for (const j of units) c.drop(j);
+  });
+}
+
+/**
+ * Runs `move` on every link with units this call removed, with the consumer to move them into,
+ * stages the consumers, and records the moves in the history (`<method> moves`: per layer, what
+ * became of each removed unit), which notebooks read to show merge pairs.
+ */
+export function forEachRemoved(
+  edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[], method: string,
+  move: (link: UnitLink, removed: number[], consumer: ConsumerEdit) => void,
+): void {
+  const layers: ReturnType<ConsumerEdit['summary']>[] = [];
+  for (const link of contextLinks(ctx, method, targets)) {
+    const units = removedUnits(edit, ctx, link);
+    if (!units.length) continue;
+    const c = ConsumerEdit.of(edit, link);
+    move(link, units, c);
     c.commit();
-    out.push({ link, units });
+    layers.push(c.summary());
   }
-  return out;
+  edit.record({ method: `${method} moves`, details: { layers } });
 }

@@ -115,6 +115,14 @@ for (const kind of ['mlp', 'cnn'] as const) {
           const gone = Array.from({ length: U }, (_, j) => j).filter((j) => mask.every((v, i) => i % U !== j || v === 0));
           assert.deepStrictEqual(gone, removed, `${method}: removed units of ${layer}`);
         }
+        // the merge pairs, in order, as the history records them
+        const moves = masked.history.find((h) => h.method === `${method} moves`)!.details.layers as { layer: string; moves: { unit: number; into?: number }[] }[];
+        for (const [layer, d] of Object.entries(ref.detail)) {
+          const expected = d.merges?.map(([j, i]) => [j, i]) ?? d.pairs?.map(([p, q]) => [p, q]);
+          if (!expected) continue;
+          const got = moves.find((m) => m.layer === name(layer))!.moves.map((m) => [m.unit, m.into ?? -1]);
+          assert.deepStrictEqual(got, expected, `${method} ${layer}: merges (removed, into)`);
+        }
         for (const [layer, w] of Object.entries(ref.weights)) {
           const l = net.getLayer(name(layer));
           const t = masked.prunableWeights().find((x) => x.layer === l)!;
