@@ -8,3 +8,7 @@ export { findLink, linksOf, type LinkKind, type UnitLink } from './links';
 export { unitStatistics, type UnitStatistics } from './statistics';
 export { liveUnitCounts, neuronStatistics, type NeuronLayerStatistics } from './inspect';
 export { trimAndRetrain, type TrimRetrainOptions, type TrimRound } from './trim-retrain';
+export {
+  activationLayers, activationSparsity, sparseActivationSpeedup, TopKActivation, withTopKActivations,
+  type ActivationSparsityLayer, type ActivationSpeedup, type TopKActivationArgs,
+} from './activations';
