@@ -29,6 +29,11 @@ export interface ArgSpec {
   default?: unknown;
   /** When true, leaving the argument out is an error. Positionals without a default are required. */
   required?: boolean;
+  /**
+   * For a `boolean` without a default: leave it undefined when absent, instead of false (a
+   * method's flag, whose default is the method's own).
+   */
+  undefinedWhenAbsent?: boolean;
   /** One-line help, shown by `%name?` and in the README. */
   help: string;
   /** Allowed values (strings), or a function giving them (for registries that grow at runtime). */
@@ -399,7 +404,7 @@ export function parseArgs(magic: string, specs: readonly ArgSpec[], text: string
     }
     if (spec.default !== undefined) {
       out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
-    } else if (typeOf(spec) === 'boolean') {
+    } else if (typeOf(spec) === 'boolean' && !spec.undefinedWhenAbsent) {
       out[spec.name] = false;
     } else if (typeOf(spec) === 'code') {
       out[spec.name] = '';

@@ -17,22 +17,32 @@ const ARG_TYPE: Record<OptionSpec['type'], ArgType> = {
  * several methods is one flag whose help names them all (its type must agree).
  */
 export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
-  const byFlag = new Map<string, { spec: OptionSpec; methods: string[] }>();
+  const byFlag = new Map<string, { spec: OptionSpec; methods: string[]; defaults: (OptionSpec['default'])[] }>();
   for (const m of listMethods()) {
     if (which === 'one-shot' ? !m.oneShot : !m.training) continue;
     for (const o of m.options) {
       const flag = kebabCase(o.name);
       const seen = byFlag.get(flag);
-      if (seen && seen.spec.type === o.type) seen.methods.push(m.name);
-      else if (!seen) byFlag.set(flag, { spec: o, methods: [m.name] });
+      if (seen && seen.spec.type === o.type) {
+        seen.methods.push(m.name);
+        seen.defaults.push(o.default);
+      } else if (!seen) byFlag.set(flag, { spec: o, methods: [m.name], defaults: [o.default] });
     }
   }
-  return [...byFlag].map(([flag, { spec, methods }]) => ({
+  const defaultsText = (methods: string[], defaults: (OptionSpec['default'])[]): string => {
+    if (defaults.every((d) => d === undefined)) return '';
+    if (defaults.every((d) => JSON.stringify(d) === JSON.stringify(defaults[0]))) return ` (default ${formatOptionValue(defaults[0]!)})`;
+    // one flag, several methods, different defaults: say each method's
+    return ` (default: ${methods.map((m, i) => `${m} ${defaults[i] === undefined ? 'none' : formatOptionValue(defaults[i]!)}`).join(', ')})`;
+  };
+  return [...byFlag].map(([flag, { spec, methods, defaults }]) => ({
     name: flag,
     type: ARG_TYPE[spec.type],
-    help: `[${methods.join(', ')}] ${spec.help}${methods.length === 1 && spec.default !== undefined ? ` (default ${formatOptionValue(spec.default)})` : ''}.`,
+    help: `[${methods.join(', ')}] ${spec.help}${defaultsText(methods, defaults)}.`,
     ...(spec.choices ? { choices: spec.choices } : {}),
     metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
+    // absent means the chosen method's own default, which differs between methods
+    ...(spec.type === 'boolean' ? { undefinedWhenAbsent: true } : {}),
   }));
 }
 

@@ -11,3 +11,4 @@ export * from './sparsity-bars';
 export * from './export';
 export * from './seed-bands';
 export * from './input-mask';
+export * from './activation-sparsity';

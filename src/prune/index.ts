@@ -18,3 +18,4 @@ export * from './method';
 export * from './training-plan';
 export * from './finalize';
 export * from './methods';
+export * from './neurons';

@@ -55,6 +55,13 @@ export interface PruningMethod<O extends OptionValues = OptionValues> {
   /** Options, declared once (API validation, magic flags, help, completion, sweep grid fields). */
   options?: readonly OptionSpec[];
   /**
+   * The granularity the method's scores are meant for (e.g. `neuron` for a method that scores
+   * whole output units): `prune()` uses it when the call names none, and refuses another one.
+   * Such scores hold one value per group, repeated over its entries, so the group score is
+   * that value (`groupReduce` defaults to `max` for these methods).
+   */
+  granularity?: string;
+  /**
    * One-shot: importance scores per target weight (higher = keep, same shape as the weight).
    * Returned tensors are disposed by the caller.
    */
@@ -88,6 +95,7 @@ const methods = new Registry<PruningMethod>({
     if (typeof m.description !== 'string' || !m.description.trim()) return 'it needs a one-line description';
     if (!m.scores && !m.update && !m.attach && !m.training) return 'it does nothing: give scores, update, attach or training';
     if (m.choosesOwnMasks && !m.update) return 'choosesOwnMasks needs an update that sets the masks';
+    if (m.granularity !== undefined && (typeof m.granularity !== 'string' || !m.granularity.trim())) return 'granularity must be a granularity name such as neuron';
     const names = new Set<string>();
     for (const o of m.options ?? []) {
       const problem = optionSpecProblem(o);

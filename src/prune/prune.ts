@@ -190,14 +190,21 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   const net = masked.model;
   const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.includes(k));
   if (unknown.length) throw new OptionError(`prune: unknown option(s) ${unknown.join(', ')}. Known options: ${KNOWN_OPTIONS.join(', ')}.`);
-  const granularity = resolveGranularity(options.granularity);
-  const reduce = options.groupReduce ?? 'l2';
+  const { method, methodOptions } = resolveMethod(options);
+  const granularity = resolveGranularity(options.granularity ?? method?.granularity);
+  if (method?.granularity !== undefined && granularity !== resolveGranularity(method.granularity)) {
+    throw new OptionError(
+      `prune: method '${method.name}' scores whole groups of granularity '${method.granularity}'; granularity '${granularity.name}' does not fit. ` +
+        `Leave the granularity out (or pass '${method.granularity}'). The model was not changed.`, 'granularity',
+    );
+  }
+  // a method that scores groups repeats each group's score over its entries: max reads it back
+  const reduce = options.groupReduce ?? (method?.granularity !== undefined ? 'max' : 'l2');
   if (!GROUP_REDUCES.includes(reduce)) throw new OptionError(`Unknown groupReduce '${reduce}'. Known: ${GROUP_REDUCES.join(', ')}.`, 'groupReduce');
   const base = options.relativeTo ?? 'total';
   if (base !== 'total' && base !== 'remaining') throw new OptionError(`relativeTo must be 'total' or 'remaining'; got '${base}'.`, 'relativeTo');
   if (options.sparsity !== undefined) checkSparsity(options.sparsity);
   checkImpliedSparsity(granularity, options);
-  const { method, methodOptions } = resolveMethod(options);
   const criterion: Criterion = method?.scores
     ? { description: method.description, scores: (c) => method.scores!(c, methodOptions) }
     : getCriterion(options.criterion ?? 'magnitude');

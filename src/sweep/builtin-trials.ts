@@ -17,7 +17,8 @@
  * Recipes are flat fields (`denseEpochs`, `finetuneLearningRate`, ...) so that any recipe field
  * can be a grid axis; {@link recipeFields} turns a notebook's recipe object into them.
  */
-import { datasetInfo } from '../data';
+import * as tf from '@tensorflow/tfjs';
+import { batches, datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { experimentData } from '../experiments/data';
 import { comparedSchedules, iterativePruneRetrain, measuredSparsity, scheduleComparison } from '../experiments/protocols';
@@ -113,6 +114,9 @@ const DENSE_FIELDS: OptionSpec[] = [
   ...recipeFieldSpecs('dense', 'dense training'),
 ];
 
+/** Training examples data-driven methods see in `prune-finetune` when the configuration names none. */
+const DEFAULT_CALIBRATION_EXAMPLES = 1024;
+
 const PRUNE_FIELDS: OptionSpec[] = [
   { name: 'method', type: 'string', default: 'magnitude', help: 'a one-shot pruning method (pl.listMethods()); its options are fields too' },
   { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: 'fraction to remove (not for N:M granularity, which implies its own)' },
@@ -123,6 +127,8 @@ const PRUNE_FIELDS: OptionSpec[] = [
   { name: 'keepLastDense', type: 'boolean', help: 'leave the last prunable layer (the classifier) dense' },
   { name: 'include', type: 'list', help: 'only these layers' },
   { name: 'exclude', type: 'list', help: 'leave these layers dense' },
+  // no declared default: a default would enter every trial's configuration, and so its cache key
+  { name: 'calibrationExamples', type: 'int', min: 1, help: `training examples (one seeded batch) that data-driven methods measure: activations, gradients (default ${DEFAULT_CALIBRATION_EXAMPLES})` },
   { name: 'finetune', type: 'boolean', default: true, help: 'fine-tune after pruning (default: yes, by default at 1/10 of the dense learning rate for 1 epoch)' },
   ...recipeFieldSpecs('finetune', 'fine-tuning'),
   { name: 'label', type: 'string', help: 'a name for this variant in figures and tables (e.g. "4x4 block")' },
@@ -259,7 +265,13 @@ async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise
     const options: PruneOptions = { method, seed: config.seed as number };
     if (declared.length) options.methodOptions = methodOptions;
     for (const k of PRUNE_PASS_THROUGH) if (config[k] !== undefined) (options as Record<string, unknown>)[k] = config[k];
-    prune(dense.model, options);
+    // one seeded batch of training examples for data-driven methods (statistics, gradients)
+    const calibration = batches(data.train, { batchSize: (config.calibrationExamples as number | undefined) ?? DEFAULT_CALIBRATION_EXAMPLES, seed: config.seed as number }).next().value;
+    try {
+      prune(dense.model, { ...options, ...(calibration ? { data: { xs: calibration.xs, ys: calibration.ys, size: calibration.size } } : {}) });
+    } finally {
+      if (calibration) tf.dispose([calibration.xs, calibration.ys]);
+    }
     const { params, remaining } = remainingParams(dense.model);
     const accuracyPruned = evaluate(dense.model, data.test).accuracy;
     let accuracyFinetuned = accuracyPruned;

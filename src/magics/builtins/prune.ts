@@ -44,8 +44,9 @@ const spec: MagicSpec = defineMagic({
     // no declared default: N:M granularity fixes its own sparsity, and an explicit different one is an error
     { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: `Fraction of the weights (or groups) to remove (default: ${DEFAULT_SPARSITY}; N:M fixes it at 1 − N/M).` },
     {
-      name: 'granularity', default: 'element', metavar: 'G',
-      help: 'element, neuron (= filter: output units, i.e. Dense neurons and Conv filters), channel (input units), N:M (e.g. 2:4) or block:RxC.',
+      // no declared default: a method that scores whole units brings its own (neuron)
+      name: 'granularity', metavar: 'G',
+      help: "element (default; neuron for methods that score whole units), neuron (= filter: output units, i.e. Dense neurons and Conv filters), channel (input units), N:M (e.g. 2:4) or block:RxC.",
     },
     { name: 'scope', choices: () => allocationNames(), default: 'layerwise', help: 'How sparsity is allocated across layers.' },
     { name: 'schedule', choices: ['oneshot', 'agp', 'iterative'], default: 'oneshot', help: 'oneshot prunes now; agp/iterative prune during the next %finetune.' },
@@ -70,11 +71,12 @@ const spec: MagicSpec = defineMagic({
     const seed = (args.seed as number | undefined) ?? magicSeed();
     const name = args.method as string;
     const method = findMethod(name);
+    const granularity = (args.granularity as string | undefined) ?? method?.granularity ?? 'element';
     const methodOptions = methodOptionsFromArgs('prune', 'one-shot', name, args, new Set(spec.args.map((a) => a.name)), magicUsage(spec));
     const ownMasks = method?.choosesOwnMasks === true;
     const options: PruneOptions = {
       ...(method ? { method: name, ...(Object.keys(methodOptions).length ? { methodOptions } : {}) } : { criterion: name }),
-      granularity: args.granularity as string,
+      granularity,
       scope: args.scope as string,
       seed,
       ...(args.exclude ? { exclude: args.exclude as string[] } : {}),
@@ -82,10 +84,10 @@ const spec: MagicSpec = defineMagic({
       ...(args['keep-first-dense'] ? { keepFirstDense: true } : {}),
       ...(args['keep-last-dense'] ? { keepLastDense: true } : {}),
     };
-    const implied = resolveGranularity(args.granularity as string).impliedSparsity;
+    const implied = resolveGranularity(granularity).impliedSparsity;
     if (implied !== undefined && args.schedule !== 'oneshot') {
       throw new OptionError(
-        `%prune: --granularity ${args.granularity} fixes the sparsity at ${implied} (1 − N/M), so a schedule has nothing to ramp: ` +
+        `%prune: --granularity ${granularity} fixes the sparsity at ${implied} (1 − N/M), so a schedule has nothing to ramp: ` +
           `use --schedule oneshot (the default), or an unstructured granularity for ${args.schedule}.`,
         'schedule',
       );
@@ -111,7 +113,7 @@ const spec: MagicSpec = defineMagic({
       const masked = prune(net, { ...options, ...(given !== undefined ? { sparsity: given } : {}), ...(batchList ? { data: batchList } : {}) });
       const s = sparsitySummary(masked);
       ctx.print(
-        `pruned ${names.model} (${name}, ${args.granularity}, ${args.scope}): ` +
+        `pruned ${names.model} (${name}, ${granularity}, ${args.scope}): ` +
           `${(100 * maskSparsity(masked)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
           `${s.total.nonzeros.toLocaleString('en-US')} of ${s.total.params.toLocaleString('en-US')} left.`,
       );

@@ -1,20 +1,25 @@
 /**
- * Constant-neuron folding: Dense neurons whose output is (nearly) constant on the data carry no
- * information, only an offset. Each is removed and its constant folded into the next Dense
- * layer's bias, `b₂ += c_j · W₂[j, :]`, then column j of its layer and row j of the next kernel
- * are masked. The network's function changes only by the neurons' variation on the data.
+ * Constant-neuron folding: units (Dense neurons, Conv2D filters) whose output is (nearly)
+ * constant on the data carry no information, only an offset. Each is removed and its constant
+ * folded into the next kernel layer's bias, `b₂ += c_j · W₂[j, :]` (after Flatten one constant
+ * per position, through a Conv2D the sum of the kernel's taps), then its kernel column and the
+ * next kernel's rows that read it are masked. The network's function changes only by the units'
+ * variation on the data (and, for a 'same'-padded Conv2D consumer, at the image border).
  *
  * As a method it chooses its own masks (by `tolerance`, not a sparsity):
  * `prune(net, { method: 'fold-constant', data, methodOptions: { tolerance: 1e-6 } })`,
- * `%prune net fold-constant --data ds --tolerance 1e-6`. Issue 13's variance criterion with
- * bias folding generalises it to neurons that are only nearly constant.
+ * `%prune net fold-constant --data ds --tolerance 1e-6`. The `variance` method generalises it to
+ * units that are only nearly constant (a sparsity instead of a tolerance).
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../../errors';
 import { createContext, type CriterionContext, type PruneData } from '../context';
 import { MaskedModel, type MaskEdit } from '../masked-model';
 import { registerMethod } from '../method';
-import { variableName, type PrunableWeight } from '../targets';
+import type { PrunableWeight } from '../targets';
+import { ConsumerEdit, liveUnitsBefore } from '../neurons/consumer-edit';
+import { findLink, type UnitLink } from '../neurons/links';
+import { foldMeanPerRow, linkStatistics } from '../neurons/statistics';
 
 /** What folding did in one layer. */
 export interface FoldedNeurons {
@@ -28,73 +33,28 @@ export interface FoldedNeurons {
   values: number[];
 }
 
-/** A Dense target, the Dense target it feeds alone, and that layer's bias. */
-interface FoldPair {
-  t: PrunableWeight;
-  next: PrunableWeight;
-  bias: tf.LayerVariable;
+/** The foldable links among `candidates`: a consumer kernel layer with a bias reads their units. */
+function foldLinks(masked: MaskedModel, candidates: readonly PrunableWeight[]): UnitLink[] {
+  return candidates.map((t) => findLink(masked, t)).filter((l): l is UnitLink => typeof l !== 'string' && l.consumerBias !== undefined);
 }
 
-function denseConsumer(model: tf.LayersModel, layer: tf.layers.Layer): tf.layers.Layer | undefined {
-  const consumers = model.layers.filter((l) => {
-    try {
-      const ins = ([] as unknown[]).concat(l.input as unknown);
-      return ins.includes(layer.output);
-    } catch {
-      return false;
-    }
-  });
-  if (consumers.length !== 1) return undefined;
-  const c = consumers[0];
-  return c.getClassName() === 'Dense' && (c.getConfig() as { useBias?: boolean }).useBias !== false ? c : undefined;
-}
-
-/** The foldable pairs among `candidates` (Dense layers feeding exactly one Dense layer with a bias). */
-function foldPairs(masked: MaskedModel, candidates: readonly PrunableWeight[]): FoldPair[] {
-  const pairs: FoldPair[] = [];
-  for (const t of candidates) {
-    if (t.layerType !== 'Dense') continue;
-    const c = denseConsumer(masked.model, t.layer);
-    if (!c) continue;
-    const next = masked.prunableWeights().find((w) => w.layer === c);
-    const bias = c.weights.find((v) => (v.originalName ?? v.name).endsWith('/bias'));
-    if (next && bias) pairs.push({ t, next, bias });
-  }
-  return pairs;
-}
-
-/** Stages the folds of constant neurons of `pairs` on `edit`; returns what it staged. */
-function stageFolds(edit: MaskEdit, ctx: CriterionContext, pairs: readonly FoldPair[], tol: number): FoldedNeurons[] {
-  const cap = ctx.capture(pairs.map((p) => p.t.layerName));
+/** Stages the folds of constant units of `links` on `edit`; returns what it staged. */
+function stageFolds(edit: MaskEdit, ctx: CriterionContext, links: readonly UnitLink[], tol: number): FoldedNeurons[] {
   const report: FoldedNeurons[] = [];
-  for (const { t, next, bias } of pairs) {
-    const y = cap.get(t.layerName)!.output;
-    const [mean, std] = tf.tidy(() => {
-      const flat = y.reshape([-1, y.shape[y.shape.length - 1]]);
-      const mu = tf.mean(flat, 0);
-      return [mu.dataSync(), tf.sqrt(tf.mean(tf.square(tf.sub(flat, mu)), 0)).dataSync()];
-    });
-    const nOut = t.shape[1];
-    const w2 = edit.value(next.name).dataSync();
-    const m2 = edit.mask(next.name).dataSync();
-    const nNext = next.shape[1];
-    const units: number[] = [];
-    for (let j = 0; j < nOut; j++) {
-      let live = false;
-      for (let k = 0; k < nNext; k++) if (m2[j * nNext + k]) live = true;
-      if (live && std[j] <= tol) units.push(j);
-    }
+  for (const link of links) {
+    const st = linkStatistics(ctx, link);
+    const live = liveUnitsBefore(ctx, link, false);
+    const units = live.flatMap((alive, j) => (alive && Math.sqrt(st.foldVariance[j]) <= tol ? [j] : []));
     if (!units.length) continue;
-    const b2 = Float32Array.from(edit.value(variableName(bias)).dataSync());
-    for (const j of units) for (let k = 0; k < nNext; k++) b2[k] += mean[j] * w2[j * nNext + k] * m2[j * nNext + k];
-    const col = Float32Array.from(edit.mask(t.name).dataSync());
-    for (let i = 0; i < t.shape[0]; i++) for (const j of units) col[i * nOut + j] = 0;
-    const row = Float32Array.from(m2);
-    for (const j of units) for (let k = 0; k < nNext; k++) row[j * nNext + k] = 0;
-    edit.setValue(variableName(bias), tf.tensor(b2, bias.shape as number[]));
-    edit.setMask(t.name, tf.tensor(col, t.shape));
-    edit.setMask(next.name, tf.tensor(row, next.shape));
-    report.push({ layer: t.layerName, into: next.layerName, units, values: units.map((j) => mean[j]) });
+    const consumer = ConsumerEdit.of(edit, link);
+    const means = foldMeanPerRow(link, st);
+    for (const j of units) consumer.fold(j, means, 'fold-constant');
+    consumer.commit();
+    const U = link.units;
+    const col = Float32Array.from(edit.mask(link.producer.name).dataSync());
+    for (let i = 0; i < col.length; i++) if (units.includes(i % U)) col[i] = 0;
+    edit.setMask(link.producer.name, tf.tensor(col, link.producer.shape));
+    report.push({ layer: link.producer.layerName, into: link.consumer.layerName, units, values: units.map((j) => st.mean[j]) });
   }
   return report;
 }
@@ -120,16 +80,16 @@ export function foldConstantNeurons(
   const masked = model instanceof MaskedModel ? model : MaskedModel.of(model);
   const tol = checkTolerance(opts.tolerance ?? 1e-6);
   const candidates = masked.prunableWeights().filter((t) => !opts.layers || opts.layers.includes(t.layerName));
-  const pairs = foldPairs(masked, candidates);
+  const links = foldLinks(masked, candidates);
   if (opts.layers) {
-    const found = new Set(pairs.map((p) => p.t.layerName));
+    const found = new Set(links.map((p) => p.producer.layerName));
     const bad = opts.layers.filter((n) => !found.has(n));
-    if (bad.length) throw new OptionError(`foldConstantNeurons: ${bad.join(', ')} is not a Dense layer feeding a Dense layer with a bias.`, 'layers');
+    if (bad.length) throw new OptionError(`foldConstantNeurons: ${bad.join(', ')} is not a Dense or Conv2D layer whose units a kernel layer with a bias reads.`, 'layers');
   }
-  const ctx = createContext(masked.model, pairs.map((p) => p.t), { data: opts.data });
+  const ctx = createContext(masked.model, links.map((p) => p.producer), { data: opts.data, masks: masked.currentMasks() });
   try {
     return masked.edit((edit) => {
-      const report = stageFolds(edit, ctx, pairs, tol);
+      const report = stageFolds(edit, ctx, links, tol);
       edit.record({ method: 'fold-constant-neurons', details: { tolerance: tol, folded: report.map((r) => ({ layer: r.layer, units: r.units })) } });
       return report;
     });
@@ -140,11 +100,11 @@ export function foldConstantNeurons(
 
 registerMethod<{ tolerance: number }>({
   name: 'fold-constant',
-  description: 'removes Dense neurons constant on the data, folding them into the next bias (needs --data; no sparsity)',
+  description: 'removes neurons/filters constant on the data, folding them into the next bias (needs --data; no sparsity)',
   options: [{ name: 'tolerance', type: 'number', default: 1e-6, min: 0, help: 'largest output standard deviation counted as constant' }],
   choosesOwnMasks: true,
   update(edit, ctx, targets, o) {
     const masked = MaskedModel.of(edit.model);
-    stageFolds(edit, ctx, foldPairs(masked, targets), checkTolerance(o.tolerance));
+    stageFolds(edit, ctx, foldLinks(masked, targets), checkTolerance(o.tolerance));
   },
 });

@@ -9,3 +9,10 @@ export * from './reconstruct';
 export * from './fold-constant';
 export * from './set';
 export * from './learned-threshold';
+// family 1: data-driven neuron pruning (issue 13)
+export * from './variance';
+export * from './apoz';
+export * from './mean-activation';
+export * from './data-free-merge';
+export * from './neuron-merging';
+export * from './correlation-merge';
