@@ -9,3 +9,8 @@ export * from './reconstruct';
 export * from './fold-constant';
 export * from './set';
 export * from './learned-threshold';
+// Family 2: second-order pruning (OBD, OBS, L-OBS, WoodFisher)
+export * from './obd';
+export * from './obs';
+export * from './l-obs';
+export * from './woodfisher';
