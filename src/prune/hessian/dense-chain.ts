@@ -190,7 +190,7 @@ export function outputCurvatureDiagonal(lastLayer: ChainLayer, z: tf.Tensor2D, y
     const f = (zz: tf.Tensor) => tf.mul(loss(ys, applyActivation(lastLayer.layer, zz)), n) as tf.Scalar;
     const cols: tf.Tensor[] = [];
     for (let j = 0; j < k; j++) {
-      const v = tf.oneHot(tf.fill([n], j, 'int32'), k).toFloat();
+      const v = k === 1 ? tf.ones([n, 1]) : tf.oneHot(tf.fill([n], j, 'int32'), k).toFloat();
       const hv = tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(zz), v)) as tf.Scalar)(z);
       cols.push(tf.slice(hv, [0, j], [n, 1]));
     }

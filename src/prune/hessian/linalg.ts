@@ -13,7 +13,7 @@ import { UserError } from '../../errors';
  * @param a n×n symmetric matrix (only the lower triangle is read).
  * @throws UserError when A is not positive definite (the message says to add damping).
  */
-export function cholesky(a: Float64Array, n: number, what = 'matrix'): Float64Array {
+export function cholesky(a: Float64Array, n: number, what = 'matrix', fix = 'add damping'): Float64Array {
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const li = i * n;
@@ -23,7 +23,7 @@ export function cholesky(a: Float64Array, n: number, what = 'matrix'): Float64Ar
       for (let k = 0; k < j; k++) s -= l[li + k] * l[lj + k];
       if (i === j) {
         if (!(s > 0)) {
-          throw new UserError(`cholesky: the ${what} is not positive definite (pivot ${i} is ${s.toExponential(3)}); add damping (e.g. a larger --damping).`);
+          throw new UserError(`cholesky: the ${what} is not positive definite (pivot ${i} is ${s.toExponential(3)}); ${fix}.`);
         }
         l[li + i] = Math.sqrt(s);
       } else l[li + j] = s / l[lj + j];
@@ -57,10 +57,11 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Floa
 
 /**
  * Inverse of a symmetric positive definite matrix by Cholesky: A⁻¹ = L⁻ᵀ L⁻¹ (≈ n³ flops).
+ * @param fix what the error message tells the user to do when A is not positive definite.
  * @throws UserError when A is not positive definite.
  */
-export function spdInverse(a: Float64Array, n: number, what = 'matrix'): Float64Array {
-  const l = cholesky(a, n, what);
+export function spdInverse(a: Float64Array, n: number, what = 'matrix', fix = 'add damping'): Float64Array {
+  const l = cholesky(a, n, what, fix);
   // M = L⁻¹ (lower triangular), column by column of the identity
   const m = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {

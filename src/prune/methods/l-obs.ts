@@ -40,7 +40,7 @@ export function layerInverses(ctx: CriterionContext, damping: number): Map<strin
     for (const h of layerHessians(ctx, ctx.targets)) {
       const a = h.psi.slice();
       addDiagonal(a, h.dim, damping);
-      m.set(h.target.name, { ...h, psiInv: spdInverse(a, h.dim, `input second moment Ψ of layer '${h.target.layerName}' (damping ${damping})`) });
+      m.set(h.target.name, { ...h, psiInv: spdInverse(a, h.dim, `input second moment Ψ of layer '${h.target.layerName}' (damping ${damping})`, 'use a larger inputDamping (--input-damping)') });
     }
     setups.set(ctx, m);
   }

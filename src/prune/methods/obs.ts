@@ -13,8 +13,8 @@
  * element granularity) the update then re-chooses which ones, one block at a time with the
  * compensated weights, keeping each layer's count; with `selection: 'fixed'` it keeps the core's
  * masks (any granularity: N:M, neurons) and applies the exact joint update for all of them.
- * `hessian`: `exact` (Hessian-vector products) or `fisher` (the outer-product approximation the
- * paper uses). Needs data.
+ * `hessian`: `fisher` (default: the outer-product approximation the paper uses, (1/N)Σ g gᵀ) or
+ * `exact` (Hessian-vector products; indefinite away from a minimum). Needs data.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CriterionContext } from '../context';
@@ -25,7 +25,7 @@ import { registerMethod } from '../method';
 import type { PrunableWeight } from '../targets';
 
 /** Options of OBS. */
-export type ObsOptions = { hessian: 'exact' | 'fisher'; hessianDamping: number; selection: 'sequential' | 'fixed'; blockSize: number };
+export type ObsOptions = { hessian: 'fisher' | 'exact'; hessianDamping: number; selection: 'sequential' | 'fixed'; blockSize: number };
 
 /** What one OBS removal did. */
 export interface ObsRemoval {
@@ -117,7 +117,10 @@ function setupFor(ctx: CriterionContext, o: ObsOptions): ObsSetup {
   for (let i = 0; i < p; i++) if (masks[i]) live.push(i);
   const h = subMatrix(full, p, live);
   addDiagonal(h, live.length, o.hessianDamping);
-  const setup = { live, inv: spdInverse(h, live.length, `Hessian (${o.hessian}, damping ${o.hessianDamping}; an exact Hessian away from a minimum can be indefinite: use --hessian fisher or more damping)`) };
+  const fix = o.hessian === 'exact'
+    ? `away from a minimum the exact Hessian can be indefinite: use hessian 'fisher' (--hessian fisher) or a larger hessianDamping (--hessian-damping)`
+    : 'use a larger hessianDamping (--hessian-damping)';
+  const setup = { live, inv: spdInverse(h, live.length, `Hessian (${o.hessian}, damping ${o.hessianDamping})`, fix) };
   setups.set(ctx, setup);
   return setup;
 }
@@ -201,7 +204,7 @@ registerMethod<ObsOptions>({
   description: 'Optimal Brain Surgeon, exact: full Hessian inverse, remove w²/(2[H⁻¹]qq) one by one (or in blocks) with the compensating update (small nets; needs --data)',
   reference: 'Hassibi, Stork. Second order derivatives for network pruning: Optimal Brain Surgeon. NeurIPS 1992',
   options: [
-    { name: 'hessian', type: 'string', default: 'exact', choices: ['exact', 'fisher'], help: 'full Hessian: exact (one Hessian-vector product per weight) or fisher (the outer-product approximation of the paper)' },
+    { name: 'hessian', type: 'string', default: 'fisher', choices: ['fisher', 'exact'], help: 'full Hessian: fisher (the outer-product approximation of the paper, positive semi-definite) or exact (one Hessian-vector product per weight; indefinite away from a minimum)' },
     { name: 'hessianDamping', type: 'number', default: 1e-4, min: 0, help: 'λ added to the Hessian diagonal before inverting' },
     { name: 'selection', type: 'string', default: 'sequential', choices: ['sequential', 'fixed'], help: 'sequential re-chooses each removal after the previous update (element granularity); fixed keeps the core\'s masks and applies the joint update (any granularity)' },
     { name: 'blockSize', type: 'int', default: 1, min: 1, help: 'weights removed together per sequential step, with the exact joint update' },

@@ -69,7 +69,7 @@ export function fisherBlockInverse(g: Float64Array, n: number, len: number, damp
   if (how === 'direct') {
     const f = gram(g, n, len, 1 / n);
     addDiagonal(f, len, damping);
-    return spdInverse(f, len, `Fisher block (damping ${damping})`);
+    return spdInverse(f, len, `Fisher block (damping ${damping})`, 'use a larger fisherDamping (--fisher-damping)');
   }
   const inv = new Float64Array(len * len);
   for (let i = 0; i < len; i++) inv[i * len + i] = 1 / damping;
