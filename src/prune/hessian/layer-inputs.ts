@@ -10,6 +10,7 @@ import { OptionError } from '../../errors';
 import type { CriterionContext } from '../context';
 import type { PrunableWeight } from '../targets';
 import { variableName } from '../targets';
+import { gram } from './linalg';
 
 /** Layer types whose kernels L-OBS / OBC handle. */
 export const LAYERWISE_TYPES = ['Dense', 'Conv2D'];
@@ -56,8 +57,8 @@ export interface LayerHessian {
 }
 
 /**
- * Ψ of each target's layer from the context's data. The Gram matrix is accumulated in float64
- * over chunks whose products are computed by tfjs (float32 within a chunk of 1024 rows).
+ * Ψ of each target's layer from the context's data, accumulated in float64 (zero inputs, common
+ * after ReLU and on image borders, are skipped).
  */
 export function layerHessians(ctx: CriterionContext, targets: readonly PrunableWeight[]): LayerHessian[] {
   const cap = ctx.capture([...new Set(targets.map((t) => t.layerName))]);
@@ -66,20 +67,20 @@ export function layerHessians(ctx: CriterionContext, targets: readonly PrunableW
     const y = unfoldedInputs(t, cap.get(t.layerName)!.inputs[0]);
     const [rows, m] = y.shape;
     const dim = biasVar ? m + 1 : m;
-    const psi = new Float64Array(dim * dim);
-    const chunk = 1024;
-    for (let r0 = 0; r0 < rows; r0 += chunk) {
-      const g = tf.tidy(() => {
-        let part: tf.Tensor2D = tf.slice(y, [r0, 0], [Math.min(chunk, rows - r0), m]);
-        if (biasVar) part = tf.concat([part, tf.ones([part.shape[0], 1])], 1);
-        return tf.matMul(part, part, true, false);
-      });
-      const d = g.dataSync();
-      g.dispose();
-      for (let i = 0; i < d.length; i++) psi[i] += d[i];
-    }
+    // float64 throughout: Ψ is rank-deficient (dead pixels, fewer examples than inputs) and the
+    // repo's damping is 1e-6, below float32 round-off of a Gram matrix of this size
+    const yv = y.dataSync();
     y.dispose();
-    for (let i = 0; i < psi.length; i++) psi[i] /= rows;
+    let rowsData: ArrayLike<number> = yv;
+    if (biasVar) {
+      const aug = new Float32Array(rows * dim);
+      for (let r = 0; r < rows; r++) {
+        aug.set(yv.subarray(r * m, (r + 1) * m), r * dim);
+        aug[r * dim + m] = 1;
+      }
+      rowsData = aug;
+    }
+    const psi = gram(rowsData, rows, dim);
     return { target: t, fanIn: m, fanOut: t.shape[t.shape.length - 1], biasName: biasVar ? variableName(biasVar) : undefined, dim, psi, rows };
   });
 }

@@ -9,7 +9,7 @@
  *   derivatives, off-diagonal terms dropped (Dense chains);
  * - `fisher`: the empirical Fisher (1/N) Σ_n g_{n,k}², what modern code calls OBD;
  * - `exact`: the true diagonal by one Hessian-vector product per weight (small nets);
- * - `hutchinson`: E[v ⊙ Hv] over Rademacher v (`samples` of them).
+ * - `hutchinson`: E[v ⊙ Hv] over Rademacher v (`hutchinsonSamples` of them).
  * Needs data (`data` in `prune()`, `--data` in `%prune`).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,14 +21,14 @@ import { registerMethod } from '../method';
 export const OBD_DIAGONALS = ['gauss-newton', 'fisher', 'exact', 'hutchinson'] as const;
 
 /** Options of OBD. */
-export type ObdOptions = { diagonal: (typeof OBD_DIAGONALS)[number]; samples: number };
+export type ObdOptions = { diagonal: (typeof OBD_DIAGONALS)[number]; hutchinsonSamples: number };
 
 /** The Hessian diagonal OBD uses, per target (tensors owned by the caller). */
 export function hessianDiagonal(ctx: CriterionContext, o: ObdOptions): Map<string, tf.Tensor> {
   switch (o.diagonal) {
     case 'fisher': return fisherDiagonal(ctx);
     case 'exact': return exactDiagonal(ctx);
-    case 'hutchinson': return hutchinsonDiagonal(ctx, o.samples);
+    case 'hutchinson': return hutchinsonDiagonal(ctx, o.hutchinsonSamples);
     default: return gaussNewtonDiagonal(ctx);
   }
 }
@@ -48,7 +48,7 @@ registerMethod<ObdOptions>({
   reference: 'LeCun, Denker, Solla. Optimal Brain Damage. NeurIPS 1989',
   options: [
     { name: 'diagonal', type: 'string', default: 'gauss-newton', choices: OBD_DIAGONALS, help: 'Hessian diagonal: gauss-newton (the paper\'s backward pass, Dense chains), fisher (mean squared per-example gradients), exact (one Hessian-vector product per weight, small nets), hutchinson' },
-    { name: 'samples', type: 'int', default: 16, min: 1, help: 'Rademacher samples of the hutchinson diagonal' },
+    { name: 'hutchinsonSamples', type: 'int', default: 16, min: 1, help: 'Rademacher samples of the hutchinson diagonal' },
   ],
   scores: (ctx, o) => obdSaliencies(ctx, o),
 });

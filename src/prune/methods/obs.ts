@@ -5,13 +5,13 @@
  * δw = −(w_q / [H⁻¹]_qq) H⁻¹ e_q. After each removal H⁻¹ loses row and column q (the exact
  * downdate), so the next choice sees the compensated weights and the reduced Hessian.
  *
- * With `blockSize` k > 1 the k cheapest weights go together with the exact joint update
+ * With `weightsPerStep` k > 1 the k cheapest weights go together with the exact joint update
  * δw = −H⁻¹[:,Q] (H⁻¹[Q,Q])⁻¹ w_Q, cost ½ w_Qᵀ (H⁻¹[Q,Q])⁻¹ w_Q.
  *
  * How it fits `prune()`: the scores are the initial L_q, from which the core allocates how many
- * weights each layer loses (layerwise, global, ...). With `selection: 'sequential'` (default,
+ * weights each layer loses (layerwise, global, ...). With `removalOrder: 'sequential'` (default,
  * element granularity) the update then re-chooses which ones, one block at a time with the
- * compensated weights, keeping each layer's count; with `selection: 'fixed'` it keeps the core's
+ * compensated weights, keeping each layer's count; with `removalOrder: 'fixed'` it keeps the core's
  * masks (any granularity: N:M, neurons) and applies the exact joint update for all of them.
  * `hessian`: `fisher` (default: the outer-product approximation the paper uses, (1/N)Σ g gᵀ) or
  * `exact` (Hessian-vector products; indefinite away from a minimum). Needs data.
@@ -25,7 +25,7 @@ import { registerMethod } from '../method';
 import type { PrunableWeight } from '../targets';
 
 /** Options of OBS. */
-export type ObsOptions = { hessian: 'fisher' | 'exact'; hessianDamping: number; selection: 'sequential' | 'fixed'; blockSize: number };
+export type ObsOptions = { hessian: 'fisher' | 'exact'; hessianDamping: number; removalOrder: 'sequential' | 'fixed'; weightsPerStep: number };
 
 /** What one OBS removal did. */
 export interface ObsRemoval {
@@ -61,13 +61,13 @@ export function obsRemove(inv: Float64Array, w: Float64Array, n: number, q: read
 }
 
 /**
- * Greedy sequential OBS: repeatedly removes the `blockSize` cheapest live coordinates
+ * Greedy sequential OBS: repeatedly removes the `weightsPerStep` cheapest live coordinates
  * (w_i² / (2 [H⁻¹]_ii)) among groups that still have quota, with the exact (joint) update.
  *
  * @param groupOf group (layer) of every coordinate; `quota[g]` how many to remove from group g.
  * @param live which coordinates may be removed (already-removed ones are excluded).
  */
-export function obsSequential(inv: Float64Array, w: Float64Array, n: number, groupOf: Int32Array, quota: number[], live: Uint8Array, blockSize = 1): ObsRemoval[] {
+export function obsSequential(inv: Float64Array, w: Float64Array, n: number, groupOf: Int32Array, quota: number[], live: Uint8Array, weightsPerStep = 1): ObsRemoval[] {
   const left = quota.slice();
   const out: ObsRemoval[] = [];
   let remaining = left.reduce((a, b) => a + b, 0);
@@ -81,7 +81,7 @@ export function obsSequential(inv: Float64Array, w: Float64Array, n: number, gro
     const q: number[] = [];
     const take = left.slice();
     for (const c of cand) {
-      if (q.length >= blockSize) break;
+      if (q.length >= weightsPerStep) break;
       if (take[groupOf[c.i]] <= 0) continue;
       take[groupOf[c.i]]--;
       q.push(c.i);
@@ -168,13 +168,13 @@ export function obsUpdate(edit: MaskEdit, ctx: CriterionContext, targets: readon
   });
   const chosen = setup.live.map((pos) => staged[pos] === 0);
   let removals: ObsRemoval[];
-  if (o.selection === 'fixed') {
+  if (o.removalOrder === 'fixed') {
     const q = chosen.flatMap((c, i) => (c ? [i] : []));
     removals = q.length ? [{ indices: q, cost: obsRemove(inv, w, n, q) }] : [];
   } else {
     const quota = targets.map(() => 0);
     chosen.forEach((c, i) => c && quota[groupOf[i]]++);
-    removals = obsSequential(inv, w, n, groupOf, quota, new Uint8Array(n).fill(1), o.blockSize);
+    removals = obsSequential(inv, w, n, groupOf, quota, new Uint8Array(n).fill(1), o.weightsPerStep);
   }
   const removed = new Set(removals.flatMap((r) => r.indices));
   const newValues = new Float32Array(full.length);
@@ -206,8 +206,8 @@ registerMethod<ObsOptions>({
   options: [
     { name: 'hessian', type: 'string', default: 'fisher', choices: ['fisher', 'exact'], help: 'full Hessian: fisher (the outer-product approximation of the paper, positive semi-definite) or exact (one Hessian-vector product per weight; indefinite away from a minimum)' },
     { name: 'hessianDamping', type: 'number', default: 1e-4, min: 0, help: 'λ added to the Hessian diagonal before inverting' },
-    { name: 'selection', type: 'string', default: 'sequential', choices: ['sequential', 'fixed'], help: 'sequential re-chooses each removal after the previous update (element granularity); fixed keeps the core\'s masks and applies the joint update (any granularity)' },
-    { name: 'blockSize', type: 'int', default: 1, min: 1, help: 'weights removed together per sequential step, with the exact joint update' },
+    { name: 'removalOrder', type: 'string', default: 'sequential', choices: ['sequential', 'fixed'], help: 'sequential re-chooses each removal after the previous update (element granularity); fixed keeps the core\'s masks and applies the joint update (any granularity)' },
+    { name: 'weightsPerStep', type: 'int', default: 1, min: 1, help: 'weights removed together per sequential step, with the exact joint update' },
   ],
   scores: (ctx, o) => obsSaliencies(ctx, o),
   update: (edit, ctx, targets, o) => obsUpdate(edit, ctx, targets, o),

@@ -78,7 +78,7 @@ describe('second-order methods through prune()', () => {
 
   it('WoodFisher and L-OBS compose with N:M granularity (2:4 per input group) and neurons; OBS with selection fixed keeps the core masks', () => {
     const cases: [string, string, Record<string, unknown>][] = [
-      ['woodfisher', '2:4', { blockSize: 8 }], ['l-obs', '2:4', {}], ['woodfisher', 'neuron', {}], ['obs', '2:4', { selection: 'fixed', hessian: 'fisher' }],
+      ['woodfisher', '2:4', { blockSize: 8 }], ['l-obs', '2:4', {}], ['woodfisher', 'neuron', {}], ['obs', '2:4', { removalOrder: 'fixed', hessian: 'fisher' }],
     ];
     for (const [method, granularity, methodOptions] of cases) {
       const net = mlp([8, 12, 8, 4], 3);
@@ -135,7 +135,7 @@ describe('second-order methods through prune()', () => {
     // the masks exist from here on, and the biases L-OBS changes have their originals kept (for undo)
     prune(net, { method: 'l-obs', sparsity: 0.1, data: { xs, ys } });
     const cases: [string, Record<string, unknown>][] = [
-      ['obd', {}], ['obd', { diagonal: 'fisher' }], ['obd', { diagonal: 'exact' }], ['obd', { diagonal: 'hutchinson', samples: 2 }], ['obs', {}], ['l-obs', {}], ['woodfisher', { blockSize: 5 }],
+      ['obd', {}], ['obd', { diagonal: 'fisher' }], ['obd', { diagonal: 'exact' }], ['obd', { diagonal: 'hutchinson', hutchinsonSamples: 2 }], ['obs', {}], ['l-obs', {}], ['woodfisher', { blockSize: 5 }],
     ];
     for (const [method, methodOptions] of cases) {
       const before = tf.memory().numTensors;

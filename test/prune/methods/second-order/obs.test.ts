@@ -85,7 +85,7 @@ describe('OBS (exact) against the closed-form constrained quadratic', () => {
     const sal = W_STAR.map((w, q) => (w * w) / (2 * hi[q][q]));
     const qs = [0, 1, 2].sort((a, b) => sal[a] - sal[b]).slice(0, 2).sort();
     const expected = constrainedMinimum(h, qs);
-    prune(model, { method: 'obs', methodOptions: { hessian: 'exact', hessianDamping: 0, blockSize: 2 }, sparsity: 2 / 3, data: { xs, ys }, loss: mse });
+    prune(model, { method: 'obs', methodOptions: { hessian: 'exact', hessianDamping: 0, weightsPerStep: 2 }, sparsity: 2 / 3, data: { xs, ys }, loss: mse });
     const got = Array.from(model.layers[0].weights[0].read().dataSync());
     got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `w[${i}] = ${v}, closed form ${expected[i]}`));
     const rec = MaskedModel.of(model).history.find((r) => r.method === 'obs-removals')!;

@@ -24,7 +24,7 @@ describe(`second-order methods vs PyTorch ${fixture.torch} (float64 references)`
       const targets = selectTargets(fx.model);
       const ctx = createContext(fx.model, targets, { data: fx.batch });
       try {
-        const d = hessianDiagonal(ctx, { diagonal, samples: 1 });
+        const d = hessianDiagonal(ctx, { diagonal, hutchinsonSamples: 1 });
         targets.forEach((t, i) => {
           const ref = toTf(fixture.obd[key][i], S[i + 1], S[i]);
           const got = d.get(t.name)!.dataSync();
@@ -77,7 +77,7 @@ describe(`second-order methods vs PyTorch ${fixture.torch} (float64 references)`
 
   for (const inverse of ['woodbury', 'direct'] as const) {
     it(`WoodFisher (${inverse}): block inverses, scores, global selection and the summed OBS update match torch`, () => {
-      const o = { blockSize: fixture.woodfisher.blockSize, fisherDamping: fixture.woodfisher.damping, inverse, scalePruneUpdate: 1 };
+      const o = { blockSize: fixture.woodfisher.blockSize, fisherDamping: fixture.woodfisher.damping, fisherInverse: inverse, scalePruneUpdate: 1 };
       const targets = selectTargets(fx.model);
       const ctx = createContext(fx.model, targets, { data: fx.batch });
       try {
