@@ -65,6 +65,11 @@ export interface CriterionContext {
   hvp(v: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor>;
   /** Inputs and outputs of the named layers on all batches (inference mode). */
   capture(layerNames: string[]): Map<string, Captured>;
+  /**
+   * The loss function of this call (mean over a batch), for criteria that need their own passes
+   * (per-example gradients, curvature of the output).
+   */
+  readonly lossFunction: PruneLoss;
 }
 
 /** Options of {@link createContext}. */
@@ -152,6 +157,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
     seed,
     random: (key) => seededRandom(deriveSeed(seed, key)),
     mask: (name) => opts.masks?.get(name),
+    lossFunction: lossFn,
     weights: () => new Map(targets.map((t) => [t.name, t.variable.read()])),
     batches() {
       batchList ??= materialize(opts.data);

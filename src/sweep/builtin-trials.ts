@@ -114,8 +114,9 @@ const DENSE_FIELDS: OptionSpec[] = [
   ...recipeFieldSpecs('dense', 'dense training'),
 ];
 
-/** Training examples data-driven methods see in `prune-finetune` when the configuration names none. */
-const DEFAULT_CALIBRATION_EXAMPLES = 1024;
+/** Data a data-driven method sees in `prune-finetune` when the configuration does not say. */
+const DEFAULT_PRUNE_BATCHES = 1;
+const DEFAULT_PRUNE_BATCH_SIZE = 1024;
 
 const PRUNE_FIELDS: OptionSpec[] = [
   { name: 'method', type: 'string', default: 'magnitude', help: 'a one-shot pruning method (pl.listMethods()); its options are fields too' },
@@ -127,8 +128,9 @@ const PRUNE_FIELDS: OptionSpec[] = [
   { name: 'keepLastDense', type: 'boolean', help: 'leave the last prunable layer (the classifier) dense' },
   { name: 'include', type: 'list', help: 'only these layers' },
   { name: 'exclude', type: 'list', help: 'leave these layers dense' },
-  // no declared default: a default would enter every trial's configuration, and so its cache key
-  { name: 'calibrationExamples', type: 'int', min: 1, help: `training examples (one seeded batch) that data-driven methods measure: activations, gradients (default ${DEFAULT_CALIBRATION_EXAMPLES})` },
+  // no defaults: configurations that do not give them keep their content hash (and cached results)
+  { name: 'pruneBatches', type: 'int', min: 1, help: `batches of training data (seeded) given to data-driven methods: activation statistics, gradients, Hessians (default ${DEFAULT_PRUNE_BATCHES})` },
+  { name: 'pruneBatchSize', type: 'int', min: 1, help: `examples per such batch (default ${DEFAULT_PRUNE_BATCH_SIZE})` },
   { name: 'finetune', type: 'boolean', default: true, help: 'fine-tune after pruning (default: yes, by default at 1/10 of the dense learning rate for 1 epoch)' },
   ...recipeFieldSpecs('finetune', 'fine-tuning'),
   { name: 'label', type: 'string', help: 'a name for this variant in figures and tables (e.g. "4x4 block")' },
@@ -265,13 +267,25 @@ async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise
     const options: PruneOptions = { method, seed: config.seed as number };
     if (declared.length) options.methodOptions = methodOptions;
     for (const k of PRUNE_PASS_THROUGH) if (config[k] !== undefined) (options as Record<string, unknown>)[k] = config[k];
-    // one seeded batch of training examples for data-driven methods (statistics, gradients)
-    const calibration = batches(data.train, { batchSize: (config.calibrationExamples as number | undefined) ?? DEFAULT_CALIBRATION_EXAMPLES, seed: config.seed as number }).next().value;
+    // training batches for data-driven methods (made lazily: magnitude never asks for them)
+    const calibration: tf.Tensor[] = [];
+    options.data = () => {
+      const out = [];
+      const count = (config.pruneBatches as number | undefined) ?? DEFAULT_PRUNE_BATCHES;
+      for (const b of batches(data.train, { batchSize: (config.pruneBatchSize as number | undefined) ?? DEFAULT_PRUNE_BATCH_SIZE, seed: config.seed as number })) {
+        calibration.push(b.xs, b.ys);
+        out.push({ xs: b.xs, ys: b.ys, size: b.size });
+        if (out.length >= count) break;
+      }
+      return out;
+    };
+    const tp = Date.now();
     try {
-      prune(dense.model, { ...options, ...(calibration ? { data: { xs: calibration.xs, ys: calibration.ys, size: calibration.size } } : {}) });
+      prune(dense.model, options);
     } finally {
-      if (calibration) tf.dispose([calibration.xs, calibration.ys]);
+      tf.dispose(calibration);
     }
+    const pruneSeconds = (Date.now() - tp) / 1000;
     const { params, remaining } = remainingParams(dense.model);
     const accuracyPruned = evaluate(dense.model, data.test).accuracy;
     let accuracyFinetuned = accuracyPruned;
@@ -284,7 +298,7 @@ async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise
     const metrics = {
       target, sparsity: 1 - remaining / params, remaining, params, compression: params / remaining,
       accuracyDense: dense.accuracy, accuracyPruned, accuracyFinetuned,
-      denseCached: dense.cached, denseSeconds, finetuneSeconds: (Date.now() - t1) / 1000,
+      denseCached: dense.cached, denseSeconds, pruneSeconds, finetuneSeconds: (Date.now() - t1) / 1000,
     };
     ctx.log(
       `${config.label ?? method}${target !== null ? ` @ ${target}` : ''}, seed ${config.seed}: dense ${pct(dense.accuracy)}, ` +

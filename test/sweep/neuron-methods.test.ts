@@ -18,7 +18,7 @@ describe('prune-finetune with data-driven neuron methods', function () {
         trial: 'prune-finetune',
         grid: { method: ['variance', 'apoz'], fold: [true, false] },
         fixed: {
-          dataset: 'tiny-fashion', trainSubset: 300, testSubset: 200, seed: 1, sparsity: 0.7, keepLastDense: true, calibrationExamples: 200,
+          dataset: 'tiny-fashion', trainSubset: 300, testSubset: 200, seed: 1, sparsity: 0.7, keepLastDense: true, pruneBatchSize: 200,
           ...recipeFields('dense', { steps: 30, batchSize: 50, learningRate: 0.05 }), finetune: false,
         },
       },
@@ -31,6 +31,6 @@ describe('prune-finetune with data-driven neuron methods', function () {
       assert.ok((r.sparsity as number) > 0.5, `${r.method} fold=${r.fold}: sparsity ${r.sparsity}`);
     }
     assert.notEqual(row('variance', true).accuracyPruned, row('variance', false).accuracyPruned, 'folding the means changes the pruned network');
-    assert.equal(row('variance', true).calibrationExamples, 200);
+    assert.equal(row('variance', true).pruneBatchSize, 200);
   });
 });

@@ -16,3 +16,8 @@ export * from './mean-activation';
 export * from './data-free-merge';
 export * from './neuron-merging';
 export * from './correlation-merge';
+// Family 2: second-order pruning (OBD, OBS, L-OBS, WoodFisher)
+export * from './obd';
+export * from './obs';
+export * from './l-obs';
+export * from './woodfisher';

@@ -9,41 +9,16 @@
  * it follows any criterion.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../errors';
 import { scoreEachWeight } from '../criteria';
+import { choleskySolve } from '../hessian/linalg';
 import type { CriterionContext } from '../context';
 import type { MaskEdit } from '../masked-model';
 import { registerMethod } from '../method';
 import { registerUpdate, type PruneUpdate } from '../prune';
 import type { PrunableWeight } from '../targets';
 
-/** Solves `A x = b` for symmetric positive definite `A` (n×n, row-major) by Cholesky. */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      if (i === j) {
-        if (s <= 0) throw new UserError('choleskySolve: matrix is not positive definite (add damping).');
-        l[i * n + i] = Math.sqrt(s);
-      } else l[i * n + j] = s / l[j * n + j];
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
-  }
-  return x;
-}
+/** Re-exported from the shared linear algebra (it used to live here). */
+export { choleskySolve };
 
 /** Default relative ridge damping: λ = damping · mean diagonal of XᵀX. */
 const DEFAULT_DAMPING = 1e-8;

@@ -1,0 +1,61 @@
+// The fixed MLP and batch of scripts/torch-fixtures/second-order.py, built in tfjs.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { mlp } from '../../helpers';
+
+/** What the torch script wrote (see its header). */
+export interface SecondOrderFixture {
+  torch: string;
+  sizes: number[];
+  weights: number[][];
+  biases: number[][];
+  x: number[];
+  y: number[];
+  obd: { exact: number[][]; gaussNewton: number[][]; fisher: number[][] };
+  lobs: { damping: number; sparsity: number; layers: { psi: number[]; psiInverse: number[]; sensitivity: number[]; mask: number[]; kernel: number[]; bias: number[] }[] };
+  woodfisher: { blockSize: number; damping: number; sparsity: number; layers: { blocksWoodbury: number[][]; blocksDirect: number[][]; scores: number[]; mask: number[]; kernel: number[] }[] };
+}
+
+export const fixture: SecondOrderFixture = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', '..', 'test', 'fixtures', 'torch', 'second-order', 'mlp.json'), 'utf8'),
+);
+
+/** torch [out, in] values → tfjs [in, out] values. */
+export function toTf(values: number[], out: number, inn: number): Float32Array {
+  const r = new Float32Array(values.length);
+  for (let o = 0; o < out; o++) for (let i = 0; i < inn; i++) r[i * out + o] = values[o * inn + i];
+  return r;
+}
+
+/** The fixture MLP (relu, logits) with its weights, and its batch. */
+export function fixtureModel(): { model: tf.Sequential; kernels: string[]; biases: string[]; batch: { xs: tf.Tensor; ys: tf.Tensor } } {
+  const s = fixture.sizes;
+  const model = mlp(s, 1);
+  const kernels: string[] = [];
+  const biases: string[] = [];
+  model.layers.forEach((l, i) => {
+    const [k, b] = l.weights;
+    const kt = tf.tensor(toTf(fixture.weights[i], s[i + 1], s[i]), [s[i], s[i + 1]]);
+    k.write(kt);
+    kt.dispose();
+    const bt = tf.tensor(fixture.biases[i]);
+    b.write(bt);
+    bt.dispose();
+    kernels.push((k.read() as tf.Variable).name);
+    biases.push((b.read() as tf.Variable).name);
+  });
+  const n = fixture.x.length / s[0];
+  return { model, kernels, biases, batch: { xs: tf.tensor2d(fixture.x, [n, s[0]]), ys: tf.tensor2d(fixture.y, [n, s[s.length - 1]]) } };
+}
+
+/** Largest |a − b| divided by the largest |b|. */
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths ${a.length} and ${b.length} differ`);
+  let num = 0, den = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
