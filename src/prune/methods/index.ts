@@ -9,3 +9,9 @@ export * from './reconstruct';
 export * from './fold-constant';
 export * from './set';
 export * from './learned-threshold';
+// family 3: sparsity learned by regularization (issue 15)
+export * from './penalty';
+export * from './ltp';
+export * from './l0';
+export * from './sparse-vd';
+export * from '../regularization';

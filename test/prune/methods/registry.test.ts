@@ -19,7 +19,7 @@ describe('pruning methods: registry and options declared once', () => {
   const batch = () => ({ xs: tf.tensor2d(data.x, [data.count, 4]), ys: tf.oneHot(tf.tensor1d(data.y, 'int32'), 3).toFloat() });
 
   it('lists the built-in methods, one per file, with descriptions; a scoring method is also a criterion', () => {
-    assert.deepStrictEqual(methodNames(), ['fold-constant', 'learned-threshold', 'magnitude', 'random', 'reconstruct', 'set']);
+    assert.deepStrictEqual(methodNames(), ['fold-constant', 'l0', 'ltp', 'magnitude', 'penalty', 'random', 'reconstruct', 'set', 'sparse-vd']);
     for (const m of listMethods()) assert.ok(m.description.length > 10 && !m.description.includes('\n'), m.name);
     assert.ok(['magnitude', 'random', 'reconstruct'].every((n) => criterionNames().includes(n)));
     assert.ok(!criterionNames().includes('set'), 'a training method is not a criterion');
