@@ -116,7 +116,7 @@ registerMethod<LtpOptions>({
       const saved = masked.variables('ltp');
       const id = `${key.replace(/\W/g, '_')}_${variableCount++}`;
       const scale = saved.get(`${key}#scale`) ?? tf.tidy(() => tf.variable(tf.maximum(tf.mean(tf.square(w.variable.read())), 1e-12), false, `ltp_scale_${id}`));
-      const rho = saved.get(key) ?? tf.variable(tf.scalar(o.initThreshold / o.thresholdLrScale), true, `ltp_rho_${id}`);
+      const rho = saved.get(key) ?? tf.tidy(() => tf.variable(tf.scalar(o.initThreshold / o.thresholdLrScale), true, `ltp_rho_${id}`));
       masked.addVariables('ltp', { [key]: rho, [`${key}#scale`]: scale });
       const layer = { rho, scale, size: w.size };
       state.layers.set(w.name, layer);

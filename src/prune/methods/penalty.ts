@@ -19,7 +19,7 @@ import { OptionError, UserError } from '../../errors';
 import type { TrainHook, TrainOptimizer } from '../../train/types';
 import type { MaskedModel } from '../masked-model';
 import { registerMethod } from '../method';
-import { clipAtZero, groupNorms, proxGroupL1, proxL1 } from '../regularization/proximal';
+import { clipAtZero, groupL1Norm, l1Norm, proxGroupL1, proxL1 } from '../regularization/proximal';
 
 /** Options of the `penalty` method, as declared below. */
 export type PenaltyOptions = { norm: string; groups: string; lambda: number; rule: string; quality: number };
@@ -30,7 +30,7 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradF
 /** The penalty of one weight tensor: λ·Σ|w|, λ·Σw² or λ·Σ_g‖w_g‖₂. */
 export function penaltyValue(w: tf.Tensor, o: Pick<PenaltyOptions, 'norm' | 'groups' | 'lambda'>): tf.Scalar {
   return tf.tidy(() => {
-    const raw = o.groups === 'unit' ? tf.sum(groupNorms(w)) : o.norm === 'l1' ? tf.sum(tf.abs(w)) : tf.sum(tf.square(w));
+    const raw = o.groups === 'unit' ? groupL1Norm(w) : o.norm === 'l1' ? l1Norm(w) : tf.sum(tf.square(w));
     return tf.mul(raw, o.lambda) as tf.Scalar;
   });
 }
@@ -54,8 +54,8 @@ function checkOptions(o: PenaltyOptions): void {
   if (o.groups === 'unit' && o.norm === 'l2') {
     throw new OptionError("penalty: groups 'unit' is the group L1 (group lasso) penalty λ·Σ_g‖w_g‖₂; with norm l2 it would be plain L2 (Σ_g‖w_g‖² = Σw²). Use --norm l1 --groups unit, or --norm l2 alone.", 'groups');
   }
-  if (o.norm === 'l2' && o.rule !== 'none') {
-    throw new OptionError(`penalty: rule '${o.rule}' makes an L1 penalty produce exact zeros; L2 never does (it shrinks by a factor). Use --rule none with --norm l2, and --quality to prune after training.`, 'rule');
+  if (o.groups === 'unit' && o.rule === 'clip') {
+    throw new OptionError("penalty: the clip rule zeroes single weights that change sign; for the group L1 penalty use --rule prox (it zeroes whole units) or none.", 'rule');
   }
 }
 
@@ -67,7 +67,7 @@ registerMethod<PenaltyOptions>({
     { name: 'norm', type: 'string', choices: ['l1', 'l2'], default: 'l1', help: 'the penalty: l1 (λ·Σ|w|) or l2 (λ·Σw²)' },
     { name: 'groups', type: 'string', choices: ['weight', 'unit'], default: 'weight', help: 'weight: per weight; unit: group L1 over output units (neurons, filters), λ·Σ‖w_g‖₂' },
     { name: 'lambda', type: 'number', default: 1e-4, min: 0, help: 'penalty weight λ (added to the mean cross-entropy)' },
-    { name: 'rule', type: 'string', choices: ['prox', 'clip', 'none'], default: 'prox', help: 'L1 update: prox (soft-threshold after the step), clip (zero on sign change), none (plain subgradient)' },
+    { name: 'rule', type: 'string', choices: ['prox', 'clip', 'none'], default: 'prox', help: 'how L1 reaches exact zeros: prox (soft-threshold after the step), clip (zero on sign change), none (plain subgradient); L2 ignores it' },
     { name: 'quality', type: 'number', default: 0, min: 0, help: "at the end, prune |w| < q·std of the layer (Han's quality parameter; 0: only exact zeros)" },
   ],
   training(masked, o) {

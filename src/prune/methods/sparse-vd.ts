@@ -61,7 +61,7 @@ registerMethod<SparseVdOptions>({
     const saved = masked.variables('sparse-vd');
     for (const w of weights) {
       const key = baseWeightName(w.name);
-      const logSigma2 = saved.get(key) ?? tf.variable(tf.fill(w.shape, o.initLogSigma2), true, `vd_log_sigma2_${key.replace(/\W/g, '_')}_${variableCount++}`);
+      const logSigma2 = saved.get(key) ?? tf.tidy(() => tf.variable(tf.fill(w.shape, o.initLogSigma2), true, `vd_log_sigma2_${key.replace(/\W/g, '_')}_${variableCount++}`));
       masked.addVariables('sparse-vd', { [key]: logSigma2 });
       state.layers.push({ weight: w, logSigma2 });
       // α θ̃² of the forward pass just evaluated, for the variance path of the same pass

@@ -35,7 +35,7 @@ export function noiseSource(): NoiseSource {
  */
 export async function withNoiseSource<T>(source: NoiseSource, fn: () => T | Promise<T>): Promise<T> {
   const previous = current;
-  current = source;
+  current = source ?? seededNoise;
   try {
     return await fn();
   } finally {

@@ -36,3 +36,29 @@ export function groupNorms(w: tf.Tensor): tf.Tensor {
 export function clipAtZero(before: tf.Tensor, after: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.where(tf.less(tf.mul(before, after), 0), tf.zerosLike(after), after));
 }
+
+/**
+ * Σ|w| with the subgradient sign(w), which is 0 at w = 0 (tfjs's abs has −1 there, which would
+ * push weights that landed on 0 off it again).
+ */
+export const l1Norm: (w: tf.Tensor) => tf.Scalar = tf.customGrad(((w: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+  save([w]);
+  return {
+    value: tf.sum(tf.abs(w)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sign(saved[0])),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Scalar;
+
+/** Σ_g ‖w_g‖₂ over output units, with the subgradient w_g/‖w_g‖ (0 for a group that is all 0). */
+export const groupL1Norm: (w: tf.Tensor) => tf.Scalar = tf.customGrad(((w: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+  save([w]);
+  return {
+    value: tf.sum(groupNorms(w)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const x = saved[0];
+      const norms = groupNorms(x);
+      const inv = tf.where(tf.greater(norms, 0), tf.div(1, tf.maximum(norms, 1e-30)), tf.zerosLike(norms));
+      return tf.mul(dy, tf.mul(x, inv));
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Scalar;
