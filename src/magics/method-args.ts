@@ -49,7 +49,8 @@ export function methodOptionsFromArgs(
   const ownFlags = new Set(own.map((o) => kebabCase(o.name)));
   const out: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(args)) {
-    if (declared.has(flag) || value === undefined) continue;
+    // a boolean flag that was not given parses as false: it is not a choice of the user
+    if (declared.has(flag) || value === undefined || value === false) continue;
     if (!ownFlags.has(flag)) {
       const owners = listMethods()
         .filter((m) => (which === 'one-shot' ? m.oneShot : m.training) && m.options.some((o) => kebabCase(o.name) === flag))
