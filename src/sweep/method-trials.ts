@@ -17,7 +17,7 @@ import type { Examples } from '../data/types';
 import { OptionError, UnknownNameError } from '../errors';
 import { remainingParams } from '../experiments/runs';
 import { createModel } from '../models';
-import { finalize, MaskedModel, trainingPlan } from '../prune';
+import { finalize, MaskedModel, prune, trainingPlan } from '../prune';
 import { findMethod, listMethods } from '../prune/method';
 import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
 import { evaluateLtpTrail, useLtpCheckpoint } from '../prune/methods/ltp';
@@ -47,6 +47,8 @@ const METHOD_FIELDS: OptionSpec[] = [
   { name: 'methodLrFactor', type: 'schedule', help: 'learning-rate factor over the steps of the method run, e.g. linear:1:0:20000:40000 (constant, then linear to 0)' },
   { name: 'methodWeightDecay', type: 'number', min: 0, default: 0, help: 'L2 weight decay of the training with the method' },
   { name: 'pickDensity', type: 'number', min: 0, max: 1, exclusiveMin: true, help: 'ltp: finalize the trail point whose density is closest to this (default: the last)' },
+  { name: 'layerSparsities', type: 'list', help: 'magnitude-prune each prunable layer (model order) to these sparsities, e.g. 0.92,0.91,0.74 (Han et al.\'s 12×)' },
+  { name: 'pruneAt', type: 'string', choices: ['end', 'start'], default: 'end', help: "when layerSparsities prune: 'end' (after the method run and finalize: penalty then prune) or 'start' (before the run, which then trains with the masks held: magnitude + fine-tuning)" },
   { name: 'finetune', type: 'boolean', default: false, help: 'fine-tune the finalized net with its masks held (the finetune recipe)' },
   ...recipeFieldSpecs('finetune', 'masked fine-tuning'),
   { name: 'curveExamples', type: 'int', min: 1, default: 2000, help: 'test examples of the per-epoch curve (the final accuracies use all)' },
@@ -77,6 +79,10 @@ function resolveTrainMethod(given: Record<string, unknown>, where: string): Tria
   }
   if (config.methodLrFactor !== undefined) scalarSchedule(config.methodLrFactor as never, `${where}: methodLrFactor`);
   if (config.finetune) normaliseRecipe(config, 'finetune', where);
+  const ls = config.layerSparsities as string[] | undefined;
+  if (ls !== undefined && ls.map(Number).some((x) => !(x >= 0 && x < 1))) {
+    throw new OptionError(`${where}: layerSparsities must be numbers in [0, 1), one per prunable layer; got ${ls.join(',')}.`, 'layerSparsities');
+  }
   const options = method ? resolveOptionValues(method.options ?? [], own, `${where}, method '${methodName}'`) : {};
   return { ...config, ...options };
 }
@@ -122,6 +128,15 @@ function histogram(values: Float32Array, edges: number[]): number[] {
   return counts;
 }
 
+/** Magnitude pruning of each prunable layer to its sparsity (model order). */
+function pruneLayers(model: tf.LayersModel, sparsities: number[]): void {
+  const layers = MaskedModel.of(model).prunableWeights().map((w) => w.layerName);
+  if (layers.length !== sparsities.length) {
+    throw new OptionError(`train-method: layerSparsities has ${sparsities.length} values but the model has ${layers.length} prunable layers (${layers.join(', ')}).`, 'layerSparsities');
+  }
+  prune(model, { method: 'magnitude', scope: { perLayer: Object.fromEntries(layers.map((l, i) => [l, sparsities[i]])) } });
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -140,6 +155,12 @@ async function runTrainMethod(config: TrialConfig, ctx: TrialContext): Promise<T
     const epochs = config.methodEpochs as number;
     const methodOptions: Record<string, unknown> = {};
     for (const o of findMethod(method)?.options ?? []) if (config[o.name] !== undefined) methodOptions[o.name] = config[o.name];
+    const layerSparsities = (config.layerSparsities as string[] | undefined)?.map(Number);
+    let accuracyPruned: number | null = null;
+    if (layerSparsities && config.pruneAt === 'start') {
+      pruneLayers(model, layerSparsities);
+      accuracyPruned = evaluate(model, data.test).accuracy;
+    }
     const plan = method === 'none' ? undefined : trainingPlan(model, method, methodOptions, { totalSteps: epochs * perEpoch, stepsPerEpoch: perEpoch, seed });
     const curve = { epoch: [] as number[], accuracy: [] as number[], sparsity: [] as number[], architecture: [] as string[], gateProbabilities: [] as number[][][], logAlphaHist: [] as number[][] };
     const curveHook: TrainHook = {
@@ -197,11 +218,15 @@ async function runTrainMethod(config: TrialConfig, ctx: TrialContext): Promise<T
     const layerNames = MaskedModel.of(model).prunableWeights().map((w) => w.layerName);
     finalize(model);
     const accuracyFinal = evaluate(model, data.test).accuracy;
+    if (layerSparsities && config.pruneAt === 'end') {
+      pruneLayers(model, layerSparsities);
+      accuracyPruned = evaluate(model, data.test).accuracy;
+    }
     // sparsity and compression count the prunable weights only (biases excluded), as the papers do
     const final = finalizedSparsity(model);
     const layerSparsity = final.layers.map((s) => round(s, 6));
     const all = remainingParams(model);
-    let accuracyFinetuned = accuracyFinal;
+    let accuracyFinetuned = accuracyPruned ?? accuracyFinal;
     const t1 = Date.now();
     if (config.finetune) {
       await train(model, data.train, { ...recipeOptions(recipeFromConfig(config, 'finetune'), seed), masks: MaskedModel.of(model), signal: ctx.signal });
@@ -212,7 +237,7 @@ async function runTrainMethod(config: TrialConfig, ctx: TrialContext): Promise<T
     const metrics: TrialMetrics = {
       sparsity: final.sparsity, remaining: final.remaining, params: final.weights, compression: final.weights / final.remaining, layers: layerNames, layerSparsity,
       paramsAll: all.params, remainingAll: all.remaining,
-      accuracyDense: dense?.accuracy ?? null, accuracyTrained, accuracyFinal, accuracyFinetuned,
+      accuracyDense: dense?.accuracy ?? null, accuracyTrained, accuracyFinal, accuracyPruned, accuracyFinetuned,
       methodEpochSeconds, denseEpochSeconds: denseEpochs.length ? denseEpochs.reduce((s, e) => s + e.seconds, 0) / denseEpochs.length : null,
       finetuneSeconds: (Date.now() - t1) / 1000,
       curveEpoch: curve.epoch, curveAccuracy: curve.accuracy, curveSparsity: curve.sparsity,

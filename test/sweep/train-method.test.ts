@@ -51,6 +51,35 @@ describe('train-method trials', function () {
     assert.equal((by('sparse-vd').curveLogAlphaHist as number[][])[0].reduce((a, b) => a + b, 0), 266200);
   });
 
+  it("layerSparsities: magnitude per layer after the method run (Han's penalty then prune) or before it (magnitude + fine-tuning)", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const s = await sweep(
+      {
+        name: 'tiny-han',
+        trial: 'train-method',
+        grid: [{ method: ['penalty'], norm: ['l1', 'l2'], pruneAt: ['end'] }, { method: ['none'], pruneAt: ['start'] }],
+        fixed: { ...data, ...recipeFields('dense', dense), methodEpochs: 1, methodBatchSize: 50, methodOptimizer: 'sgd', methodLearningRate: 0.05, lambda: 1e-4, rule: 'none', curveExamples: 100, layerSparsities: ['0.5', '0.6', '0.2'], finetune: true, ...recipeFields('finetune', { steps: 3, batchSize: 50 }) },
+      },
+      { dir, workers: 1, progress: 'none' },
+    );
+    assert.deepEqual([s.done, s.failed], [3, 0], JSON.stringify(s.failures));
+    for (const r of s.rows) {
+      const ls = r.layerSparsity as number[];
+      [0.5, 0.6, 0.2].forEach((t, i) => assert.ok(Math.abs(ls[i] - t) < 0.01, `${r.method} ${r.norm ?? ''} layer ${i}: ${ls[i]} vs ${t}`));
+      assert.equal(typeof r.accuracyPruned, 'number');
+      assert.equal(typeof r.accuracyFinetuned, 'number');
+    }
+    const start = s.rows.find((r) => r.method === 'none')!;
+    assert.equal((start.curveSparsity as number[])[0] > 0.4, true, 'pruned before the run: the curve is sparse from the first epoch');
+    const bad = tempDir();
+    dirs.push(bad);
+    await assert.rejects(
+      sweep({ name: 'bad', trial: 'train-method', grid: { method: ['none'] }, fixed: { ...data, ...recipeFields('dense', dense), layerSparsities: ['0.5', '1.2'] } }, { dir: bad, workers: 1, progress: 'none' }),
+      /layerSparsities must be numbers in \[0, 1\)/,
+    );
+  });
+
   it('refuses a one-shot method, an unknown field and an option of the method out of range, naming them', () => {
     const t = getTrial('train-method');
     assert.throws(() => t.resolve!({ method: 'magnitude' }, 'here'), /'magnitude' is not a method that acts during training[\s\S]*ltp/);
