@@ -80,17 +80,19 @@ function hardStats(model: tf.LayersModel, s: LtpState): { thresholds: Record<str
   const masked = MaskedModel.of(model);
   const thresholds: Record<string, number> = {}, densities: Record<string, number> = {};
   let kept = 0, total = 0;
-  for (const [name, l] of s.layers) {
-    const [tau, k] = tf.tidy(() => {
-      const t = thresholdOf(l, s.options.thresholdLrScale);
-      const w = masked.prunable(name).variable.read();
-      return tf.stack([t, tf.sum(tf.cast(tf.greater(tf.square(w), t), 'float32'))]).dataSync();
-    });
+  const layers = [...s.layers];
+  // one read-back for all layers: [τ_1, kept_1, τ_2, kept_2, ...]
+  const values = tf.tidy(() => tf.stack(layers.flatMap(([name, l]) => {
+    const t = thresholdOf(l, s.options.thresholdLrScale);
+    return [t, tf.sum(tf.cast(tf.greater(tf.square(masked.prunable(name).variable.read()), t), 'float32'))];
+  })).dataSync());
+  layers.forEach(([name, l], i) => {
+    const tau = values[2 * i], k = values[2 * i + 1];
     thresholds[name] = tau;
     densities[name] = k / l.size;
     kept += k;
     total += l.size;
-  }
+  });
   return { thresholds, densities, density: total ? kept / total : 1 };
 }
 
