@@ -59,7 +59,7 @@ export function methodOptionsFromArgs(
   const ownFlags = new Set(own.map((o) => kebabCase(o.name)));
   const out: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(args)) {
-    if (declared.has(flag) || value === undefined) continue;
+    if (declared.has(flag) || value === undefined) continue; // a boolean not given is undefined (undefinedWhenAbsent)
     if (!ownFlags.has(flag)) {
       const owners = listMethods()
         .filter((m) => (which === 'one-shot' ? m.oneShot : m.training) && m.options.some((o) => kebabCase(o.name) === flag))

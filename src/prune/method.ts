@@ -15,7 +15,7 @@
  * help, and the sweep runner all read them.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { OptionError, UserError } from '../errors';
+import { OptionError, UnknownNameError, UserError } from '../errors';
 import { Registry } from '../registry';
 import type { LossTerm, TrainHook } from '../train/types';
 import type { CriterionContext } from './context';
@@ -148,8 +148,21 @@ export function unregisterMethod(name: string): boolean {
   return methods.unregister(name);
 }
 
-/** The method registered under `name`. @throws UnknownNameError listing the known ones. */
+/** Names of methods that were replaced, with the message that names the replacement. */
+const retiredNames = new Map<string, string>();
+
+/**
+ * Marks a method name as replaced: looking it up (while no method of that name is registered)
+ * throws an UnknownNameError with `message`, which should name the replacement.
+ */
+export function retireMethodName(name: string, message: string): void {
+  retiredNames.set(name, message);
+}
+
+/** The method registered under `name`. @throws UnknownNameError listing the known ones (or naming a retired name's replacement). */
 export function getMethod(name: string): PruningMethod {
+  const retired = retiredNames.get(name);
+  if (retired && !methods.has(name)) throw new UnknownNameError('pruning method', name, methods.names(), retired);
   return methods.get(name);
 }
 

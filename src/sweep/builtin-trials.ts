@@ -42,7 +42,7 @@ type RecipePrefix = 'dense' | 'finetune' | 'retrain' | 'finalRetrain';
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 /** Declarations of one recipe's fields (`denseEpochs`, `denseSteps`, ...). */
-function recipeFieldSpecs(prefix: RecipePrefix, what: string): OptionSpec[] {
+export function recipeFieldSpecs(prefix: RecipePrefix, what: string): OptionSpec[] {
   return [
     { name: `${prefix}Epochs`, type: 'int', min: 1, help: `passes over the training data of the ${what} (give epochs or steps; default 1 epoch)` },
     { name: `${prefix}Steps`, type: 'int', min: 1, help: `optimizer steps of the ${what}, instead of epochs` },
@@ -83,7 +83,7 @@ export function recipeFromConfig(config: TrialConfig, prefix: RecipePrefix): Tra
  * Fills a recipe's defaults into its fields (so that two spellings of the same recipe are the
  * same trial) and checks the optimizer name.
  */
-function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where: string, base?: TrainRecipe): void {
+export function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where: string, base?: TrainRecipe): void {
   const given = recipeFromConfig(config, prefix);
   if (given.epochs !== undefined && given.steps !== undefined) {
     throw new OptionError(`${where}: give ${prefix}Epochs or ${prefix}Steps, not both.`, `${prefix}Steps`);
@@ -105,7 +105,7 @@ function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where: strin
 }
 
 /** Fields shared by `dense` and `prune-finetune`: the data, the model, the seed, the dense recipe. */
-const DENSE_FIELDS: OptionSpec[] = [
+export const DENSE_FIELDS: OptionSpec[] = [
   { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
   { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
   { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
@@ -151,7 +151,7 @@ function inField<T>(where: string, field: string, fn: () => T): T {
   }
 }
 
-function checkDenseFields(config: TrialConfig, where: string): void {
+export function checkDenseFields(config: TrialConfig, where: string): void {
   inField(where, 'dataset', () => datasetInfo(config.dataset as string));
   const models = listModels().map((m) => m.name);
   const model = String(config.model).trim().toLowerCase().replace(/_/g, '-');
@@ -217,7 +217,7 @@ function impliedSparsity(granularity: string | undefined): number | undefined {
   return nm ? 1 - Number(nm[1]) / Number(nm[2]) : undefined;
 }
 
-function denseKey(config: TrialConfig): DenseKey {
+export function denseKey(config: TrialConfig): DenseKey {
   return {
     model: config.model as string,
     dataset: config.dataset as string,
@@ -245,11 +245,11 @@ export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line
   return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
 }
 
-function dataOf(config: TrialConfig, dir: string) {
+export function dataOf(config: TrialConfig, dir: string) {
   return sweepData(dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
 }
 
-function checkAborted(signal: AbortSignal, where: string): void {
+export function checkAborted(signal: AbortSignal, where: string): void {
   if (signal.aborted) throw new InterruptedError(`The trial was stopped ${where}.`);
 }
 
@@ -522,3 +522,4 @@ registerTrial('empty', {
   fields: [{ name: 'n', type: 'int', default: 0, help: 'a number that tells trials apart' }],
   run: () => ({}),
 });
+import './method-trials'; // the train-method trial (uses the helpers above)

@@ -58,8 +58,25 @@ export interface WeightParametrization {
    * their deterministic test-time value.
    */
   finalize?(weight: tf.Tensor): { value: tf.Tensor; mask: tf.Tensor };
+  /**
+   * Replaces the call of the layer that owns the weight, for this forward pass (the weight reads
+   * already see the effective tensor). For what no weight function can express: noise on the
+   * pre-activations (sparse variational dropout's local reparameterisation), per-example gates.
+   * `original(inputs)` is the layer's own call; `ctx.layer` the layer (its `activation` and
+   * weights may be swapped inside the call if they are restored before it returns).
+   * Runs inside the forward pass's tidy scope and gradient tape.
+   */
+  layerCall?(inputs: tf.Tensor | tf.Tensor[], original: (inputs: tf.Tensor | tf.Tensor[]) => tf.Tensor, ctx: LayerCallContext): tf.Tensor;
   /** Frees what the parametrization owns (called when it is removed); variables included. */
   dispose?(): void;
+}
+
+/** What {@link WeightParametrization.layerCall} sees besides the inputs. */
+export interface LayerCallContext {
+  /** The layer whose call is replaced. */
+  layer: tf.layers.Layer;
+  /** Training or evaluation, and the step. */
+  mode: ForwardMode;
 }
 
 /** A parametrization attached to one weight of a model. */
@@ -170,6 +187,7 @@ export function withParametrizedWeights<T>(model: tf.LayersModel, fn: () => T, m
   const m: ForwardMode = { training: mode?.training ?? false, step: mode?.step ?? lastStep.get(model) ?? 0 };
   if (m.training) lastStep.set(model, m.step);
   const shadowed: tf.LayerVariable[] = [];
+  const wrapped: tf.layers.Layer[] = [];
   try {
     for (const e of entries) {
       const effective = e.parametrization.forward(e.variable.read(), m);
@@ -177,10 +195,40 @@ export function withParametrizedWeights<T>(model: tf.LayersModel, fn: () => T, m
       (e.variable as unknown as { read: () => tf.Tensor }).read = () => effective;
       shadowed.push(e.variable);
     }
+    for (const e of entries) {
+      const wrap = e.parametrization.layerCall;
+      if (!wrap) continue;
+      const layer = owningLayer(model, e.variable);
+      const own = layer as unknown as { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: unknown) => tf.Tensor };
+      if (Object.prototype.hasOwnProperty.call(layer, 'call')) {
+        throw new UserError(`parametrize: layer '${layer.name}' has two parametrizations that replace its call; one layer call can be replaced once.`);
+      }
+      const original = own.call.bind(layer);
+      // An own property shadows the class's call for this forward pass only, as for read().
+      own.call = (inputs, kwargs) => wrap.call(e.parametrization, inputs, (x) => original(x, kwargs), { layer, mode: m });
+      wrapped.push(layer);
+    }
     return fn();
   } finally {
     for (const v of shadowed) delete (v as unknown as { read?: unknown }).read;
+    for (const l of wrapped) delete (l as unknown as { call?: unknown }).call;
   }
+}
+
+/** The layer of `model` that owns `variable` (nested models searched too). */
+function owningLayer(model: tf.LayersModel, variable: tf.LayerVariable): tf.layers.Layer {
+  const search = (layers: tf.layers.Layer[]): tf.layers.Layer | undefined => {
+    for (const l of layers) {
+      if (l.weights.includes(variable)) {
+        const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
+        return (inner && search(inner)) || l;
+      }
+    }
+    return undefined;
+  };
+  const found = search(model.layers);
+  if (!found) throw new UserError(`parametrize: no layer of '${model.name}' owns '${variable.name}'.`);
+  return found;
 }
 
 /** The effective weights (evaluation mode) by weight name; the caller disposes them. */

@@ -21,3 +21,9 @@ export * from './obd';
 export * from './obs';
 export * from './l-obs';
 export * from './woodfisher';
+// family 3: sparsity learned by regularization (issue 15)
+export * from './penalty';
+export * from './ltp';
+export * from './l0';
+export * from './sparse-vd';
+export * from '../regularization';

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  dropAndGrow, foldConstantNeurons, LearnedThreshold, MaskedModel, prunableWeights, prune, type PruneBatch,
+  dropAndGrow, foldConstantNeurons, getMethod, LearnedThreshold, MaskedModel, prunableWeights, prune, trainingPlan, type PruneBatch,
 } from '../../../src/prune';
 import { createOptimizer, train } from '../../../src/train';
 import { fillWeights, maxAbsDiff, mlp, uid, values, zeros } from '../helpers';
@@ -120,32 +120,14 @@ describe('prune: updates beyond zeroing', () => {
     m.strip().dispose();
   });
 
-  it('a method with its own trainable variables: learned thresholds reach a target density and persist', () => {
+  it("the old 'learned-threshold' (density matching) is replaced by ltp: the name and the class say so and change nothing", () => {
     const net = mlp([20, 30, 10], 44);
-    const m = MaskedModel.of(net);
-    const lt = new LearnedThreshold(m, { density: 0.3, temperature: 0.05 });
-    assert.strictEqual(m.trainableVariables().length, 2);
-    const term = lt.lossTerm();
-    const opt = tf.train.adam(0.02);
-    const wBefore = net.getWeights().map((w) => Array.from(w.dataSync()));
-    for (let i = 0; i < 150; i++) tf.dispose(opt.minimize(() => term.loss(net), false, term.trainableVariables) ?? []);
-    net.getWeights().forEach((w, i) => assert.deepStrictEqual(Array.from(w.dataSync()), wBefore[i], 'the term trains thresholds only'));
-    lt.commit();
-    for (const w of prunableWeights(net)) {
-      const density = 1 - zeros(m.mask(w.name)!.dataSync()) / w.size;
-      assert.ok(Math.abs(density - 0.3) < 0.03, `${w.name}: density ${density}`);
-    }
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-lt-')), 'state.json');
-    m.save(file);
-    const twin = mlp([20, 30, 10], 45);
-    const tm = MaskedModel.load(twin, file, { match: 'order' });
-    const a = [...m.variables('learned-threshold').values()].map((v) => v.dataSync()[0]);
-    const b = [...tm.variables('learned-threshold').values()].map((v) => v.dataSync()[0]);
-    assert.deepStrictEqual(b, a);
-    assert.ok(a.every((t) => t > 0));
-    opt.dispose();
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    tm.strip().dispose();
-    m.strip().dispose();
+    const before = net.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.throws(() => new (LearnedThreshold as unknown as new (...a: unknown[]) => unknown)(MaskedModel.of(net), { density: 0.3 }), /replaced by 'ltp'/);
+    assert.throws(() => getMethod('learned-threshold'), /replaced by 'ltp'[\s\S]*--method ltp/);
+    assert.throws(() => trainingPlan(net, 'learned-threshold', {}, { totalSteps: 1 }), /replaced by 'ltp'/);
+    net.getWeights().forEach((w, i) => assert.deepStrictEqual(Array.from(w.dataSync()), before[i]));
+    assert.strictEqual(MaskedModel.of(net).masks().size, 0);
+    MaskedModel.of(net).strip().dispose();
   });
 });
