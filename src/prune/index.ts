@@ -18,3 +18,5 @@ export * from './method';
 export * from './training-plan';
 export * from './finalize';
 export * from './methods';
+export * from './at-init';
+export * from './dynamic-sparse';

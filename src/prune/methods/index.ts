@@ -9,3 +9,8 @@ export * from './reconstruct';
 export * from './fold-constant';
 export * from './set';
 export * from './learned-threshold';
+// Family 4: sparse networks from the start (pruning at initialization, static and dynamic sparse training)
+export * from './snip';
+export * from './grasp';
+export * from './static';
+export * from './rigl';
