@@ -46,6 +46,11 @@ export interface ArgSpec {
   /** Placeholder shown for the value in usage lines (default from the type, e.g. `NUMBER`). */
   metavar?: string;
   /**
+   * For a `boolean` without a default: when true, a flag not given stays undefined instead of
+   * `false` (a method option then takes the method's own default, which may be true).
+   */
+  unsetWhenAbsent?: boolean;
+  /**
    * For `variable` arguments: checks the variable's value when the magic runs and returns what
    * is wrong with it (e.g. `is a Dataset, not a model`), or undefined when it is acceptable.
    */
@@ -399,7 +404,7 @@ export function parseArgs(magic: string, specs: readonly ArgSpec[], text: string
     }
     if (spec.default !== undefined) {
       out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
-    } else if (typeOf(spec) === 'boolean') {
+    } else if (typeOf(spec) === 'boolean' && !spec.unsetWhenAbsent) {
       out[spec.name] = false;
     } else if (typeOf(spec) === 'code') {
       out[spec.name] = '';

@@ -33,6 +33,8 @@ export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
     help: `[${methods.join(', ')}] ${spec.help}${methods.length === 1 && spec.default !== undefined ? ` (default ${formatOptionValue(spec.default)})` : ''}.`,
     ...(spec.choices ? { choices: spec.choices } : {}),
     metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
+    // a boolean not given is left to the method's default (rigl's skipUpdate defaults to true)
+    ...(spec.type === 'boolean' ? { unsetWhenAbsent: true } : {}),
   }));
 }
 

@@ -123,7 +123,7 @@ export function temperatureLoss(model: tf.LayersModel, temperature: number): Pru
   const base = defaultPruneLoss(model);
   if (temperature === 1) return base;
   if (outputKind(model) === 'probabilities') {
-    throw new OptionError(`temperature ${temperature} needs logits, but model '${model.name}' ends in a softmax; build it with a linear last layer or use temperature 1.`, 'temperature');
+    throw new OptionError(`temperature ${temperature} needs logits, but model '${model.name}' ends in a softmax; build it with a linear last layer or use temperature 1.`, 'logitTemperature');
   }
   return (y, logits) => base(y, tf.div(logits, temperature));
 }

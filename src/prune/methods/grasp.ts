@@ -27,7 +27,7 @@ import { registerMethod } from '../method';
 import { deriveSeed } from '../rng';
 
 /** Options of `grasp`, as declared below. */
-export type GraspOptions = { samplesPerClass: number; temperature: number; score: string; xavierCopy: boolean };
+export type GraspOptions = { samplesPerClass: number; logitTemperature: number; score: string; xavierCopy: boolean };
 
 registerMethod<GraspOptions>({
   name: 'grasp',
@@ -35,14 +35,14 @@ registerMethod<GraspOptions>({
   reference: 'Wang et al. 2020, ICLR (GraSP); code: alecwangcq/GraSP',
   options: [
     { name: 'samplesPerClass', type: 'int', min: 0, default: 10, help: 'examples of each class taken from the data (0: all the data as given)' },
-    { name: 'temperature', type: 'number', min: 0, exclusiveMin: true, default: 200, help: 'T: the loss uses logits/T (the code uses 200)' },
+    { name: 'logitTemperature', type: 'number', min: 0, exclusiveMin: true, default: 200, help: 'T: the loss uses logits/T (the code uses 200)' },
     { name: 'score', type: 'string', choices: ['paper', 'magnitude'], default: 'paper', help: 'paper: remove the largest −θ⊙Hg; magnitude: remove the smallest |θ⊙Hg|' },
     { name: 'xavierCopy', type: 'boolean', default: false, help: "score a copy whose Dense kernels are re-drawn Xavier-normal (the reference code's reinit)" },
   ],
   defaultScope: () => 'global',
   scores(ctx, o) {
     const picked: PruneBatch[] = o.samplesPerClass > 0 ? [classBalancedBatch(ctx.batches(), o.samplesPerClass)] : [...ctx.batches()];
-    const inner = createContext(ctx.model, ctx.targets, { data: picked, loss: temperatureLoss(ctx.model, o.temperature), seed: ctx.seed });
+    const inner = createContext(ctx.model, ctx.targets, { data: picked, loss: temperatureLoss(ctx.model, o.logitTemperature), seed: ctx.seed });
     // the Xavier copy: the scored kernels are written for the duration of this call and restored after
     const saved = o.xavierCopy ? ctx.targets.map((t) => t.variable.read().clone()) : [];
     try {
