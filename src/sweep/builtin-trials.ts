@@ -408,3 +408,6 @@ registerTrial('empty', {
   fields: [{ name: 'n', type: 'int', default: 0, help: 'a number that tells trials apart' }],
   run: () => ({}),
 });
+
+// Family 4's trial (sparse training from scratch) lives in its own module.
+import './sparse-trials';
