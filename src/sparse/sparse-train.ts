@@ -377,8 +377,8 @@ export interface TrainSparseOptions {
   epochs: number;
   /** Examples per step. Default 128. */
   batchSize?: number;
-  /** Learning rate. Default 0.01. */
-  learningRate?: number;
+  /** Learning rate, or a function of the step (0-based) giving it. Default 0.01. */
+  learningRate?: number | ((step: number) => number);
   /** Momentum (0: SGD). Default 0.9. */
   momentum?: number;
   /** Coupled L2 weight decay. Default 0. */
@@ -427,7 +427,8 @@ export function trainSparse(model: tf.LayersModel, data: Examples, masks: Readon
           xb.set(data.x.subarray(i * dim, (i + 1) * dim), b * dim);
           yb[b] = data.y[i];
         }
-        const r = trainer.step(B === batchSize ? xb : xb.subarray(0, B * dim), yb, B, opts.learningRate ?? 0.01);
+        const lr = typeof opts.learningRate === 'function' ? opts.learningRate(history.steps) : (opts.learningRate ?? 0.01);
+        const r = trainer.step(B === batchSize ? xb : xb.subarray(0, B * dim), yb, B, lr);
         loss += r.loss * B;
         correct += r.correct;
         history.steps++;

@@ -18,6 +18,7 @@ import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
 import { trainingPlan } from '../prune/training-plan';
 import { batches, datasetInfo } from '../data';
 import { evaluate, listOptimizers, train, type TrainHook } from '../train';
+import { sparseTrainingSupport, trainSparse, type SparseTrainHistory } from '../sparse/sparse-train';
 import { sweepData } from './data-cache';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
@@ -45,6 +46,7 @@ const FIELDS: OptionSpec[] = [
   { name: 'learningRate', type: 'number', min: 0, exclusiveMin: true, default: 0.1, help: 'base learning rate' },
   { name: 'lrSchedule', type: 'string', choices: ['constant', 'cosine'], default: 'cosine', help: 'learning-rate schedule over the run' },
   { name: 'weightDecay', type: 'number', min: 0, default: 5e-4, help: 'L2 weight decay' },
+  { name: 'sparseKernels', type: 'boolean', default: false, help: 'train on the sparse wasm kernels (Dense chains, fixed masks, momentum SGD) instead of dense products with masks' },
   { name: 'curve', type: 'boolean', default: false, help: 'test accuracy after every epoch (a learning curve; best and final are reported)' },
   { name: 'label', type: 'string', help: 'a name for this variant in figures and tables' },
 ];
@@ -156,7 +158,18 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     const curve: number[] = [];
     const curveHook: TrainHook = { onEpochEnd: () => void curve.push(evaluate(net, data.test).accuracy) };
     const t1 = Date.now();
-    const history = await train(net, data.train, {
+    const useSparse = config.sparseKernels === true;
+    if (useSparse) {
+      const why = sparseTrainingSupport(net);
+      if (why) throw new OptionError(`sparseKernels: model '${config.model}' cannot train on the sparse kernels: ${why}.`, 'sparseKernels');
+      if (plan) throw new OptionError(`sparseKernels: the sparse kernels train fixed masks only; use trainMethod 'none' (or sparseKernels false for ${config.trainMethod}).`, 'sparseKernels');
+      if (config.optimizer !== 'momentum') throw new OptionError(`sparseKernels: the sparse kernels train with momentum SGD; got optimizer '${config.optimizer}'.`, 'optimizer');
+    }
+    const base = config.learningRate as number;
+    const history = useSparse ? sparseHistory(trainSparse(net, data.train, masked.masks(), {
+      epochs: Math.ceil(totalSteps / perEpoch), batchSize: config.batchSize as number, weightDecay: config.weightDecay as number, seed,
+      learningRate: config.lrSchedule === 'cosine' ? (step) => (base * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps))) / 2 : base,
+    }), curve, () => evaluate(net, data.test).accuracy, config.curve === true) : await train(net, data.train, {
       ...trainOpts,
       ...(config.lrSchedule === 'cosine' ? { schedule: { type: 'cosine' } } : {}),
       masks: masked,
@@ -186,6 +199,12 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     if (MaskedModel.of(net).masks().size) MaskedModel.of(net).strip();
     net.dispose();
   }
+}
+
+/** A sparse run's history in the shape the trial reads (epochs); no per-epoch curve there (weights are written back at the end). */
+function sparseHistory(h: SparseTrainHistory, curve: number[], accuracy: () => number, wantCurve: boolean): { epochs: unknown[] } {
+  if (wantCurve) curve.push(accuracy());
+  return { epochs: h.epochs };
 }
 
 registerTrial('sparse-from-scratch', {

@@ -24,12 +24,13 @@ describe('sparse-from-scratch sweeps', function () {
           { initMethod: ['grasp'], samplesPerClass: [2], pruneBatches: [2] },
           { initMethod: ['static'], distribution: ['erk'], trainMethod: ['rigl'], interval: [3] },
           { initMethod: ['static'], distribution: ['er'], trainMethod: ['set'], interval: [4] },
+          { initMethod: ['static'], distribution: ['uniform'], sparseKernels: [true], label: ['sparse kernels'] },
         ],
         fixed,
       },
       { dir, workers: 1, progress: 'none' },
     );
-    assert.deepEqual([s.done, s.failed], [4, 0], JSON.stringify(s.failures));
+    assert.deepEqual([s.done, s.failed], [5, 0], JSON.stringify(s.failures));
     for (const r of s.rows) {
       assert.ok(Math.abs((r.sparsity as number) - 0.9) < 0.002, `sparsity ${r.sparsity}`);
       assert.ok((r.accuracy as number) > 0.1, `${r.initMethod} learned something: ${r.accuracy}`);
@@ -40,6 +41,8 @@ describe('sparse-from-scratch sweeps', function () {
     const set = s.rows.find((r) => r.trainMethod === 'set')!;
     assert.deepEqual(set.updateSteps, [3, 7]);
     assert.deepEqual(set.densities, set.densitiesAtInit, 'SET keeps every layer density');
+    const onKernels = s.rows.find((r) => r.sparseKernels === true)!;
+    assert.deepEqual(Object.values(onKernels.densities as object).map((d) => (d as number).toFixed(2)), ['0.10', '0.10', '0.10'], 'uniform; the weights written back keep the masks');
     const snip = s.rows.find((r) => r.initMethod === 'snip')!;
     assert.notDeepEqual(Object.values(snip.densities as object).map((d) => (d as number).toFixed(3)), ['0.100', '0.100', '0.100'], 'SNIP ranks globally');
   });
