@@ -187,7 +187,8 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
       return c.reduce((a, x) => a + x.replaced, 0) / Math.max(1, c.reduce((a, x) => a + x.active, 0));
     });
     const metrics: TrialMetrics = {
-      accuracy, sparsity: 1 - remaining / params, remaining, params,
+      // target: the configured sparsity (the row's `sparsity` is the measured one, as in prune-finetune)
+      target: config.sparsity as number, accuracy, sparsity: 1 - remaining / params, remaining, params,
       densitiesAtInit, densities: layerDensities(net),
       pruneSeconds, trainSeconds, secondsPerEpoch: trainSeconds / Math.max(1, history.epochs.length),
       updateSteps: updates.map((h) => h.details.step as number), changedFraction: changed,

@@ -18,12 +18,14 @@
  * `%prune net static --sparsity 0.95 --distribution erk` then
  * `%finetune net --data ds --method rigl --interval 100`.
  */
+import { scalarSchedule, type ScalarScheduleSpec } from '../../train/scalar-schedule';
 import { deriveSeed, seededRandom } from '../rng';
+import { SHARED_HELP } from './set';
 import { absValues, dropGrowHook, normalDraws, updateTimes, type DropGrowRequest } from '../dynamic-sparse';
 import { registerMethod } from '../method';
 
 /** Options of `rigl`, as declared below. */
-export type RiglOptions = { dropFraction: number; decay: string; interval: number; stopAt: number; skipUpdate: boolean; noise: number };
+export type RiglOptions = { dropFraction: ScalarScheduleSpec; decay: string; interval: number; stopAt: number; skipUpdate: boolean; noise: number };
 
 /**
  * RigL's drop fraction at a step of the run: `α₀·½(1 + cos(π·t/T_end))` (cosine) or α₀
@@ -39,17 +41,19 @@ registerMethod<RiglOptions>({
   description: 'RigL: every ΔT steps drop the smallest |w| and grow where the dense gradient is largest (cosine drop fraction, until 75% of training)',
   reference: 'Evci et al. 2020, ICML (Rigging the Lottery); code: google-research/rigl',
   options: [
-    { name: 'dropFraction', type: 'number', min: 0, max: 1, default: 0.3, help: 'initial drop fraction α₀' },
-    { name: 'decay', type: 'string', choices: ['cosine', 'constant'], default: 'cosine', help: 'drop-fraction schedule: cosine α₀·½(1+cos(πt/T_end)) (the paper) or constant' },
-    { name: 'interval', type: 'int', min: 1, default: 100, help: 'ΔT: steps between mask updates (the first is at step 0)' },
-    { name: 'stopAt', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 0.75, help: 'T_end as a fraction of the run: masks are frozen after it' },
+    { name: 'dropFraction', type: 'schedule', default: 0.3, help: SHARED_HELP.dropFraction },
+    { name: 'decay', type: 'string', choices: ['cosine', 'constant'], default: 'cosine', help: 'schedule of a numeric drop fraction α₀: cosine α₀·½(1+cos(πt/T_end)) (the paper) or constant' },
+    { name: 'interval', type: 'int', min: 1, default: 100, help: SHARED_HELP.interval },
+    { name: 'stopAt', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 0.75, help: SHARED_HELP.stopAt },
     { name: 'skipUpdate', type: 'boolean', default: true, help: 'apply no optimizer update on a mask-update step (as the reference code)' },
     { name: 'noise', type: 'number', min: 0, default: 1e-5, help: "std of the N(0, σ²) noise added to |w| before dropping (the code's tie-breaker; 0 = by index)" },
   ],
   training(masked, o, run) {
     const times = updateTimes(run, o.interval, 0, o.stopAt);
     const tEnd = Math.max(1, times.end - run.initialStep);
-    const alpha = (step: number) => riglDropFraction(o.dropFraction, o.decay, step - run.initialStep, tEnd);
+    // a number is α₀ under the decay option; a schedule (text or object) is used as given
+    const given = typeof o.dropFraction === 'number' ? undefined : scalarSchedule(o.dropFraction, 'rigl: dropFraction');
+    const alpha = (step: number) => Math.min(1, Math.max(0, given ? given(step) : riglDropFraction(o.dropFraction as number, o.decay, step - run.initialStep, tEnd)));
     const hook = dropGrowHook(masked, 'rigl', times, (info) => {
       const requests = new Map<string, DropGrowRequest>();
       for (const [name, m] of masked.masks()) {

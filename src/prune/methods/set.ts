@@ -1,12 +1,10 @@
 /**
- * Drop and grow (SET, Mocanu et al. 2018): during training, every `interval` steps each masked
- * weight drops the fraction ζ of its alive weights with the smallest magnitude and regrows as
- * many among the pruned positions — at random (SET), or where the step's dense gradient is
- * largest (`grow: 'gradient'`, RigL's growth rule, Evci et al. 2020). Regrown weights start at
- * 0 with fresh optimizer slots; the sparsity of every layer stays what it was.
+ * SET (Mocanu et al. 2018, sparse evolutionary training) and the free `dropAndGrow` step.
  *
- * It runs in an `onGradients` hook, so the gradient rule uses the training step's own batch and
- * gradients (no extra forward/backward pass), and the new masks apply to that step's update.
+ * `dropAndGrow(masked, opts)`: each masked weight drops the fraction ζ of its alive weights with
+ * the smallest magnitude and regrows as many among the positions pruned *before* the step — at
+ * random, or where given grow scores are largest. Regrown weights start at 0 with fresh
+ * optimizer slots; the sparsity of every layer stays what it was.
  *
  * The `set` training method below follows the paper and its code instead (drop ζ of the positive
  * and ζ of the negative weights closest to zero, regrow at random among all empty positions,
@@ -95,14 +93,23 @@ export function dropAndGrow(masked: MaskedModel, opts: DropAndGrowOptions): Map<
 /** Options of the `set` training method, as declared below. */
 export type SetOptions = { dropFraction: ScalarScheduleSpec; interval?: number; dropBy: string; growInit: string; growStd: number; stopAt: number };
 
-/** The option declarations of `set` (RigL reuses the shared ones). */
+/**
+ * Help of the options `set` and `rigl` share: a magic shows one flag for both, with one text.
+ */
+export const SHARED_HELP = {
+  dropFraction: 'fraction ζ of active weights replaced at each update: a number (set: constant, default 0.3; rigl: α₀, decayed by --decay) or a schedule, e.g. cosine:0.3:0:0:7500',
+  interval: 'steps between mask updates (set: default one epoch, at its end; rigl: ΔT, default 100, the first at step 0)',
+  stopAt: 'fraction of the run after which the masks stop changing (set: default 1; rigl: T_end, default 0.75)',
+};
+
+/** The option declarations of `set`. */
 export const SET_OPTIONS = [
-  { name: 'dropFraction', type: 'schedule', default: 0.3, help: 'fraction ζ of active weights replaced at each update (a number or a schedule, e.g. cosine:0.3:0:0:7500)' },
-  { name: 'interval', type: 'int', min: 1, help: 'steps between updates (default: one epoch, as in the paper)' },
+  { name: 'dropFraction', type: 'schedule', default: 0.3, help: SHARED_HELP.dropFraction },
+  { name: 'interval', type: 'int', min: 1, help: SHARED_HELP.interval },
   { name: 'dropBy', type: 'string', choices: ['signed', 'magnitude'], default: 'signed', help: 'signed: ζ of the positive and ζ of the negative weights closest to zero (the paper); magnitude: ζ of all by |w|' },
   { name: 'growInit', type: 'string', choices: ['zero', 'normal'], default: 'zero', help: "value of new connections: zero (the paper's Keras code) or normal N(0, growStd²) (its sparse-data-structures code)" },
   { name: 'growStd', type: 'number', min: 0, default: 0.1, help: 'standard deviation of new connections with --grow-init normal' },
-  { name: 'stopAt', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 1, help: 'fraction of the run after which the masks stop changing' },
+  { name: 'stopAt', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 1, help: SHARED_HELP.stopAt },
 ] as const;
 
 /**
