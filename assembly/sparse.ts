@@ -491,3 +491,38 @@ export function bsrSpmv(
   }
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Sparse training: the weight gradient at the kept positions only (a sampled dense–dense
+// product, SDDMM). With the layer input XT [K, Bp] and the output gradient DYT [nRows, Bp]
+// both transposed (batch contiguous, zero padding), entry p = (o, k) of A's CSR gets
+// out[p] = Σ_b DYT[o, b] · XT[k, b]: a dot product of two contiguous rows, 4 lanes at a time
+// with two accumulators. Bp is a multiple of 4 (paddedBatch).
+@inline
+function csrSddmmT<I>(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize, xt: usize, Bp: i32, out: usize): void {
+  const rs = <usize>Bp << 2;
+  const ish: usize = sizeof<I>() == 2 ? 1 : 2;
+  for (let o = 0; o < nRows; o++) {
+    const d = dyt + <usize>o * rs;
+    const e = <usize>load<u32>(rowPtr + ((<usize>o + 1) << 2));
+    for (let p = <usize>load<u32>(rowPtr + (<usize>o << 2)); p < e; p++) {
+      const x = xt + <usize>load<I>(colIdx + (p << ish)) * rs;
+      let a0 = f32x4.splat(0), a1 = a0;
+      let b: usize = 0;
+      for (; b + 32 <= rs; b += 32) {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(d + b, 16), v128.load(x + b, 16)));
+      }
+      if (b < rs) a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
+      a0 = f32x4.add(a0, a1);
+      store<f32>(out + (p << 2), (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3)));
+    }
+  }
+}
+
+export function csrSddmmT16(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize, xt: usize, Bp: i32, out: usize): void {
+  csrSddmmT<u16>(rowPtr, colIdx, nRows, dyt, xt, Bp, out);
+}
+export function csrSddmmT32(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize, xt: usize, Bp: i32, out: usize): void {
+  csrSddmmT<u32>(rowPtr, colIdx, nRows, dyt, xt, Bp, out);
+}

@@ -116,11 +116,14 @@ export const globalAllocation: Allocation = {
  *
  * @param shapes weight shapes (Dense `[in, out]`, Conv `[kh, kw, in, out]`).
  * @param sparsity overall sparsity in [0, 1).
+ * @param kernelDims true (ERK): all dims count; false (ER, Mocanu et al.): only the last two
+ *   (in and out channels), `(n_in + n_out)/(n_in·n_out)`.
  * @returns density per weight in (0, 1].
  */
-export function erkDensities(shapes: number[][], sparsity: number): number[] {
+export function erkDensities(shapes: number[][], sparsity: number, kernelDims = true): number[] {
   const n = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-  const raw = shapes.map((s, i) => s.reduce((a, b) => a + b, 0) / n[i]);
+  const dims = (s: number[]) => (kernelDims ? s : s.slice(-2));
+  const raw = shapes.map((s) => dims(s).reduce((a, b) => a + b, 0) / dims(s).reduce((a, b) => a * b, 1));
   const dense = new Set<number>();
   const budget = (1 - sparsity) * n.reduce((a, b) => a + b, 0);
   for (;;) {

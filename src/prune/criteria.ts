@@ -3,7 +3,7 @@
  * allocation and masking are the core's job, so a new method is a few lines:
  *
  * ```ts
- * registerCriterion('snip', (ctx) => new Map(ctx.targets.map((t) =>
+ * registerCriterion('my-snip', (ctx) => new Map(ctx.targets.map((t) =>
  *   [t.name, tf.abs(tf.mul(ctx.weights().get(t.name)!, ctx.gradients().get(t.name)!))])));
  * ```
  */

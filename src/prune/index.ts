@@ -19,3 +19,5 @@ export * from './training-plan';
 export * from './finalize';
 export * from './methods';
 export * from './neurons';
+export * from './at-init';
+export * from './dynamic-sparse';

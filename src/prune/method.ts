@@ -18,6 +18,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { Registry } from '../registry';
 import type { LossTerm, TrainHook } from '../train/types';
+import type { ScopeSpec } from './allocation';
 import type { CriterionContext } from './context';
 import { criterionNames, registerCriterion, unregisterCriterion } from './criteria';
 import type { MaskEdit, MaskedModel } from './masked-model';
@@ -76,6 +77,11 @@ export interface PruningMethod<O extends OptionValues = OptionValues> {
    * then needs no sparsity and computes no scores for this method.
    */
   choosesOwnMasks?: boolean;
+  /**
+   * The allocation when the caller gives no `scope` (default layerwise): SNIP and GraSP rank all
+   * weights globally, a static random mask takes its distribution from an option.
+   */
+  defaultScope?(options: O): ScopeSpec;
   /**
    * Puts the method into the model: weight parametrizations and the method's variables, which
    * it registers with `masked.addVariables(name, ...)` and reuses when present (after a load).

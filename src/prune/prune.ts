@@ -105,7 +105,10 @@ export interface PruneOptions extends TargetOptions {
   granularity?: GranularitySpec;
   /** How element scores combine into group scores: `l1`, `l2` (default), `mean`, `max`. */
   groupReduce?: GroupReduce;
-  /** Allocation: `layerwise` (default), `global`, `erk`, `{ perLayer: {...} }` or an Allocation. */
+  /**
+   * Allocation: `layerwise`, `global`, `erk`, `er`, `{ perLayer: {...} }` or an Allocation. Default:
+   * the method's own (SNIP and GraSP: `global`), else `layerwise`.
+   */
   scope?: ScopeSpec;
   /** Whether `sparsity` counts all groups (`total`, default) or only those still alive (`remaining`, torch's repeated pruning). */
   relativeTo?: SparsityBase;
@@ -208,7 +211,7 @@ export function prune(model: tf.LayersModel | MaskedModel, options: PruneOptions
   const criterion: Criterion = method?.scores
     ? { description: method.description, scores: (c) => method.scores!(c, methodOptions) }
     : getCriterion(options.criterion ?? 'magnitude');
-  const allocation = resolveAllocation(options.scope);
+  const allocation = resolveAllocation(options.scope ?? method?.defaultScope?.(methodOptions));
   const updateList = ([] as (string | PruneUpdate)[]).concat(options.update ?? []).map(getUpdate);
   if (method?.update) updateList.push({ name: method.name, apply: (e, c, t) => method.update!(e, c, t, methodOptions) });
   const recordedAs = method?.name ?? (typeof options.criterion === 'string' || options.criterion === undefined ? (options.criterion ?? 'magnitude') : 'custom');

@@ -15,3 +15,4 @@ export * from './mask-select';
 export * from './io';
 export * from './speedup';
 export * from './speedup-plot';
+export * from './sparse-train';

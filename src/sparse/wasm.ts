@@ -15,7 +15,7 @@ import { SparseMatrix, convertSparse } from './formats';
 import { InternalError, ShapeError, UserError } from '../errors';
 
 /** The functions exported by assembly/sparse.ts. */
-interface SparseWasmExports {
+export interface SparseWasmExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   transposePad(x: number, B: number, K: number, xt: number, Kp: number, Bp: number): void;
@@ -35,6 +35,8 @@ interface SparseWasmExports {
     xt: number, Bp: number, y: number, B: number, ldy: number, bias: number,
   ): void;
   bsrSpmv(blockPtr: number, blockCol: number, vals: number, nBlockRows: number, R: number, C: number, nRows: number, x: number, y: number, bias: number): void;
+  csrSddmmT16(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
+  csrSddmmT32(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
 }
 
 /** Where the compiled kernels are looked for (first existing wins). */

@@ -522,4 +522,7 @@ registerTrial('empty', {
   fields: [{ name: 'n', type: 'int', default: 0, help: 'a number that tells trials apart' }],
   run: () => ({}),
 });
-import './method-trials'; // the train-method trial (uses the helpers above)
+
+// Trials of the method families, each in its own module (they use the helpers above).
+import './method-trials'; // family 3: training methods (train-method)
+import './sparse-trials'; // family 4: sparse training from scratch

@@ -48,7 +48,7 @@ const spec: MagicSpec = defineMagic({
       name: 'granularity', metavar: 'G',
       help: "element (default; neuron for methods that score whole units), neuron (= filter: output units, i.e. Dense neurons and Conv filters), channel (input units), N:M (e.g. 2:4) or block:RxC.",
     },
-    { name: 'scope', choices: () => allocationNames(), default: 'layerwise', help: 'How sparsity is allocated across layers.' },
+    { name: 'scope', choices: () => allocationNames(), help: "How sparsity is allocated across layers (default: the method's own, e.g. global for snip and grasp, else layerwise)." },
     { name: 'schedule', choices: ['oneshot', 'agp', 'iterative'], default: 'oneshot', help: 'oneshot prunes now; agp/iterative prune during the next %finetune.' },
     { name: 'rounds', type: 'int', min: 1, default: 5, help: 'Rounds of the iterative schedule.' },
     { name: 'exclude', type: 'list', help: 'Layers (or weights, or layer types) to leave dense.' },
@@ -77,7 +77,7 @@ const spec: MagicSpec = defineMagic({
     const options: PruneOptions = {
       ...(method ? { method: name, ...(Object.keys(methodOptions).length ? { methodOptions } : {}) } : { criterion: name }),
       granularity,
-      scope: args.scope as string,
+      ...(args.scope !== undefined ? { scope: args.scope as string } : {}),
       seed,
       ...(args.exclude ? { exclude: args.exclude as string[] } : {}),
       ...(args.include ? { include: args.include as string[] } : {}),
@@ -113,7 +113,7 @@ const spec: MagicSpec = defineMagic({
       const masked = prune(net, { ...options, ...(given !== undefined ? { sparsity: given } : {}), ...(batchList ? { data: batchList } : {}) });
       const s = sparsitySummary(masked);
       ctx.print(
-        `pruned ${names.model} (${name}, ${granularity}, ${args.scope}): ` +
+        `pruned ${names.model} (${name}, ${granularity}, ${String(masked.history.at(-1)?.details.scope ?? args.scope ?? 'layerwise')}): ` +
           `${(100 * maskSparsity(masked)).toFixed(2)}% of prunable weights, ${(100 * s.total.sparsity).toFixed(2)}% of all parameters; ` +
           `${s.total.nonzeros.toLocaleString('en-US')} of ${s.total.params.toLocaleString('en-US')} left.`,
       );

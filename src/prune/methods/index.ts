@@ -27,3 +27,8 @@ export * from './ltp';
 export * from './l0';
 export * from './sparse-vd';
 export * from '../regularization';
+// Family 4: sparse networks from the start (pruning at initialization, static and dynamic sparse training)
+export * from './snip';
+export * from './grasp';
+export * from './static';
+export * from './rigl';

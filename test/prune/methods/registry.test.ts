@@ -20,8 +20,8 @@ describe('pruning methods: registry and options declared once', () => {
 
   it('lists the built-in methods, one per file, with descriptions; a scoring method is also a criterion', () => {
     assert.deepStrictEqual(methodNames(), [
-      'apoz', 'correlation-merge', 'data-free-merge', 'fold-constant', 'l-obs', 'l0', 'ltp', 'magnitude', 'mean-activation', 'neuron-merging',
-      'obd', 'obs', 'penalty', 'random', 'reconstruct', 'set', 'sparse-vd', 'variance', 'woodfisher',
+      'apoz', 'correlation-merge', 'data-free-merge', 'fold-constant', 'grasp', 'l-obs', 'l0', 'ltp', 'magnitude', 'mean-activation', 'neuron-merging',
+      'obd', 'obs', 'penalty', 'random', 'reconstruct', 'rigl', 'set', 'snip', 'sparse-vd', 'static', 'variance', 'woodfisher',
     ]);
     for (const m of listMethods()) assert.ok(m.description.length > 10 && !m.description.includes('\n'), m.name);
     assert.ok(['magnitude', 'random', 'reconstruct'].every((n) => criterionNames().includes(n)));
@@ -71,31 +71,41 @@ describe('pruning methods: registry and options declared once', () => {
     assert.ok(!methodNames().includes('tmp-method') && !criterionNames().includes('tmp-method'), 'unregistered with its criterion');
   });
 
-  it("set with grow 'gradient' regrows where the training step's own dense gradient is largest (no extra pass)", async () => {
+  it("rigl regrows where the training step's own dense gradient is largest (no extra pass)", async () => {
     const net = mlp({ inputShape: [4], hidden: [16], classes: 3, seed: 3 });
     prune(net, { criterion: 'random', sparsity: 0.8, seed: 1 });
     const masked = MaskedModel.of(net);
     const before = masksOf(net);
     let expected: number[] | undefined;
-    // observer hook before the method's: records the top-|g| dead positions of the first kernel at the update step
+    let expectedMask: number[] | undefined;
+    // observer hook before the method's: the update at step 4 drops floor(α·active) smallest |w|
+    // and grows as many at the largest |g| among the positions not kept (just-dropped included)
     const observer: TrainHook = {
       onGradients(info) {
         if (info.step !== 4) return;
         const w = masked.prunableWeights()[0];
         const m = Array.from(masked.mask(w.name)!.dataSync());
+        const v = w.variable.read().dataSync();
         const g = info.gradient(w.name)!.dataSync();
-        const alive = m.reduce((a, x) => a + x, 0);
-        const k = Math.round(0.25 * alive);
-        expected = [...m.keys()].filter((i) => !m[i]).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]) || a - b).slice(0, k).sort((a, b) => a - b);
+        const active = [...m.keys()].filter((i) => m[i]);
+        const k = Math.floor(0.25 * active.length);
+        const kept = new Set(active.sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]) || a - b).slice(0, active.length - k));
+        const grow = [...m.keys()].filter((i) => !kept.has(i)).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]) || a - b).slice(0, k);
+        expected = grow.filter((i) => !m[i]).sort((a, b) => a - b);
+        expectedMask = m.map((_, i) => (kept.has(i) || grow.includes(i) ? 1 : 0));
       },
     };
     let forwards = 0;
     const counter: TrainHook = { onStepBegin: () => void forwards++ };
-    const plan = trainingPlan(net, 'set', { dropFraction: 0.25, interval: 5, grow: 'gradient' }, { totalSteps: 5, stepsPerEpoch: 3 });
+    const plan = trainingPlan(net, 'rigl', { dropFraction: 0.25, decay: 'constant', interval: 4, stopAt: 1, noise: 0 }, { totalSteps: 5, stepsPerEpoch: 3 });
     await train(net, data, { steps: 5, batchSize: 16, ...plan.trainOptions, hooks: [observer, counter, ...plan.trainOptions.hooks] });
     const after = masksOf(net);
     const grown = [...after[0].keys()].filter((i) => after[0][i] && !before[0][i]);
-    assert.deepStrictEqual(grown, expected);
+    // step 0 updated too; the last update is step 4's, and its mask is exactly the expected one
+    const last = MaskedModel.of(net).history.filter((h) => h.method === 'rigl').at(-1)!;
+    assert.strictEqual(last.details.step, 4);
+    assert.deepStrictEqual(after[0], expectedMask);
+    assert.ok(expected!.every((i) => grown.includes(i) || before[0][i]), 'grown by gradient');
     assert.strictEqual(after.flat().reduce((a, b) => a + b, 0), before.flat().reduce((a, b) => a + b, 0), 'sparsity unchanged');
     assert.strictEqual(forwards, 5, 'one forward/backward per step');
     masked.strip();
@@ -117,9 +127,9 @@ describe('pruning methods: registry and options declared once', () => {
     const col = MaskedModel.of(net).mask(MaskedModel.of(net).prunableWeights()[0].name)!.arraySync() as number[][];
     assert.ok(col.every((row) => row[0] === 0), 'neuron 0 folded away');
     await assert.rejects(runMagicLine('%finetune net --data ds --method set --damping 1', ctx), /unknown option --damping\. Options: .*--drop-fraction/);
-    await assert.rejects(runMagicLine('%finetune net --data ds --drop-fraction 0.2', ctx), /--drop-fraction is an option of method set; choose the method too \(--method set\)/);
+    await assert.rejects(runMagicLine('%finetune net --data ds --drop-fraction 0.2', ctx), /--drop-fraction is an option of method rigl, set; choose the method too \(--method rigl\)/);
     await runMagicLine('%finetune net --data ds --method set --drop-fraction 0.2 --interval 2 --no-test', ctx);
-    assert.ok(MaskedModel.of(net).history.some((h) => h.method === 'set-drop-grow'));
+    assert.ok(MaskedModel.of(net).history.some((h) => h.method === 'set'));
     MaskedModel.of(net).strip();
     net.dispose();
   });

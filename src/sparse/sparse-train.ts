@@ -1,0 +1,443 @@
+/**
+ * Sparse training of Dense chains (MLPs such as LeNet-300-100) on the wasm kernels: a
+ * 95%-sparse layer does 5% of the multiply-adds, in all three products of a training step.
+ * Per layer with kernel W [in, out] and A = Wᵀ [out, in] in CSR (the layout of `wasm.ts`):
+ * - forward  Y = X·W + b          — CSR A times the transposed input XT (the inference kernel);
+ * - input gradient dX = dY·Wᵀ     — the same kernel on the CSR of Aᵀ (= W), whose values are
+ *   gathered from A's through a fixed permutation each step (nnz loads, no rebuild);
+ * - weight gradient dW at kept positions only: entry (o, k) = Σ_b dYT[o, b]·XT[k, b], a sampled
+ *   dense–dense product (SDDMM, `csrSddmmT` in `assembly/sparse.ts`) on the two transposed
+ *   operands the other products already built.
+ * Activations and gradients stay in wasm memory between layers; the optimizer (SGD with
+ * momentum as `src/train/optimizers/momentum.ts`, coupled L2 weight decay as the training
+ * loop) updates the non-zeros in place. Pruned weights have no storage, so nothing can revive
+ * them. A mask change (SET, RigL) rebuilds the CSR of the changed layers only, keeping values
+ * and momentum where connections stay (`setMasks`).
+ *
+ * What it does not do (yet): convolutions, activations other than relu/linear, optimizers
+ * other than (momentum) SGD, per-layer fallback to dense products. `sparseTrainingSupport`
+ * says why a model is refused.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Examples } from '../data/types';
+import { ShapeError, UserError } from '../errors';
+import { mixSeed, mulberry32 } from '../data/random';
+import { paddedBatch, sparseWasm, type SparseWasm } from './wasm';
+
+/** What {@link SparseMlpTrainer} can train: a chain of Dense layers (an optional Flatten first). */
+export function sparseTrainingSupport(model: tf.LayersModel): string | undefined {
+  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+  if (!dense.length) return 'it has no Dense layer';
+  for (const l of model.layers) {
+    const c = l.getClassName();
+    if (c === 'Flatten' || c === 'InputLayer') continue;
+    if (c !== 'Dense') return `layer '${l.name}' is a ${c} (sparse training runs chains of Dense layers)`;
+    const act = (l.getConfig() as { activation?: string }).activation ?? 'linear';
+    if (act !== 'relu' && act !== 'linear') return `layer '${l.name}' has activation ${act} (relu or linear only)`;
+  }
+  const last = dense[dense.length - 1];
+  if ((last.getConfig() as { activation?: string }).activation !== 'linear') return 'the last layer must output logits (linear)';
+  return undefined;
+}
+
+/** Options of {@link SparseMlpTrainer}. */
+export interface SparseTrainerOptions {
+  /** Largest batch the trainer is sized for. */
+  batchSize: number;
+  /** Momentum μ (0: plain SGD). Default 0.9. */
+  momentum?: number;
+  /** Coupled L2 weight decay (added to the gradient, as the training loop). Default 0. */
+  weightDecay?: number;
+  /** Kernel instance (default: the shared one). */
+  wasm?: SparseWasm;
+}
+
+interface Layer {
+  kernel: tf.LayerVariable;
+  bias?: tf.LayerVariable;
+  nIn: number;
+  nOut: number;
+  relu: boolean;
+  wide: boolean; // 32-bit column indices
+  nnz: number;
+  // wasm pointers
+  rowPtr: number; colIdx: number; vals: number; grad: number;
+  tRowPtr: number; tColIdx: number; tVals: number;
+  biasPtr: number;
+  xt: number; y: number; dy: number; dyt: number;
+  // JS side
+  perm: Uint32Array; // tVals[q] = vals[perm[q]]
+  rows: Uint32Array; cols: Uint32Array; // (o, k) of each non-zero, for scattering
+  mom: Float32Array;
+  biasMom: Float32Array;
+  biasGrad: Float32Array;
+  steps: number;
+}
+
+/** Loss and correct predictions of one step. */
+export interface SparseStepResult {
+  loss: number;
+  correct: number;
+}
+
+/** See the module comment. */
+export class SparseMlpTrainer {
+  private readonly w: SparseWasm;
+  private readonly layers: Layer[] = [];
+  private readonly ptrs = new Set<number>();
+  private readonly Bmax: number;
+  private readonly Bp: number;
+  private x0 = 0; // the batch input [B, in]
+  private readonly momentum: number;
+  private readonly weightDecay: number;
+  private disposed = false;
+
+  /**
+   * @param model a chain of Dense layers (see {@link sparseTrainingSupport}).
+   * @param masks 0/1 masks by kernel variable name (weights without one are dense).
+   * @param opts batch size, momentum, weight decay.
+   */
+  constructor(readonly model: tf.LayersModel, masks: ReadonlyMap<string, tf.Tensor>, opts: SparseTrainerOptions) {
+    const why = sparseTrainingSupport(model);
+    if (why) throw new UserError(`Sparse training: model '${model.name}' is not supported: ${why}. Train it with train() (dense products with masks).`);
+    this.w = opts.wasm ?? sparseWasm();
+    this.Bmax = opts.batchSize;
+    this.Bp = paddedBatch(Math.max(4, opts.batchSize));
+    this.momentum = opts.momentum ?? 0.9;
+    this.weightDecay = opts.weightDecay ?? 0;
+    try {
+      const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+      this.x0 = this.alloc(this.Bmax * (dense[0].getWeights()[0].shape[0] as number) * 4);
+      for (const l of dense) {
+        const kernel = l.weights[0];
+        const bias = l.weights[1];
+        const [nIn, nOut] = kernel.shape as number[];
+        const layer: Layer = {
+          kernel, bias, nIn, nOut, relu: (l.getConfig() as { activation?: string }).activation === 'relu', wide: nIn > 0xffff || nOut > 0xffff,
+          nnz: 0, rowPtr: 0, colIdx: 0, vals: 0, grad: 0, tRowPtr: 0, tColIdx: 0, tVals: 0,
+          biasPtr: this.alloc(nOut * 4), xt: this.alloc(nIn * this.Bp * 4), y: this.alloc(this.Bmax * nOut * 4),
+          dy: this.alloc(this.Bmax * nOut * 4), dyt: this.alloc(nOut * this.Bp * 4),
+          perm: new Uint32Array(0), rows: new Uint32Array(0), cols: new Uint32Array(0), mom: new Float32Array(0),
+          biasMom: new Float32Array(nOut), biasGrad: new Float32Array(nOut), steps: 0,
+        };
+        this.f32(layer.biasPtr, nOut).set(bias ? bias.read().dataSync() : new Float32Array(nOut));
+        this.layers.push(layer);
+        this.build(layer, kernel.read().dataSync() as Float32Array, findMask(masks, kernel)?.dataSync(), undefined);
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private alloc(bytes: number): number {
+    const p = this.w.heap.alloc(Math.max(16, bytes));
+    this.ptrs.add(p);
+    return p;
+  }
+
+  private free(p: number): void {
+    if (p && this.ptrs.delete(p)) this.w.heap.release(p);
+  }
+
+  // Views are made per use: growing the wasm memory detaches older ones.
+  private f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.w.exports.memory.buffer, ptr, n);
+  }
+
+  /**
+   * (Re)builds a layer's CSR structures from its kernel values and mask. Values and momentum of
+   * connections present before are kept (`old`: the previous (o, k) → value/momentum).
+   */
+  private build(L: Layer, kernel: ArrayLike<number>, mask: ArrayLike<number> | undefined, old: Map<number, [number, number]> | undefined): void {
+    const { nIn, nOut } = L;
+    let nnz = 0;
+    for (let i = 0; i < nIn * nOut; i++) if (!mask || mask[i]) nnz++;
+    for (const p of [L.rowPtr, L.colIdx, L.vals, L.grad, L.tRowPtr, L.tColIdx, L.tVals]) this.free(p);
+    L.nnz = nnz;
+    const idxBytes = L.wide ? 4 : 2;
+    L.rowPtr = this.alloc((nOut + 1) * 4);
+    L.colIdx = this.alloc(nnz * idxBytes);
+    L.vals = this.alloc(nnz * 4);
+    L.grad = this.alloc(nnz * 4);
+    L.tRowPtr = this.alloc((nIn + 1) * 4);
+    L.tColIdx = this.alloc(nnz * idxBytes);
+    L.tVals = this.alloc(nnz * 4);
+    const mem = this.w.exports.memory.buffer;
+    const rowPtr = new Uint32Array(mem, L.rowPtr, nOut + 1);
+    const colIdx = L.wide ? new Uint32Array(mem, L.colIdx, nnz) : new Uint16Array(mem, L.colIdx, nnz);
+    const vals = new Float32Array(mem, L.vals, nnz);
+    L.rows = new Uint32Array(nnz);
+    L.cols = new Uint32Array(nnz);
+    const mom = new Float32Array(nnz);
+    // A = Wᵀ: row o holds the kept k of column o of W ([in, out] row-major: W[k, o] at k·nOut + o)
+    let p = 0;
+    for (let o = 0; o < nOut; o++) {
+      rowPtr[o] = p;
+      for (let k = 0; k < nIn; k++) {
+        const i = k * nOut + o;
+        if (mask && !mask[i]) continue;
+        colIdx[p] = k;
+        const prev = old?.get(i);
+        vals[p] = prev ? prev[0] : kernel[i];
+        mom[p] = prev ? prev[1] : 0;
+        L.rows[p] = o;
+        L.cols[p] = k;
+        p++;
+      }
+    }
+    rowPtr[nOut] = p;
+    L.mom = mom;
+    // Aᵀ (= W [in, out]) in CSR: row k holds the kept o, in increasing o; perm maps to A's entries
+    const tRowPtr = new Uint32Array(mem, L.tRowPtr, nIn + 1);
+    const tColIdx = L.wide ? new Uint32Array(mem, L.tColIdx, nnz) : new Uint16Array(mem, L.tColIdx, nnz);
+    const counts = new Uint32Array(nIn + 1);
+    for (let q = 0; q < nnz; q++) counts[L.cols[q] + 1]++;
+    for (let k = 0; k < nIn; k++) counts[k + 1] += counts[k];
+    tRowPtr.set(counts);
+    const next = counts.slice(0, nIn);
+    L.perm = new Uint32Array(nnz);
+    for (let q = 0; q < nnz; q++) {
+      const k = L.cols[q];
+      const at = next[k]++;
+      tColIdx[at] = L.rows[q];
+      L.perm[at] = q;
+    }
+  }
+
+  /**
+   * Replaces the masks (after a SET/RigL update): changed layers are rebuilt; kept connections
+   * keep their values and momentum, new ones start at 0 with zero momentum.
+   */
+  setMasks(masks: ReadonlyMap<string, tf.Tensor>): void {
+    this.check();
+    for (const L of this.layers) {
+      const m = findMask(masks, L.kernel)?.dataSync();
+      const vals = this.f32(L.vals, L.nnz);
+      const old = new Map<number, [number, number]>();
+      let same = m !== undefined;
+      for (let q = 0; q < L.nnz; q++) {
+        const i = L.cols[q] * L.nOut + L.rows[q];
+        old.set(i, [vals[q], L.mom[q]]);
+        if (m && !m[i]) same = false;
+      }
+      if (same && m) {
+        let n = 0;
+        for (let i = 0; i < m.length; i++) n += m[i];
+        if (n === L.nnz) continue; // unchanged
+      }
+      // a connection absent before starts at 0 (RigL's and SET's init) with zero momentum
+      this.build(L, new Float32Array(L.nIn * L.nOut), m, old);
+    }
+  }
+
+  /** Forward and backward on a batch; gradients land in the layers' buffers. */
+  private forwardBackward(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): SparseStepResult {
+    if (B < 1 || B > this.Bmax) throw new ShapeError(`Sparse training: batch of ${B}; the trainer was sized for at most ${this.Bmax}.`);
+    const e = this.w.exports;
+    const Bp = this.Bp;
+    const nIn0 = this.layers[0].nIn;
+    if (x.length !== B * nIn0) throw new ShapeError(`Sparse training: the batch has ${x.length} values, expected ${B} × ${nIn0}.`);
+    this.f32(this.x0, B * nIn0).set(x);
+    let input = this.x0;
+    for (const L of this.layers) {
+      e.transposePad(input, B, L.nIn, L.xt, L.nIn, Bp);
+      if (L.wide) e.csrSpmmT32(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, Bp, L.y, B, L.nOut, L.biasPtr);
+      else e.csrSpmmT16(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, Bp, L.y, B, L.nOut, L.biasPtr);
+      if (L.relu) {
+        const y = this.f32(L.y, B * L.nOut);
+        for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
+      }
+      input = L.y;
+    }
+    // softmax cross-entropy, mean over the batch: dZ = (softmax − onehot) / B
+    const last = this.layers[this.layers.length - 1];
+    const C = last.nOut;
+    const z = this.f32(last.y, B * C);
+    const dz = this.f32(last.dy, B * C);
+    let loss = 0, correct = 0;
+    for (let b = 0; b < B; b++) {
+      let max = -Infinity, arg = 0;
+      for (let c = 0; c < C; c++) if (z[b * C + c] > max) { max = z[b * C + c]; arg = c; }
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(z[b * C + c] - max);
+      const label = labels[b];
+      if (arg === label) correct++;
+      loss += Math.log(sum) - (z[b * C + label] - max);
+      for (let c = 0; c < C; c++) dz[b * C + c] = (Math.exp(z[b * C + c] - max) / sum - (c === label ? 1 : 0)) / B;
+    }
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const L = this.layers[l];
+      const dy = this.f32(L.dy, B * L.nOut);
+      if (L.relu) {
+        const y = this.f32(L.y, B * L.nOut);
+        for (let i = 0; i < dy.length; i++) if (y[i] <= 0) dy[i] = 0;
+      }
+      L.biasGrad.fill(0);
+      for (let b = 0; b < B; b++) for (let o = 0; o < L.nOut; o++) L.biasGrad[o] += dy[b * L.nOut + o];
+      e.transposePad(L.dy, B, L.nOut, L.dyt, L.nOut, Bp);
+      if (L.wide) e.csrSddmmT32(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, Bp, L.grad);
+      else e.csrSddmmT16(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, Bp, L.grad);
+      if (l > 0) {
+        const vals = this.f32(L.vals, L.nnz), tVals = this.f32(L.tVals, L.nnz);
+        for (let q = 0; q < L.nnz; q++) tVals[q] = vals[L.perm[q]];
+        const below = this.layers[l - 1];
+        if (L.wide) e.csrSpmmT32(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, Bp, below.dy, B, L.nIn, 0);
+        else e.csrSpmmT16(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, Bp, below.dy, B, L.nIn, 0);
+      }
+    }
+    return { loss: loss / B, correct };
+  }
+
+  /**
+   * Gradients of the mean cross-entropy on a batch, as dense tensors' values (kernels [in, out]
+   * with zeros at pruned positions, biases), without updating: for tests and inspection.
+   */
+  gradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): { loss: number; kernels: Float32Array[]; biases: Float32Array[] } {
+    this.check();
+    const { loss } = this.forwardBackward(x, labels, B);
+    const kernels = this.layers.map((L) => {
+      const out = new Float32Array(L.nIn * L.nOut);
+      const g = this.f32(L.grad, L.nnz);
+      for (let q = 0; q < L.nnz; q++) out[L.cols[q] * L.nOut + L.rows[q]] = g[q];
+      return out;
+    });
+    return { loss, kernels, biases: this.layers.map((L) => Float32Array.from(L.biasGrad)) };
+  }
+
+  /** One optimizer step on a batch (features row-major, integer labels). */
+  step(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, learningRate: number): SparseStepResult {
+    this.check();
+    const r = this.forwardBackward(x, labels, B);
+    const mu = this.momentum, wd = this.weightDecay;
+    for (const L of this.layers) {
+      L.steps++;
+      const first = L.steps === 1;
+      const vals = this.f32(L.vals, L.nnz), g = this.f32(L.grad, L.nnz), mom = L.mom;
+      for (let q = 0; q < L.nnz; q++) {
+        const gq = g[q] + wd * vals[q];
+        // PyTorch/our Momentum: the buffer starts as the first gradient
+        const v = mu === 0 ? gq : first ? gq : mu * mom[q] + gq;
+        mom[q] = v;
+        vals[q] -= learningRate * v;
+      }
+      const bias = this.f32(L.biasPtr, L.nOut);
+      for (let o = 0; o < L.nOut; o++) {
+        const gq = L.biasGrad[o] + wd * bias[o];
+        const v = mu === 0 ? gq : first ? gq : mu * L.biasMom[o] + gq;
+        L.biasMom[o] = v;
+        bias[o] -= learningRate * v;
+      }
+    }
+    return r;
+  }
+
+  /** Writes the trained values (zeros at pruned positions) and biases back to the model. */
+  syncToModel(): void {
+    this.check();
+    for (const L of this.layers) {
+      const k = new Float32Array(L.nIn * L.nOut);
+      const vals = this.f32(L.vals, L.nnz);
+      for (let q = 0; q < L.nnz; q++) k[L.cols[q] * L.nOut + L.rows[q]] = vals[q];
+      const t = tf.tensor(k, [L.nIn, L.nOut]);
+      L.kernel.write(t);
+      t.dispose();
+      if (L.bias) {
+        const b = tf.tensor(Float32Array.from(this.f32(L.biasPtr, L.nOut)), [L.nOut]);
+        L.bias.write(b);
+        b.dispose();
+      }
+    }
+  }
+
+  /** Non-zeros per layer (for reports). */
+  nonzeros(): number[] {
+    return this.layers.map((L) => L.nnz);
+  }
+
+  private check(): void {
+    if (this.disposed) throw new UserError('Sparse trainer used after dispose().');
+  }
+
+  /** Frees the wasm memory. */
+  dispose(): void {
+    this.disposed = true;
+    for (const p of [...this.ptrs]) this.free(p);
+  }
+}
+
+function findMask(masks: ReadonlyMap<string, tf.Tensor>, v: tf.LayerVariable): tf.Tensor | undefined {
+  const name = (v.read() as tf.Variable).name;
+  return masks.get(name) ?? masks.get(v.name);
+}
+
+/** Options of {@link trainSparse}. */
+export interface TrainSparseOptions {
+  /** Passes over the data. */
+  epochs: number;
+  /** Examples per step. Default 128. */
+  batchSize?: number;
+  /** Learning rate, or a function of the step (0-based) giving it. Default 0.01. */
+  learningRate?: number | ((step: number) => number);
+  /** Momentum (0: SGD). Default 0.9. */
+  momentum?: number;
+  /** Coupled L2 weight decay. Default 0. */
+  weightDecay?: number;
+  /** Seed of the shuffling. Default 0. */
+  seed?: number;
+}
+
+/** What {@link trainSparse} returns. */
+export interface SparseTrainHistory {
+  /** Per epoch: mean loss, accuracy and seconds. */
+  epochs: { loss: number; accuracy: number; seconds: number }[];
+  /** Steps taken. */
+  steps: number;
+}
+
+/**
+ * Trains a Dense chain with fixed masks on the sparse kernels (see the module comment) and
+ * writes the weights back to the model. Same batches as `train()` would not be drawn (its own
+ * seeded shuffle); same step otherwise.
+ *
+ * @param model the model; `masks` by kernel variable name (e.g. `MaskedModel.of(net).masks()`).
+ */
+export function trainSparse(model: tf.LayersModel, data: Examples, masks: ReadonlyMap<string, tf.Tensor>, opts: TrainSparseOptions): SparseTrainHistory {
+  const batchSize = opts.batchSize ?? 128;
+  const trainer = new SparseMlpTrainer(model, masks, { batchSize, momentum: opts.momentum, weightDecay: opts.weightDecay });
+  const dim = data.featureShape.reduce((a, b) => a * b, 1);
+  const order = new Uint32Array(data.count);
+  const xb = new Float32Array(batchSize * dim);
+  const yb = new Int32Array(batchSize);
+  const history: SparseTrainHistory = { epochs: [], steps: 0 };
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      const t0 = Date.now();
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      const rnd = mulberry32(mixSeed(opts.seed ?? 0, epoch));
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      let loss = 0, correct = 0;
+      for (let s = 0; s < data.count; s += batchSize) {
+        const B = Math.min(batchSize, data.count - s);
+        for (let b = 0; b < B; b++) {
+          const i = order[s + b];
+          xb.set(data.x.subarray(i * dim, (i + 1) * dim), b * dim);
+          yb[b] = data.y[i];
+        }
+        const lr = typeof opts.learningRate === 'function' ? opts.learningRate(history.steps) : (opts.learningRate ?? 0.01);
+        const r = trainer.step(B === batchSize ? xb : xb.subarray(0, B * dim), yb, B, lr);
+        loss += r.loss * B;
+        correct += r.correct;
+        history.steps++;
+      }
+      history.epochs.push({ loss: loss / data.count, accuracy: correct / data.count, seconds: (Date.now() - t0) / 1000 });
+    }
+    trainer.syncToModel();
+    return history;
+  } finally {
+    trainer.dispose();
+  }
+}

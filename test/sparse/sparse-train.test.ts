@@ -1,0 +1,124 @@
+// Sparse training on the wasm kernels: the gradients of the sparse path (forward CSR, input
+// gradient through the CSR of Wᵀ, weight gradient by SDDMM at the kept positions) equal the
+// dense-masked path's (tfjs on the test's backend: cpu or wasm, PRUNELAB_BACKEND) to 1e-5;
+// a training step equals the training loop's momentum step; pruned weights never revive; a
+// mask change keeps kept values and starts new connections at 0.
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { mlp } from '../../src/models';
+import { MaskedModel, prune } from '../../src/prune';
+import { SparseMlpTrainer, sparseTrainingSupport, trainSparse } from '../../src/sparse';
+import { crossEntropy } from '../../src/train/loss';
+import { train } from '../../src/train';
+import { blobs } from '../train/fixtures/data';
+
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0, s = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    e = Math.max(e, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return e / s;
+}
+
+describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backend (PRUNELAB_BACKEND=cpu or wasm)", () => {
+  const dim = 70, B = 37; // odd sizes: batch padding and tails of the SIMD loops
+  const data = blobs(B, { dim, classes: 5, seed: 21 });
+
+  function net(sparsity: number) {
+    const m = mlp({ inputShape: [dim], hidden: [48, 24], classes: 5, seed: 4 });
+    // non-zero biases, so the bias path is exercised
+    for (const l of m.layers) {
+      const [k, b] = l.getWeights();
+      const nb = tf.randomUniform(b.shape, -0.1, 0.1, 'float32', 5);
+      l.setWeights([k, nb]);
+      nb.dispose();
+    }
+    // static: its draws are keyed by the unsuffixed weight name, so two such nets get the same masks
+    prune(m, { method: 'static', sparsity, seed: 2, methodOptions: { distribution: 'uniform' } });
+    return m;
+  }
+
+  for (const sparsity of [0.5, 0.95]) {
+    it(`gradients (kernels at kept positions, biases) and loss equal tfjs dense-masked to 1e-5 at ${sparsity * 100}% sparsity`, () => {
+      const m = net(sparsity);
+      const masked = MaskedModel.of(m);
+      const trainer = new SparseMlpTrainer(m, masked.masks(), { batchSize: 64 });
+      const sparse = trainer.gradients(data.x, data.y, B);
+      const xs = tf.tensor2d(data.x, [B, dim]);
+      const ys = tf.oneHot(tf.tensor1d(data.y, 'int32'), 5).toFloat();
+      const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => crossEntropy('logits', m.apply(xs) as tf.Tensor, ys), vars);
+      assert.ok(Math.abs(value.dataSync()[0] - sparse.loss) < 1e-5, `loss ${value.dataSync()[0]} vs ${sparse.loss}`);
+      const kernels = masked.prunableWeights();
+      kernels.forEach((w, i) => {
+        const g = tf.tidy(() => tf.mul(grads[(w.variable.read() as tf.Variable).name], masked.mask(w.name)!).dataSync());
+        assert.ok(maxRel(sparse.kernels[i], g) < 1e-5, `kernel ${i}: ${maxRel(sparse.kernels[i], g)}`);
+        const bias = m.getLayer(w.layerName).weights[1].read() as tf.Variable;
+        const gb = grads[bias.name].dataSync();
+        assert.ok(maxRel(sparse.biases[i], gb) < 1e-5, `bias ${i}: ${maxRel(sparse.biases[i], gb)}`);
+      });
+      tf.dispose([xs, ys, value, ...Object.values(grads)]);
+      trainer.dispose();
+      masked.strip();
+      m.dispose();
+    });
+  }
+
+  it('three momentum steps with weight decay equal the training loop (same batches); pruned weights stay exactly 0', async () => {
+    const a = net(0.9), b = net(0.9);
+    const ma = MaskedModel.of(a);
+    await train(a, data, { steps: 3, batchSize: B, shuffle: false, optimizer: 'momentum', learningRate: 0.05, weightDecay: 1e-3, masks: ma });
+    const trainer = new SparseMlpTrainer(b, MaskedModel.of(b).masks(), { batchSize: B, momentum: 0.9, weightDecay: 1e-3 });
+    for (let s = 0; s < 3; s++) trainer.step(data.x, data.y, B, 0.05);
+    trainer.syncToModel();
+    trainer.dispose();
+    const wa = a.getWeights().map((t) => t.dataSync()), wb = b.getWeights().map((t) => t.dataSync());
+    wa.forEach((w, i) => assert.ok(maxRel(wb[i], w) < 1e-5, `weight ${i}: ${maxRel(wb[i], w)}`));
+    const mb = MaskedModel.of(b);
+    for (const w of mb.prunableWeights()) {
+      const v = w.variable.read().dataSync(), m = mb.mask(w.name)!.dataSync();
+      for (let i = 0; i < v.length; i++) if (!m[i]) assert.ok(v[i] === 0);
+    }
+    ma.strip();
+    mb.strip();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('setMasks: kept connections keep their values, new ones start at 0; trainSparse learns and refuses conv models', () => {
+    const m = net(0.8);
+    const masked = MaskedModel.of(m);
+    const trainer = new SparseMlpTrainer(m, masked.masks(), { batchSize: B });
+    trainer.step(data.x, data.y, B, 0.1);
+    trainer.syncToModel();
+    const name = masked.prunableWeights()[0].name;
+    const before = Float32Array.from(masked.prunable(name).variable.read().dataSync());
+    const oldMask = masked.mask(name)!.dataSync();
+    // flip one kept and one pruned position
+    const newMask = Float32Array.from(oldMask);
+    const on = newMask.indexOf(1), off = newMask.indexOf(0);
+    newMask[on] = 0;
+    newMask[off] = 1;
+    const masks = new Map(masked.masks());
+    const nm = tf.tensor(newMask, masked.prunable(name).shape);
+    masks.set(name, nm);
+    trainer.setMasks(masks);
+    trainer.syncToModel();
+    const after = masked.prunable(name).variable.read().dataSync();
+    newMask.forEach((v, i) => assert.ok(after[i] === (v ? (i === off ? 0 : before[i]) : 0), `entry ${i}`));
+    nm.dispose();
+    trainer.dispose();
+    masked.strip();
+    m.dispose();
+
+    const m2 = net(0.9);
+    const h = trainSparse(m2, blobs(400, { dim, classes: 5, seed: 3 }), MaskedModel.of(m2).masks(), { epochs: 3, batchSize: 32, learningRate: 0.05 });
+    assert.ok(h.epochs[2].accuracy > h.epochs[0].accuracy || h.epochs[2].accuracy > 0.9, JSON.stringify(h.epochs));
+    MaskedModel.of(m2).strip();
+    m2.dispose();
+    const conv = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
+    assert.match(sparseTrainingSupport(conv)!, /is a Conv2D/);
+    conv.dispose();
+  });
+});
