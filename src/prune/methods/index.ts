@@ -16,3 +16,5 @@ export * from './mean-activation';
 export * from './data-free-merge';
 export * from './neuron-merging';
 export * from './correlation-merge';
+export * from './unit-norm';
+export * from './random-units';

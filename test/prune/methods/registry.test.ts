@@ -21,7 +21,7 @@ describe('pruning methods: registry and options declared once', () => {
   it('lists the built-in methods, one per file, with descriptions; a scoring method is also a criterion', () => {
     assert.deepStrictEqual(methodNames(), [
       'apoz', 'correlation-merge', 'data-free-merge', 'fold-constant', 'learned-threshold', 'magnitude', 'mean-activation', 'neuron-merging',
-      'random', 'reconstruct', 'set', 'variance',
+      'random', 'random-units', 'reconstruct', 'set', 'unit-norm', 'variance',
     ]);
     for (const m of listMethods()) assert.ok(m.description.length > 10 && !m.description.includes('\n'), m.name);
     assert.ok(['magnitude', 'random', 'reconstruct'].every((n) => criterionNames().includes(n)));
