@@ -19,6 +19,7 @@ classifier kept): which units go, and the effective weights (value × mask) and 
 method's update. The methods are written here from their papers' formulas, not from prunelab:
 - variance: lowest variance (around per-position means after Flatten), means folded into the bias;
 - apoz: highest fraction of exact zeros, removed; mean-activation: lowest mean, removed;
+- unit-norm: smallest l1 norm of [W; b], removed;
 - neuron-merging (Kim et al. 2020): keep largest l1 of [W; b], merge into max-cosine kept unit
   with scale ||p||/||q|| if cosine >= 0.45, similarities on the weights before the call;
 - data-free-merge (Srinivas & Babu 2015): greedy min <a_j^2> ||W_i - W_j||^2 (bias appended), a_i += a_j;
@@ -235,7 +236,7 @@ def run_method(name, w, order, kinds, consumed):
             scores = 1 - st['zeroFraction']
         elif name == 'mean-activation':
             scores = st['mean']
-        elif name == 'neuron-merging':
+        elif name in ('neuron-merging', 'unit-norm'):
             scores = np.abs(fan_ins(link)).sum(axis=1)
         elif name == 'data-free-merge':
             sim = Link(w, link.producer, link.consumer, link.kind)
@@ -263,7 +264,7 @@ def run_method(name, w, order, kinds, consumed):
         if name == 'variance':
             for j in removed:
                 fold(link, j, st['foldMean'])
-        elif name in ('apoz', 'mean-activation'):
+        elif name in ('apoz', 'mean-activation', 'unit-norm'):
             for j in removed:
                 drop(link, j)
         elif name == 'neuron-merging':
@@ -357,7 +358,7 @@ def case(name, w, x, forward, order, kinds, methods):
     return res
 
 
-ALL = ['variance', 'apoz', 'mean-activation', 'neuron-merging', 'data-free-merge', 'correlation-merge']
+ALL = ['variance', 'apoz', 'mean-activation', 'unit-norm', 'neuron-merging', 'data-free-merge', 'correlation-merge']
 x_mlp = f32(rng.normal(0, 1, (32, 6)))
 x_cnn = f32(rng.uniform(0, 1, (16, 10, 10, 1)))
 fixture = {

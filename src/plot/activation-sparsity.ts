@@ -17,9 +17,12 @@ export interface ActivationSparsitySeries {
  * Overlaid histograms of the fraction of zero activations per example, one per layer, on [0, 1].
  *
  * @param layers the layers' measurements.
- * @param options bins (default 40) and title.
+ * @param options bins (default 40), title, axis titles (the same figure shows APoZ per unit:
+ *   pass the per-unit fractions as `perExample` and say so in the axis titles).
  */
-export function activationSparsityFigure(layers: readonly ActivationSparsitySeries[], options: { bins?: number; title?: string } = {}): Figure {
+export function activationSparsityFigure(
+  layers: readonly ActivationSparsitySeries[], options: { bins?: number; title?: string; xTitle?: string; yTitle?: string } = {},
+): Figure {
   if (!layers.length) throw new UserError('activationSparsityFigure: no layers to show (the model has no layer whose output another Dense/Conv2D layer reads).');
   const data = layers.map((l) => {
     const h = histogram(l.perExample, { bins: options.bins ?? 40, range: [0, 1] });
@@ -37,8 +40,8 @@ export function activationSparsityFigure(layers: readonly ActivationSparsitySeri
     layout: baseLayout(options.title ?? 'Activation sparsity per example', {
       barmode: 'overlay',
       bargap: 0,
-      xaxis: { title: { text: 'fraction of zero activations in one example' }, range: [0, 1] },
-      yaxis: { title: { text: 'examples' } },
+      xaxis: { title: { text: options.xTitle ?? 'fraction of zero activations in one example' }, range: [0, 1] },
+      yaxis: { title: { text: options.yTitle ?? 'examples' } },
     }),
   };
 }

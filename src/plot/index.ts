@@ -12,3 +12,4 @@ export * from './export';
 export * from './seed-bands';
 export * from './input-mask';
 export * from './activation-sparsity';
+export * from './unit-images';

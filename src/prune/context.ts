@@ -122,6 +122,20 @@ function materialize(data: PruneData | undefined): PruneBatch[] | undefined {
   return Array.isArray(data) ? data : [data];
 }
 
+/**
+ * A batch whose examples have the model's input size in another shape (MNIST images `[28, 28, 1]`
+ * for a model that takes `[784]`, as train() and evaluate() accept) reshaped to the model's input
+ * shape, so that criteria which run the model (captures, gradients) take the same data as training.
+ */
+function fitToInput(b: PruneBatch, model: tf.LayersModel, keep: <T extends tf.Tensor>(t: T) => T): PruneBatch {
+  const want = model.inputs.length === 1 ? model.inputs[0].shape.slice(1) : undefined;
+  const have = b.xs.shape.slice(1);
+  if (!want || want.some((d) => d == null) || (want.length === have.length && want.every((d, i) => d === have[i]))) return b;
+  const size = (s: readonly (number | null)[]) => s.reduce((a: number, d) => a * (d as number), 1);
+  if (size(want) !== size(have)) return b; // a real mismatch: the model's own error says what is wrong
+  return { ...b, xs: keep(b.xs.reshape([b.xs.shape[0], ...(want as number[])])) };
+}
+
 function isMissingGradient(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : String(e);
   return /gradient function not found|not registered for backend/i.test(msg);
@@ -160,7 +174,7 @@ export function createContext(model: tf.LayersModel, targets: readonly PrunableW
     lossFunction: lossFn,
     weights: () => new Map(targets.map((t) => [t.name, t.variable.read()])),
     batches() {
-      batchList ??= materialize(opts.data);
+      batchList ??= materialize(opts.data)?.map((b) => fitToInput(b, model, keep));
       if (!batchList || batchList.length === 0) {
         throw new OptionError('This criterion needs data: pass `data: { xs, ys }` (or an array of batches) to prune().', 'data');
       }

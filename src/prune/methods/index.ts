@@ -16,6 +16,8 @@ export * from './mean-activation';
 export * from './data-free-merge';
 export * from './neuron-merging';
 export * from './correlation-merge';
+export * from './unit-norm';
+export * from './random-units';
 // Family 2: second-order pruning (OBD, OBS, L-OBS, WoodFisher)
 export * from './obd';
 export * from './obs';

@@ -72,7 +72,8 @@ export async function trimAndRetrain(model: tf.LayersModel, opts: TrimRetrainOpt
       sparsity: opts.fraction, relativeTo: 'remaining', data: opts.calibration, seed: seed + round,
     });
     const accuracyTrimmed = opts.test ? evaluate(model, opts.test).accuracy : undefined;
-    await train(model, opts.train, { epochs: 1, optimizer: 'adam', learningRate: 1e-4, ...opts.retrain, seed: seed + round, masks: MaskedModel.of(model) });
+    const length = opts.retrain?.steps !== undefined || opts.retrain?.epochs !== undefined ? {} : { epochs: 1 };
+    await train(model, opts.train, { optimizer: 'adam', learningRate: 1e-4, ...length, ...opts.retrain, seed: seed + round, masks: MaskedModel.of(model) });
     const accuracyRetrained = opts.test ? evaluate(model, opts.test).accuracy : undefined;
     out.push({ round, units: liveUnitCounts(model, targets), accuracyTrimmed, accuracyRetrained, seconds: (Date.now() - t0) / 1000 });
   }

@@ -9,7 +9,7 @@ import type { CriterionContext } from '../context';
 import { MaskedModel, type MaskEdit } from '../masked-model';
 import { variableName as variableNameOf, type PrunableWeight } from '../targets';
 import { ConsumerEdit, removedUnits } from './consumer-edit';
-import { linksOf, type UnitLink } from './links';
+import { findLink, linksOf, type UnitLink } from './links';
 import { foldMeanPerRow, linkStatistics, type UnitStatistics } from './statistics';
 
 /** A kernel-shaped tensor whose column j (output unit j) holds `unitScores[j]`. */
@@ -28,7 +28,11 @@ export function cachedStatistics(ctx: CriterionContext, link: UnitLink, zeroTole
   if (!m) statsCache.set(ctx, (m = new Map()));
   const key = `${link.producer.name}@${zeroTolerance}`;
   let st = m.get(key);
-  if (!st) m.set(key, (st = linkStatistics(ctx, link, zeroTolerance)));
+  if (!st) {
+    // one forward pass for every link of the call: capture all the consumers' inputs at once
+    if (!m.size) ctx.capture([...new Set(ctx.targets.map((t) => findLink(MaskedModel.of(ctx.model), t)).flatMap((l) => (typeof l === 'string' ? [] : [l.consumer.layerName])))]);
+    m.set(key, (st = linkStatistics(ctx, link, zeroTolerance)));
+  }
   return st;
 }
 

@@ -21,7 +21,7 @@ describe('pruning methods: registry and options declared once', () => {
   it('lists the built-in methods, one per file, with descriptions; a scoring method is also a criterion', () => {
     assert.deepStrictEqual(methodNames(), [
       'apoz', 'correlation-merge', 'data-free-merge', 'fold-constant', 'grasp', 'l-obs', 'l0', 'ltp', 'magnitude', 'mean-activation', 'neuron-merging',
-      'obd', 'obs', 'penalty', 'random', 'reconstruct', 'rigl', 'set', 'snip', 'sparse-vd', 'static', 'variance', 'woodfisher',
+      'obd', 'obs', 'penalty', 'random', 'random-units', 'reconstruct', 'rigl', 'set', 'snip', 'sparse-vd', 'static', 'unit-norm', 'variance', 'woodfisher',
     ]);
     for (const m of listMethods()) assert.ok(m.description.length > 10 && !m.description.includes('\n'), m.name);
     assert.ok(['magnitude', 'random', 'reconstruct'].every((n) => criterionNames().includes(n)));

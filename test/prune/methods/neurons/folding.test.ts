@@ -157,6 +157,18 @@ describe('variance pruning with mean folding', () => {
     noBias.dispose();
   });
 
+  it('calibration images shaped [28, 28, 1] reach a model that takes [784], as train() and evaluate() accept them', () => {
+    const net = tf.sequential();
+    net.add(tf.layers.dense({ inputShape: [784], units: 6, activation: 'relu', name: uid('flat1') }));
+    net.add(tf.layers.dense({ units: 3, name: uid('flat2') }));
+    const images = { xs: inputs([8, 28, 28, 1], 5, true), ys: tf.zeros([8, 3]) };
+    prune(net, { method: 'variance', sparsity: 0.5, data: images, keepLastDense: true });
+    assert.strictEqual(MaskedModel.of(net).history.at(-1)!.method, 'variance');
+    tf.dispose([images.xs, images.ys]);
+    MaskedModel.of(net).strip();
+    net.dispose();
+  });
+
   it('global allocation of the weighted variance removes units where folding costs least, across layers', () => {
     const net = mlpWithConstantUnits();
     const calib = { xs: inputs([64, 6], 1), ys: tf.zeros([64, 1]) };

@@ -13,8 +13,8 @@ describe('%prune with the data-driven neuron methods', () => {
 
   it('%prune? lists the methods and their options', () => {
     const help = magicHelp('prune');
-    for (const m of ['variance', 'apoz', 'mean-activation', 'data-free-merge', 'neuron-merging', 'correlation-merge']) assert.match(help, new RegExp(`\\n\\s+${m}\\s+\\S`), m);
-    assert.match(help, /--fold\s+\[apoz, mean-activation, variance\] fold each removed unit's mean output .* \(default: apoz false, mean-activation false, variance true\)\./);
+    for (const m of ['variance', 'apoz', 'mean-activation', 'unit-norm', 'random-units', 'data-free-merge', 'neuron-merging', 'correlation-merge']) assert.match(help, new RegExp(`\\n\\s+${m}\\s+\\S`), m);
+    assert.match(help, /--fold\s+\[apoz, mean-activation, random-units, unit-norm, variance\] fold each removed unit's mean output .* \(default: apoz false, mean-activation false, random-units false, unit-norm false, variance true\)\./);
     assert.match(help, /--zero-tolerance NUMBER\s+\[apoz\] largest \|output\| counted as zero \(0: exact zeros, as ReLU gives\) \(default 0\)/);
     assert.match(help, /--threshold NUMBER\s+\[neuron-merging\] least cosine similarity for a merge/);
   });
@@ -37,7 +37,7 @@ describe('%prune with the data-driven neuron methods', () => {
     assert.deepStrictEqual(opts('e'), { norm: 'l1', threshold: 0.3 });
     await runMagicLine('%prune f data-free-merge --sparsity 0.5 --keep-last-dense', ctx);
     await runMagicLine('%prune g correlation-merge --data ds --sparsity 0.5 --keep-last-dense', ctx);
-    await assert.rejects(runMagicLine('%prune g neuron-merging --sparsity 0.6 --keep-last-dense --fold', ctx), /--fold is an option of apoz, mean-activation, variance, not of 'neuron-merging'/);
+    await assert.rejects(runMagicLine('%prune g neuron-merging --sparsity 0.6 --keep-last-dense --fold', ctx), /--fold is an option of apoz, mean-activation, random-units, unit-norm, variance, not of 'neuron-merging'/);
     await assert.rejects(runMagicLine('%prune g variance --data ds --sparsity 0.6', ctx), /--keep-last-dense/);
     for (const [k, net] of Object.entries(nets)) {
       const m = MaskedModel.of(net);

@@ -53,7 +53,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: numb
   }
 }
 
-const METHODS = ['variance', 'apoz', 'mean-activation', 'neuron-merging', 'data-free-merge', 'correlation-merge'];
+const METHODS = ['variance', 'apoz', 'mean-activation', 'unit-norm', 'neuron-merging', 'data-free-merge', 'correlation-merge'];
 
 for (const kind of ['mlp', 'cnn'] as const) {
   describe(`data-driven neuron methods match the PyTorch reference (${kind})`, () => {

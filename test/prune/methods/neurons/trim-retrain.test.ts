@@ -14,7 +14,7 @@ describe('trimAndRetrain and unit inspection', () => {
     const calib = calibration();
     const rounds = await trimAndRetrain(net, {
       method: 'apoz', rounds: 2, fraction: 0.5, calibration: calib, train: data, test: data, keepLastDense: true,
-      retrain: { epochs: 1, batchSize: 32, learningRate: 1e-3 },
+      retrain: { steps: 10, batchSize: 32, learningRate: 1e-3 }, // a length in steps replaces the default epoch
     });
     const [h1, h2] = MaskedModel.of(net).prunableWeights().map((w) => w.layerName);
     assert.deepStrictEqual(rounds.map((r) => [r.units[h1], r.units[h2]]), [[8, 4], [4, 2]]);
