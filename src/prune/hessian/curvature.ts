@@ -138,11 +138,11 @@ export function fisherDiagonal(ctx: CriterionContext): Map<string, tf.Tensor> {
 export function gaussNewtonDiagonal(ctx: CriterionContext): Map<string, tf.Tensor> {
   const chain = denseChainLayers(ctx.model);
   if (!chain) {
-    throw new OptionError(`The Gauss–Newton diagonal needs a chain of Dense layers (model '${ctx.model.name}' has other layers); use --hessian fisher or --hessian exact instead.`, 'hessian');
+    throw new OptionError(`The Gauss–Newton diagonal needs a chain of Dense layers (model '${ctx.model.name}' has other layers); use --diagonal fisher or --diagonal exact instead.`, 'diagonal');
   }
   for (const c of chain.slice(0, -1)) {
     if (!hasElementwiseDerivative(c.activation)) {
-      throw new OptionError(`The Gauss–Newton diagonal needs element-wise hidden activations (linear, relu, tanh, sigmoid); layer '${c.layer.name}' uses '${c.activation}'. Use --hessian fisher instead.`, 'hessian');
+      throw new OptionError(`The Gauss–Newton diagonal needs element-wise hidden activations (linear, relu, tanh, sigmoid); layer '${c.layer.name}' uses '${c.activation}'. Use --diagonal fisher instead.`, 'diagonal');
     }
   }
   const n = exampleCount(ctx);
@@ -183,10 +183,10 @@ export function parameterCount(targets: readonly PrunableWeight[]): number {
 /** The largest parameter count for which exact diagonals and full matrices are computed. */
 export const MAX_EXACT_PARAMETERS = 4096;
 
-function checkSmall(ctx: CriterionContext, what: string, hint: string): number {
+function checkSmall(ctx: CriterionContext, what: string, hint: string, option: string): number {
   const p = parameterCount(ctx.targets);
   if (p > MAX_EXACT_PARAMETERS) {
-    throw new OptionError(`${what} needs one Hessian-vector product per weight and is limited to ${MAX_EXACT_PARAMETERS} weights; this call prunes ${p}. ${hint}`, 'hessian');
+    throw new OptionError(`${what} needs one Hessian-vector product per weight and is limited to ${MAX_EXACT_PARAMETERS} weights; this call prunes ${p}. ${hint}`, option);
   }
   return p;
 }
@@ -216,7 +216,7 @@ function exactHessianColumns(ctx: CriterionContext, sink: (j: number, column: Fl
 
 /** Exact Hessian diagonal by one Hessian-vector product per weight (small nets only). */
 export function exactDiagonal(ctx: CriterionContext): Map<string, tf.Tensor> {
-  const p = checkSmall(ctx, 'The exact Hessian diagonal', 'Use --hessian gauss-newton, fisher or hutchinson for larger nets.');
+  const p = checkSmall(ctx, 'The exact Hessian diagonal', 'Use --diagonal gauss-newton, fisher or hutchinson for larger nets.', 'diagonal');
   const diag = new Float32Array(p);
   exactHessianColumns(ctx, (j, col) => (diag[j] = col[j]));
   return splitFlat(ctx.targets, diag);
@@ -268,7 +268,7 @@ export function flatWeights(ctx: CriterionContext): Float64Array {
 
 /** The exact Hessian of the mean loss over all targets, P×P, symmetrised (small nets only). */
 export function exactHessian(ctx: CriterionContext): Float64Array {
-  const p = checkSmall(ctx, 'The exact Hessian', 'Use --hessian fisher, or L-OBS / WoodFisher for larger nets.');
+  const p = checkSmall(ctx, 'The exact Hessian', 'Use --hessian fisher, or L-OBS / WoodFisher for larger nets.', 'hessian');
   const h = new Float64Array(p * p);
   exactHessianColumns(ctx, (j, col) => {
     for (let i = 0; i < p; i++) h[i * p + j] = col[i];

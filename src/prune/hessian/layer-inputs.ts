@@ -95,17 +95,18 @@ export function layerError(h: LayerHessian, before: ArrayLike<number>, after: Ar
   const { dim, fanOut, psi } = h;
   let total = 0;
   const d = new Float64Array(dim);
+  const nz: number[] = [];
   for (let o = 0; o < fanOut; o++) {
-    let any = false;
+    nz.length = 0;
     for (let i = 0; i < dim; i++) {
       d[i] = after[i * fanOut + o] - before[i * fanOut + o];
-      if (d[i] !== 0) any = true;
+      if (d[i] !== 0) nz.push(i);
     }
-    if (!any) continue;
-    for (let i = 0; i < dim; i++) {
-      if (d[i] === 0) continue;
+    // Δᵀ Ψ Δ over the changed entries only (Ψ symmetric: its row i is contiguous)
+    for (const i of nz) {
+      const row = i * dim;
       let s = 0;
-      for (let j = 0; j < dim; j++) s += psi[i * dim + j] * d[j];
+      for (const j of nz) s += psi[row + j] * d[j];
       total += d[i] * s;
     }
   }

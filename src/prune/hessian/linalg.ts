@@ -62,16 +62,22 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Floa
  */
 export function spdInverse(a: Float64Array, n: number, what = 'matrix', fix = 'add damping'): Float64Array {
   const l = cholesky(a, n, what, fix);
-  // M = L⁻¹ (lower triangular), column by column of the identity
+  // M = L⁻¹ (lower triangular), row by row: M[i, :i] = −(Σ_{k<i} L[i,k] M[k, :]) / L[i,i], which
+  // reads rows of M (contiguous memory) instead of columns
   const m = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    m[j * n + j] = 1 / l[j * n + j];
-    for (let i = j + 1; i < n; i++) {
-      const li = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[li + k] * m[k * n + j];
-      m[li + j] = s / l[li + i];
+  const acc = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const li = i * n;
+    acc.fill(0, 0, i);
+    for (let k = 0; k < i; k++) {
+      const lik = l[li + k];
+      if (lik === 0) continue;
+      const mk = k * n;
+      for (let j = 0; j <= k; j++) acc[j] += lik * m[mk + j];
     }
+    const d = l[li + i];
+    for (let j = 0; j < i; j++) m[li + j] = -acc[j] / d;
+    m[li + i] = 1 / d;
   }
   // A⁻¹[i][j] = Σ_k M[k][i] M[k][j] over k ≥ max(i, j); fill the lower triangle and mirror it
   const inv = new Float64Array(n * n);
@@ -109,14 +115,19 @@ export function matVec(a: Float64Array, x: ArrayLike<number>, n: number): Float6
  * @param u scratch of length n (avoids an allocation per call in the hot loop).
  */
 export function woodburyRankOne(inv: Float64Array, g: ArrayLike<number>, n: number, denominatorScale: number, u = new Float64Array(n)): void {
+  // per-example gradients are often sparse (zero inputs: image borders, dead ReLUs): A⁻¹g only
+  // needs the columns where g is non-zero
+  const nz: number[] = [];
+  for (let k = 0; k < n; k++) if (g[k] !== 0) nz.push(k);
+  if (nz.length === 0) return;
   let dot = 0;
   for (let i = 0; i < n; i++) {
     const ai = i * n;
     let s = 0;
-    for (let k = 0; k < n; k++) s += inv[ai + k] * g[k];
+    for (const k of nz) s += inv[ai + k] * g[k];
     u[i] = s;
-    dot += g[i] * s;
   }
+  for (const k of nz) dot += g[k] * u[k];
   const c = 1 / (denominatorScale + dot);
   for (let i = 0; i < n; i++) {
     const ui = u[i] * c;

@@ -98,14 +98,21 @@ export function lobsUpdate(edit: MaskEdit, ctx: CriterionContext, targets: reado
     }
     pruned.sort((a, b) => a.s - b.s || a.k - b.k);
     const { dim, fanOut, psiInv } = h;
+    // walk on the transpose (one contiguous row per output unit) and read Ψ⁻¹[:, i] as its row i
+    // (Ψ⁻¹ is symmetric): the inner loop then runs over contiguous memory
+    const wt = new Float64Array(fanOut * dim);
+    for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) wt[c * dim + r] = w[r * fanOut + c];
     for (const { k } of pruned) {
       const i = Math.floor(k / fanOut);
       const c = k - i * fanOut;
-      const f = w[k] / psiInv[i * dim + i];
+      const col = c * dim;
+      const f = wt[col + i] / psiInv[i * dim + i];
       if (f === 0) continue;
-      for (let r = 0; r < dim; r++) w[r * fanOut + c] -= f * psiInv[r * dim + i];
-      w[k] = 0;
+      const row = i * dim;
+      for (let r = 0; r < dim; r++) wt[col + r] -= f * psiInv[row + r];
+      wt[col + i] = 0;
     }
+    for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) w[r * fanOut + c] = wt[c * dim + r];
     for (let k = 0; k < t.size; k++) if (!mask[k]) w[k] = 0;
     stageAugmented(edit, h, w, mask);
     layers[t.layerName] = { pruned: pruned.length, predicted: pruned.reduce((a, p) => a + p.s, 0), measured: layerError(h, before, w) };

@@ -5,8 +5,8 @@
  * unit's fan-in contiguous as in the repo's [out, in] layout), inverted block by block.
  *
  * - Inverse (`fisherInverse`): `woodbury` (the repo's recursion, N rank-one updates from F₀⁻¹ = λ⁻¹I,
- *   without ever forming F) or `direct` (form the block, Cholesky inverse; the same matrix, fewer
- *   flops when N > blockSize). Float64 throughout.
+ *   without ever forming F, ≈ 2Nc² flops per block) or `direct` (form the block, Cholesky inverse:
+ *   the same matrix, ≈ Nc²/2 + c³); `auto` (default) takes the cheaper. Float64 throughout.
  * - Score ρ_q = w_q² / [F⁻¹]_qq (the ½ dropped, as in the repo). The core selects (use
  *   `scope: 'global'` for the paper's joint selection across layers; all blocks share λ and N).
  * - Update: the sum of the single-weight OBS updates of the removed set,
@@ -26,7 +26,7 @@ import { registerMethod } from '../method';
 import type { PrunableWeight } from '../targets';
 
 /** Options of WoodFisher. */
-export type WoodFisherOptions = { blockSize: number; fisherDamping: number; fisherInverse: 'woodbury' | 'direct'; scalePruneUpdate: number };
+export type WoodFisherOptions = { blockSize: number; fisherDamping: number; fisherInverse: 'auto' | 'woodbury' | 'direct'; scalePruneUpdate: number };
 
 /** The block-diagonal inverse Fisher of one target. */
 export interface FisherBlocks {
@@ -94,7 +94,9 @@ export function fisherBlocks(ctx: CriterionContext, o: WoodFisherOptions): Map<s
     const inverses: Float64Array[] = [];
     for (let start = 0; start < t.size; start += o.blockSize) {
       const len = Math.min(o.blockSize, t.size - start);
-      inverses.push(fisherBlockInverse(blockGradients(src, pe.n, t.size, fanIn, fanOut, start, len, mask), pe.n, len, o.fisherDamping, o.fisherInverse));
+      // the same matrix either way; Woodbury costs ≈ 2Nc², forming and inverting ≈ Nc²/2 + c³
+      const how = o.fisherInverse === 'auto' ? (2 * pe.n < len ? 'woodbury' : 'direct') : o.fisherInverse;
+      inverses.push(fisherBlockInverse(blockGradients(src, pe.n, t.size, fanIn, fanOut, start, len, mask), pe.n, len, o.fisherDamping, how));
     }
     m.set(t.name, { blockSize: o.blockSize, fanIn, fanOut, inverses });
   }
@@ -167,7 +169,7 @@ registerMethod<WoodFisherOptions>({
   options: [
     { name: 'blockSize', type: 'int', default: 128, min: 1, help: 'weights per diagonal block of the Fisher (consecutive fan-in entries of one layer)' },
     { name: 'fisherDamping', type: 'number', default: 1e-5, min: 0, exclusiveMin: true, help: 'λ of F = λI + (1/N)Σ g gᵀ' },
-    { name: 'fisherInverse', type: 'string', default: 'woodbury', choices: ['woodbury', 'direct'], help: 'woodbury: N rank-one updates (the paper); direct: form each block and invert it by Cholesky (same result)' },
+    { name: 'fisherInverse', type: 'string', default: 'auto', choices: ['auto', 'woodbury', 'direct'], help: 'woodbury: N rank-one updates (the paper); direct: form each block and invert it by Cholesky (the same matrix, fewer flops when N > block/2); auto: the cheaper' },
     { name: 'scalePruneUpdate', type: 'number', default: 1, min: 0, help: 'scale of the compensating update (0: none)' },
   ],
   scores: (ctx, o) => woodFisherScores(ctx, o),

@@ -109,7 +109,7 @@ describe('second-order methods through prune()', () => {
     const net = cnn(2);
     const { xs, ys } = data([6, 6, 3], 12, 3, 1);
     const before = snapshot(net);
-    assert.throws(() => prune(net, { method: 'obd', sparsity: 0.5, data: { xs, ys } }), /Gauss–Newton diagonal needs a chain of Dense layers.*--hessian fisher/);
+    assert.throws(() => prune(net, { method: 'obd', sparsity: 0.5, data: { xs, ys } }), /Gauss–Newton diagonal needs a chain of Dense layers.*--diagonal fisher/);
     assert.throws(() => prune(net, { method: 'woodfisher', sparsity: 0.5 }), /needs data/);
     assertSameSnapshot(before, snapshot(net), 'after the failed calls');
     const small = mlp([3, 4, 2], 9);
