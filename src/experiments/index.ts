@@ -19,3 +19,4 @@ export * from './runs';
 export * from './variants';
 export * from './protocols';
 export * from './speedup';
+export * from './method-cost';

@@ -123,15 +123,24 @@ registerMethod<LtpOptions>({
       const layer = { rho, scale, size: w.size };
       state.layers.set(w.name, layer);
       const T = (step: number) => tf.mul(layer.scale, temperature(step));
+      // the soft mask of this training step's forward pass, reused by its penalty (same tape)
+      let stepMask: { step: number; mask: tf.Tensor } | undefined;
       parametrize(masked.model, w.name, {
         name: 'ltp',
         variables: [rho],
         forward: (weight, mode) => {
           const tau = thresholdOf(layer, o.thresholdLrScale);
           if (state.hard) return tf.mul(weight, tf.cast(tf.greater(tf.square(weight), tau), 'float32'));
-          return tf.mul(weight, ltpSoftMask(weight, tau, T(mode.step)));
+          const m = ltpSoftMask(weight, tau, T(mode.step));
+          stepMask = mode.training ? { step: mode.step, mask: m } : undefined;
+          return tf.mul(weight, m);
         },
-        penalty: (mode) => tf.mul(tf.sum(ltpSoftMask(w.variable.read(), thresholdOf(layer, o.thresholdLrScale), T(mode.step))), o.lambda / total) as tf.Scalar,
+        penalty: (mode) => {
+          const m = stepMask && stepMask.step === mode.step && !stepMask.mask.isDisposed
+            ? stepMask.mask
+            : ltpSoftMask(w.variable.read(), thresholdOf(layer, o.thresholdLrScale), T(mode.step));
+          return tf.mul(tf.sum(m), o.lambda / total) as tf.Scalar;
+        },
         finalize: (weight) => tf.tidy(() => ({ value: weight.clone(), mask: tf.cast(tf.greater(tf.square(weight), thresholdOf(layer, o.thresholdLrScale)), 'float32') })),
       });
     }

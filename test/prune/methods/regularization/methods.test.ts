@@ -172,6 +172,21 @@ describe('regularization methods', () => {
     });
   });
 
+  it('l0 and sparse-vd: saved while attached and loaded into a fresh model, the same gates / log σ² and the same network', async () => {
+    for (const [method, options] of [['l0', { trainSize: data.count }], ['sparse-vd', { trainSize: data.count, initLogSigma2: -6 }]] as const) {
+      const m = net();
+      await fit(m, method, options, { epochs: 1 });
+      const state = JSON.parse(JSON.stringify(maskState(MaskedModel.of(m))));
+      assert.deepStrictEqual(state.methods.map((x: { name: string }) => x.name), [method]);
+      const twin = net(99);
+      twin.setWeights(m.getWeights());
+      loadMasks(twin, state);
+      assert.strictEqual(evaluate(twin, data).loss, evaluate(m, data).loss, `${method}: same network after load`);
+      finalize(twin);
+      finalize(m);
+    }
+  });
+
   describe('sparse-vd: sparse variational dropout', () => {
     it('training noise is on the pre-activations, evaluation is θ·1[log α < 3]; finalize masks log α ≥ 3; vdLogAlphas gives the same sparsity', async () => {
       const m = net();
