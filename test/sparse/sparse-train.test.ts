@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../src/models';
 import { MaskedModel, prune } from '../../src/prune';
-import { SparseMlpTrainer, sparseTrainingSupport, trainSparse } from '../../src/sparse';
+import { SparseMlpTrainer, sparseTrainingSupport, sparseWasm, trainSparse } from '../../src/sparse';
 import { crossEntropy } from '../../src/train/loss';
 import { train } from '../../src/train';
 import { blobs } from '../train/fixtures/data';
@@ -113,8 +113,10 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     m.dispose();
 
     const m2 = net(0.9);
+    const heap = sparseWasm().heap.allocatedBytes;
     const h = trainSparse(m2, blobs(400, { dim, classes: 5, seed: 3 }), MaskedModel.of(m2).masks(), { epochs: 3, batchSize: 32, learningRate: 0.05 });
     assert.ok(h.epochs[2].accuracy > h.epochs[0].accuracy || h.epochs[2].accuracy > 0.9, JSON.stringify(h.epochs));
+    assert.strictEqual(sparseWasm().heap.allocatedBytes, heap, 'wasm memory freed');
     MaskedModel.of(m2).strip();
     m2.dispose();
     const conv = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
