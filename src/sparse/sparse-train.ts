@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '../data/types';
 import { ShapeError, UserError } from '../errors';
-import { mixSeed, mulberry32 } from '../data/random';
+import { batchOrder } from '../data/batches';
 import type { StepFilter } from '../prune/dynamic-sparse';
 import type { MaskedModel } from '../prune/masked-model';
 import type { GradientStepInfo, SlotOptimizer, TrainHook } from '../train/types';
@@ -506,9 +506,9 @@ export interface SparseTrainHistory {
 }
 
 /**
- * Trains a Dense chain with fixed masks on the sparse kernels (see the module comment) and
- * writes the weights back to the model. Same batches as `train()` would not be drawn (its own
- * seeded shuffle); same step otherwise.
+ * Trains a Dense chain on the sparse kernels (see the module comment) and writes the weights
+ * back to the model: the same batches as `train()` with the same seed (`batchOrder`), the same
+ * momentum step and weight decay, so the two reach the same weights up to float rounding.
  *
  * @param model the model; `masks` by kernel variable name (e.g. `MaskedModel.of(net).masks()`).
  */
@@ -518,19 +518,13 @@ export function trainSparse(model: tf.LayersModel, data: Examples, masks: Readon
   if (hooks.length && !opts.masked) throw new UserError('trainSparse: hooks change masks; pass their owner as masked (MaskedModel.of(net)).');
   const trainer = new SparseMlpTrainer(model, masks, { batchSize, momentum: opts.momentum, weightDecay: opts.weightDecay });
   const dim = data.featureShape.reduce((a, b) => a * b, 1);
-  const order = new Uint32Array(data.count);
   const xb = new Float32Array(batchSize * dim);
   const yb = new Int32Array(batchSize);
   const history: SparseTrainHistory = { epochs: [], steps: 0 };
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       const t0 = Date.now();
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      const rnd = mulberry32(mixSeed(opts.seed ?? 0, epoch));
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rnd() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+      const order = batchOrder(data.count, { seed: opts.seed ?? 0, epoch });
       let loss = 0, correct = 0;
       for (let s = 0; s < data.count; s += batchSize) {
         const B = Math.min(batchSize, data.count - s);

@@ -86,6 +86,18 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     b.dispose();
   });
 
+  it('trainSparse draws the same shuffled batches as train() with the same seed: same weights after 2 epochs of 5 batches', async () => {
+    const a = net(0.9), b = net(0.9);
+    await train(a, data, { epochs: 2, batchSize: 8, seed: 5, optimizer: 'momentum', learningRate: 0.05, weightDecay: 1e-3, masks: MaskedModel.of(a) });
+    trainSparse(b, data, MaskedModel.of(b).masks(), { epochs: 2, batchSize: 8, seed: 5, learningRate: 0.05, weightDecay: 1e-3 });
+    const wa = a.getWeights().map((t) => t.dataSync()), wb = b.getWeights().map((t) => t.dataSync());
+    wa.forEach((w, i) => assert.ok(maxRel(wb[i], w) < 1e-4, `weight ${i}: ${maxRel(wb[i], w)}`));
+    MaskedModel.of(a).strip();
+    MaskedModel.of(b).strip();
+    a.dispose();
+    b.dispose();
+  });
+
   for (const method of ['rigl', 'set'] as const) {
     it(`${method} on the sparse kernels: the same masks and weights as the training loop with ${method} (one full batch per step)`, async () => {
       const a = net(0.8), b = net(0.8);
