@@ -139,6 +139,16 @@ export function isUpdateStep(step: number, t: UpdateTimes): boolean {
   return step >= t.first && step < t.end && (step - t.first) % t.interval === 0;
 }
 
+/**
+ * Optional on a hook: the steps at which its `onGradients` does anything. A training path that
+ * must prepare the hook's view at some cost (the sparse kernels write the weights back and form
+ * the dense gradient) prepares it only then.
+ */
+export interface StepFilter {
+  /** True when `onGradients` acts at this global step. */
+  activeAt(step: number): boolean;
+}
+
 /** One update, as a dynamic sparse method computes it at an update step. */
 export type DropGrowPlanner = (info: GradientStepInfo) => Map<string, DropGrowRequest>;
 
@@ -157,11 +167,12 @@ export type DropGrowPlanner = (info: GradientStepInfo) => Map<string, DropGrowRe
 export function dropGrowHook(
   masked: MaskedModel, method: string, times: UpdateTimes, plan: DropGrowPlanner,
   opts: { skipUpdate?: boolean; details?: (step: number) => Record<string, unknown> } = {},
-): TrainHook {
+): TrainHook & StepFilter {
   if (!masked.masks().size) {
     throw new UserError(`${method}: the model has no masks yet; give it a sparse mask first (e.g. %prune net static --sparsity 0.9 --distribution erk), then train with --method ${method}.`);
   }
   return {
+    activeAt: (step) => isUpdateStep(step, times),
     onGradients(info) {
       if (!isUpdateStep(info.step, times)) return;
       const requests = plan(info);

@@ -14,14 +14,21 @@
  * them. A mask change (SET, RigL) rebuilds the CSR of the changed layers only, keeping values
  * and momentum where connections stay (`setMasks`).
  *
+ * Dynamic methods run through their own training hooks (`trainSparse(…, { hooks, masked })`):
+ * at their update steps only, the weights are written back, the hooks see the dense gradient
+ * (one dense product per layer) and change the masks, and the changed layers are rebuilt.
+ *
  * What it does not do (yet): convolutions, activations other than relu/linear, optimizers
- * other than (momentum) SGD, per-layer fallback to dense products. `sparseTrainingSupport`
- * says why a model is refused.
+ * other than (momentum) SGD, a per-layer choice of dense products above the break-even density
+ * (every layer runs sparse). `sparseTrainingSupport` says why a model is refused.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '../data/types';
 import { ShapeError, UserError } from '../errors';
-import { mixSeed, mulberry32 } from '../data/random';
+import { batchOrder } from '../data/batches';
+import type { StepFilter } from '../prune/dynamic-sparse';
+import type { MaskedModel } from '../prune/masked-model';
+import type { GradientStepInfo, SlotOptimizer, TrainHook } from '../train/types';
 import { paddedBatch, sparseWasm, type SparseWasm } from './wasm';
 
 /** What {@link SparseMlpTrainer} can train: a chain of Dense layers (an optional Flatten first). */
@@ -305,10 +312,60 @@ export class SparseMlpTrainer {
     return { loss, kernels, biases: this.layers.map((L) => Float32Array.from(L.biasGrad)) };
   }
 
+  /**
+   * The dense weight gradients of the last forward/backward pass, [in, out] per layer (every
+   * position, pruned ones included: RigL's grow score). Costs a dense product per layer, so it
+   * is meant for mask-update steps only.
+   */
+  denseGradients(B: number): Float32Array[] {
+    this.check();
+    return this.layers.map((L) => {
+      const xt = this.f32(L.xt, L.nIn * this.Bp), dyt = this.f32(L.dyt, L.nOut * this.Bp);
+      const out = new Float32Array(L.nIn * L.nOut);
+      for (let k = 0; k < L.nIn; k++) {
+        const xo = k * this.Bp;
+        for (let o = 0; o < L.nOut; o++) {
+          const d = o * this.Bp;
+          let s = 0;
+          for (let b = 0; b < B; b++) s += xt[xo + b] * dyt[d + b];
+          out[k * L.nOut + o] = s;
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Recomputes the weight gradients at the current non-zeros from the last pass's activations
+   * and output gradients: after `setMasks` on a step whose update still applies, new connections
+   * get their gradient (the dense gradient there), as in the training loop.
+   */
+  refreshGradients(): void {
+    this.check();
+    const e = this.w.exports;
+    for (const L of this.layers) {
+      if (L.wide) e.csrSddmmT32(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
+      else e.csrSddmmT16(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
+    }
+  }
+
+  /** Forward and backward only (no update): loss and correct count; gradients stay in the buffers. */
+  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): SparseStepResult {
+    this.check();
+    return this.forwardBackward(x, labels, B);
+  }
+
   /** One optimizer step on a batch (features row-major, integer labels). */
   step(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, learningRate: number): SparseStepResult {
     this.check();
     const r = this.forwardBackward(x, labels, B);
+    this.update(learningRate);
+    return r;
+  }
+
+  /** Applies the optimizer to the gradients of the last {@link computeGradients}. */
+  update(learningRate: number): void {
+    this.check();
     const mu = this.momentum, wd = this.weightDecay;
     for (const L of this.layers) {
       L.steps++;
@@ -329,7 +386,11 @@ export class SparseMlpTrainer {
         bias[o] -= learningRate * v;
       }
     }
-    return r;
+  }
+
+  /** The kernel variables, in layer order (names as the masks are keyed). */
+  kernelNames(): string[] {
+    return this.layers.map((L) => (L.kernel.read() as tf.Variable).name);
   }
 
   /** Writes the trained values (zeros at pruned positions) and biases back to the model. */
@@ -366,6 +427,46 @@ export class SparseMlpTrainer {
   }
 }
 
+/**
+ * Runs the hooks that act at this step with the loop's view of it (weights written back, dense
+ * gradients, an optimizer stand-in whose slot resets are the trainer's own: new connections
+ * start with zero momentum anyway), then takes over the masks they changed.
+ * @returns whether a hook asked to skip this step's update.
+ */
+function runHooks(
+  hooks: readonly TrainHook[], trainer: SparseMlpTrainer, masked: MaskedModel, model: tf.LayersModel,
+  step: number, epoch: number, learningRate: number, x: Float32Array, labels: Int32Array, B: number,
+): boolean {
+  trainer.syncToModel();
+  const names = trainer.kernelNames();
+  const dense = trainer.denseGradients(B);
+  const optimizer: SlotOptimizer = { name: 'momentum (sparse kernels)', resetSlots: () => undefined, slots: () => new Map() };
+  let skip = false;
+  tf.tidy(() => {
+    const shapes = names.map((n) => masked.prunable(n).shape);
+    const gradients = new Map(names.map((n, i) => [n, tf.tensor(dense[i], shapes[i])]));
+    const xs = tf.tensor(x, [B, x.length / B]);
+    const ys = tf.oneHot(tf.tensor1d(labels.subarray(0, B), 'int32'), model.outputs[0].shape[1] as number).toFloat();
+    const info: GradientStepInfo = {
+      step, epoch, model, optimizer, learningRate, batch: { xs, ys, size: B }, loss: NaN, gradients,
+      gradient: (name) => gradients.get(name) ?? gradients.get(names.find((n) => baseName(n) === baseName(name)) ?? ''),
+      replaceUpdate: (update) => {
+        if (update) throw new UserError('trainSparse: a hook replaced the update with its own function; the sparse kernels only support skipping it.');
+        skip = true;
+      },
+    };
+    for (const h of hooks) h.onGradients!(info);
+  });
+  trainer.setMasks(masked.masks());
+  if (!skip) trainer.refreshGradients();
+  return skip;
+}
+
+/** `fc1/kernel_2` → `fc1/kernel`. */
+function baseName(name: string): string {
+  return name.replace(/_\d+$/, '');
+}
+
 function findMask(masks: ReadonlyMap<string, tf.Tensor>, v: tf.LayerVariable): tf.Tensor | undefined {
   const name = (v.read() as tf.Variable).name;
   return masks.get(name) ?? masks.get(v.name);
@@ -385,6 +486,15 @@ export interface TrainSparseOptions {
   weightDecay?: number;
   /** Seed of the shuffling. Default 0. */
   seed?: number;
+  /**
+   * Hooks of a dynamic sparse method (e.g. `trainingPlan(net, 'rigl', …).trainOptions.hooks`):
+   * only `onGradients` is called. At a step where a hook acts (every step, unless it has
+   * `activeAt`), the weights are written back to the model, the hook sees the step's dense
+   * gradients, and masks it changed are taken over (changed layers rebuilt, new connections at 0).
+   */
+  hooks?: readonly TrainHook[];
+  /** The masks' owner, required with `hooks` (the hooks change its masks). */
+  masked?: MaskedModel;
 }
 
 /** What {@link trainSparse} returns. */
@@ -396,29 +506,25 @@ export interface SparseTrainHistory {
 }
 
 /**
- * Trains a Dense chain with fixed masks on the sparse kernels (see the module comment) and
- * writes the weights back to the model. Same batches as `train()` would not be drawn (its own
- * seeded shuffle); same step otherwise.
+ * Trains a Dense chain on the sparse kernels (see the module comment) and writes the weights
+ * back to the model: the same batches as `train()` with the same seed (`batchOrder`), the same
+ * momentum step and weight decay, so the two reach the same weights up to float rounding.
  *
  * @param model the model; `masks` by kernel variable name (e.g. `MaskedModel.of(net).masks()`).
  */
 export function trainSparse(model: tf.LayersModel, data: Examples, masks: ReadonlyMap<string, tf.Tensor>, opts: TrainSparseOptions): SparseTrainHistory {
   const batchSize = opts.batchSize ?? 128;
+  const hooks = (opts.hooks ?? []).filter((h) => typeof h.onGradients === 'function');
+  if (hooks.length && !opts.masked) throw new UserError('trainSparse: hooks change masks; pass their owner as masked (MaskedModel.of(net)).');
   const trainer = new SparseMlpTrainer(model, masks, { batchSize, momentum: opts.momentum, weightDecay: opts.weightDecay });
   const dim = data.featureShape.reduce((a, b) => a * b, 1);
-  const order = new Uint32Array(data.count);
   const xb = new Float32Array(batchSize * dim);
   const yb = new Int32Array(batchSize);
   const history: SparseTrainHistory = { epochs: [], steps: 0 };
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       const t0 = Date.now();
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      const rnd = mulberry32(mixSeed(opts.seed ?? 0, epoch));
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rnd() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+      const order = batchOrder(data.count, { seed: opts.seed ?? 0, epoch });
       let loss = 0, correct = 0;
       for (let s = 0; s < data.count; s += batchSize) {
         const B = Math.min(batchSize, data.count - s);
@@ -428,7 +534,11 @@ export function trainSparse(model: tf.LayersModel, data: Examples, masks: Readon
           yb[b] = data.y[i];
         }
         const lr = typeof opts.learningRate === 'function' ? opts.learningRate(history.steps) : (opts.learningRate ?? 0.01);
-        const r = trainer.step(B === batchSize ? xb : xb.subarray(0, B * dim), yb, B, lr);
+        const xs = B === batchSize ? xb : xb.subarray(0, B * dim);
+        const r = trainer.computeGradients(xs, yb, B);
+        const active = hooks.filter((h) => (h as Partial<StepFilter>).activeAt?.(history.steps) ?? true);
+        const skip = active.length ? runHooks(active, trainer, opts.masked!, model, history.steps, epoch, lr, xs, yb, B) : false;
+        if (!skip) trainer.update(lr);
         loss += r.loss * B;
         correct += r.correct;
         history.steps++;

@@ -46,7 +46,7 @@ const FIELDS: OptionSpec[] = [
   { name: 'learningRate', type: 'number', min: 0, exclusiveMin: true, default: 0.1, help: 'base learning rate' },
   { name: 'lrSchedule', type: 'string', choices: ['constant', 'cosine'], default: 'cosine', help: 'learning-rate schedule over the run' },
   { name: 'weightDecay', type: 'number', min: 0, default: 5e-4, help: 'L2 weight decay' },
-  { name: 'sparseKernels', type: 'boolean', default: false, help: 'train on the sparse wasm kernels (Dense chains, fixed masks, momentum SGD) instead of dense products with masks' },
+  { name: 'sparseKernels', type: 'boolean', default: false, help: 'train on the sparse wasm kernels (Dense chains, momentum SGD; set/rigl update their masks at their steps) instead of dense products with masks' },
   { name: 'curve', type: 'boolean', default: false, help: 'test accuracy after every epoch (a learning curve; best and final are reported)' },
   { name: 'label', type: 'string', help: 'a name for this variant in figures and tables' },
 ];
@@ -162,13 +162,13 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     if (useSparse) {
       const why = sparseTrainingSupport(net);
       if (why) throw new OptionError(`sparseKernels: model '${config.model}' cannot train on the sparse kernels: ${why}.`, 'sparseKernels');
-      if (plan) throw new OptionError(`sparseKernels: the sparse kernels train fixed masks only; use trainMethod 'none' (or sparseKernels false for ${config.trainMethod}).`, 'sparseKernels');
       if (config.optimizer !== 'momentum') throw new OptionError(`sparseKernels: the sparse kernels train with momentum SGD; got optimizer '${config.optimizer}'.`, 'optimizer');
     }
     const base = config.learningRate as number;
     const history = useSparse ? sparseHistory(trainSparse(net, data.train, masked.masks(), {
       epochs: Math.ceil(totalSteps / perEpoch), batchSize: config.batchSize as number, weightDecay: config.weightDecay as number, seed,
       learningRate: config.lrSchedule === 'cosine' ? (step) => (base * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps))) / 2 : base,
+      ...(plan ? { hooks: plan.trainOptions.hooks, masked } : {}),
     }), curve, () => evaluate(net, data.test).accuracy, config.curve === true) : await train(net, data.train, {
       ...trainOpts,
       ...(config.lrSchedule === 'cosine' ? { schedule: { type: 'cosine' } } : {}),

@@ -31,7 +31,7 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
   // blank lines, a comment and a type-only line are dropped by the compiler: JavaScript lines differ from the cell's
   const cell = "type Options = { criterion: string };\n\nconst opts: Options = { criterion: 'nope' };\n// the bad call\npl.prune(net, opts);";
 
-  const unknownCriterion = "UnknownNameError: Unknown criterion 'nope'. Known criteria: magnitude, random, reconstruct. Register one with pl.registerCriterion(name, scores).";
+  const unknownCriterion = "UnknownNameError: Unknown criterion 'nope'. Known criteria: grasp, magnitude, random, reconstruct, snip, static. Register one with pl.registerCriterion(name, scores).";
 
   it('a user error inside prunelab names the cell line with its source, and nothing of prunelab (default: context)', async () => {
     const tb = await traceback(cell);

@@ -36,7 +36,7 @@ describe('prune: bad input leaves the model unchanged', () => {
     ['N:M with M not dividing the input', { granularity: '2:4' }, /input dimension of '.*' \(shape \[3,3,3,8\], input size 3\) to be a multiple of 4/, ShapeError],
     ['unknown criterion', { sparsity: 0.5, criterion: 'magnitud' }, /Unknown criterion 'magnitud'. Known criteria: .*magnitude/, UnknownNameError],
     ['unknown granularity', { sparsity: 0.5, granularity: 'row' }, /Unknown granularity 'row'. Known granularities:/, UnknownNameError],
-    ['unknown scope', { sparsity: 0.5, scope: 'globl' }, /Unknown scope 'globl'. Known scopes: erk, global, layerwise, or \{ perLayer: .*Did you mean: global\?/, UnknownNameError],
+    ['unknown scope', { sparsity: 0.5, scope: 'globl' }, /Unknown scope 'globl'. Known scopes: er, erk, global, layerwise, or \{ perLayer: .*Did you mean: global\?/, UnknownNameError],
     ['unknown group reduce', { sparsity: 0.5, groupReduce: 'l3' as 'l1' }, /Unknown groupReduce 'l3'/, OptionError],
     ['unknown option', { sparsity: 0.5, sparsty: 0.5 } as PruneOptions, /unknown option\(s\) sparsty/, OptionError],
     ['layer without a prunable kernel', { sparsity: 0.5, include: ['__flat__'] }, /has no prunable kernel; prunable layers are:/, OptionError],

@@ -6,8 +6,8 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../src/models';
-import { MaskedModel, prune } from '../../src/prune';
-import { SparseMlpTrainer, sparseTrainingSupport, trainSparse } from '../../src/sparse';
+import { MaskedModel, prune, trainingPlan } from '../../src/prune';
+import { SparseMlpTrainer, sparseTrainingSupport, sparseWasm, trainSparse } from '../../src/sparse';
 import { crossEntropy } from '../../src/train/loss';
 import { train } from '../../src/train';
 import { blobs } from '../train/fixtures/data';
@@ -86,6 +86,43 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     b.dispose();
   });
 
+  it('trainSparse draws the same shuffled batches as train() with the same seed: same weights after 2 epochs of 5 batches', async () => {
+    const a = net(0.9), b = net(0.9);
+    await train(a, data, { epochs: 2, batchSize: 8, seed: 5, optimizer: 'momentum', learningRate: 0.05, weightDecay: 1e-3, masks: MaskedModel.of(a) });
+    trainSparse(b, data, MaskedModel.of(b).masks(), { epochs: 2, batchSize: 8, seed: 5, learningRate: 0.05, weightDecay: 1e-3 });
+    const wa = a.getWeights().map((t) => t.dataSync()), wb = b.getWeights().map((t) => t.dataSync());
+    wa.forEach((w, i) => assert.ok(maxRel(wb[i], w) < 1e-4, `weight ${i}: ${maxRel(wb[i], w)}`));
+    MaskedModel.of(a).strip();
+    MaskedModel.of(b).strip();
+    a.dispose();
+    b.dispose();
+  });
+
+  for (const method of ['rigl', 'set'] as const) {
+    it(`${method} on the sparse kernels: the same masks and weights as the training loop with ${method} (one full batch per step)`, async () => {
+      const a = net(0.8), b = net(0.8);
+      const options = method === 'rigl' ? { interval: 2, noise: 0, stopAt: 1 } : { interval: 2, dropBy: 'magnitude' };
+      const planA = trainingPlan(a, method, options, { totalSteps: 6, stepsPerEpoch: 1, seed: 3 });
+      await train(a, data, { steps: 6, batchSize: B, shuffle: false, optimizer: 'momentum', learningRate: 0.05, ...planA.trainOptions });
+      const mb = MaskedModel.of(b);
+      const planB = trainingPlan(b, method, options, { totalSteps: 6, stepsPerEpoch: 1, seed: 3 });
+      trainSparse(b, data, mb.masks(), { epochs: 6, batchSize: B, learningRate: 0.05, hooks: planB.trainOptions.hooks, masked: mb });
+      const ma = MaskedModel.of(a);
+      assert.ok(ma.history.filter((h) => h.method === method).length >= 2, 'masks were updated');
+      assert.deepStrictEqual(mb.history.filter((h) => h.method === method).map((h) => h.details.step), ma.history.filter((h) => h.method === method).map((h) => h.details.step));
+      ma.prunableWeights().forEach((w, i) => {
+        const wb = mb.prunableWeights()[i];
+        assert.deepStrictEqual(Array.from(mb.mask(wb.name)!.dataSync()), Array.from(ma.mask(w.name)!.dataSync()), `mask ${i}`);
+      });
+      const wa = a.getWeights().map((t) => t.dataSync()), wbv = b.getWeights().map((t) => t.dataSync());
+      wa.forEach((w, i) => assert.ok(maxRel(wbv[i], w) < 1e-4, `weight ${i}: ${maxRel(wbv[i], w)}`));
+      ma.strip();
+      mb.strip();
+      a.dispose();
+      b.dispose();
+    });
+  }
+
   it('setMasks: kept connections keep their values, new ones start at 0; trainSparse learns and refuses conv models', () => {
     const m = net(0.8);
     const masked = MaskedModel.of(m);
@@ -113,8 +150,10 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     m.dispose();
 
     const m2 = net(0.9);
+    const heap = sparseWasm().heap.allocatedBytes;
     const h = trainSparse(m2, blobs(400, { dim, classes: 5, seed: 3 }), MaskedModel.of(m2).masks(), { epochs: 3, batchSize: 32, learningRate: 0.05 });
     assert.ok(h.epochs[2].accuracy > h.epochs[0].accuracy || h.epochs[2].accuracy > 0.9, JSON.stringify(h.epochs));
+    assert.strictEqual(sparseWasm().heap.allocatedBytes, heap, 'wasm memory freed');
     MaskedModel.of(m2).strip();
     m2.dispose();
     const conv = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });

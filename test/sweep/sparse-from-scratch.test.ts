@@ -25,18 +25,22 @@ describe('sparse-from-scratch sweeps', function () {
           { initMethod: ['static'], distribution: ['erk'], trainMethod: ['rigl'], interval: [3] },
           { initMethod: ['static'], distribution: ['er'], trainMethod: ['set'], interval: [4] },
           { initMethod: ['static'], distribution: ['uniform'], sparseKernels: [true], label: ['sparse kernels'] },
+          { initMethod: ['static'], distribution: ['erk'], trainMethod: ['rigl'], interval: [3], sparseKernels: [true], label: ['rigl on sparse kernels'] },
         ],
         fixed,
       },
       { dir, workers: 1, progress: 'none' },
     );
-    assert.deepEqual([s.done, s.failed], [5, 0], JSON.stringify(s.failures));
+    assert.deepEqual([s.done, s.failed], [6, 0], JSON.stringify(s.failures));
     for (const r of s.rows) {
       assert.ok(Math.abs((r.sparsity as number) - 0.9) < 0.002, `sparsity ${r.sparsity}`);
       assert.ok((r.accuracy as number) > 0.1, `${r.initMethod} learned something: ${r.accuracy}`);
     }
-    const rigl = s.rows.find((r) => r.trainMethod === 'rigl')!;
+    const rigl = s.rows.find((r) => r.trainMethod === 'rigl' && !r.sparseKernels)!;
     assert.deepEqual(rigl.updateSteps, [0, 3, 6]); // ΔT 3 from step 0 until 75% of 12 steps
+    const riglSparse = s.rows.find((r) => r.trainMethod === 'rigl' && r.sparseKernels)!;
+    assert.deepEqual(riglSparse.updateSteps, [0, 3, 6], 'the same schedule on the sparse kernels');
+    assert.deepEqual(riglSparse.densities, riglSparse.densitiesAtInit);
     assert.ok((rigl.changedFraction as number[])[0] > 0.1 && (rigl.changedFraction as number[])[0] <= 0.3, `${rigl.changedFraction}`);
     const set = s.rows.find((r) => r.trainMethod === 'set')!;
     assert.deepEqual(set.updateSteps, [3, 7]);

@@ -20,6 +20,7 @@
  */
 import { scalarSchedule, type ScalarScheduleSpec } from '../../train/scalar-schedule';
 import { deriveSeed, seededRandom } from '../rng';
+import { baseWeightName } from '../targets'; // draws keyed by the unsuffixed name: the same in a rebuilt model
 import { SHARED_HELP } from './set';
 import { absValues, dropGrowHook, normalDraws, updateTimes, type DropGrowRequest } from '../dynamic-sparse';
 import { registerMethod } from '../method';
@@ -62,7 +63,7 @@ registerMethod<RiglOptions>({
         for (let i = 0; i < mask.length; i++) active += mask[i];
         const dropScore = absValues(masked.prunable(name).variable.read());
         if (o.noise > 0) {
-          const noise = normalDraws(dropScore.length, seededRandom(deriveSeed(run.seed, `rigl@${info.step}/${name}`)), o.noise);
+          const noise = normalDraws(dropScore.length, seededRandom(deriveSeed(run.seed, `rigl@${info.step}/${baseWeightName(name)}`)), o.noise);
           for (let i = 0; i < dropScore.length; i++) dropScore[i] += noise[i];
         }
         const g = info.gradient(name);

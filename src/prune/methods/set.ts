@@ -22,6 +22,7 @@ import { dropGrowHook, normalDraws, updateTimes, type DropGrowRequest } from '..
 import type { MaskedModel } from '../masked-model';
 import { registerMethod } from '../method';
 import { deriveSeed, seededRandom } from '../rng';
+import { baseWeightName } from '../targets'; // draws keyed by the unsuffixed name: the same in a rebuilt model
 
 /** Options of {@link dropAndGrow}. */
 export interface DropAndGrowOptions {
@@ -151,10 +152,10 @@ registerMethod<SetOptions>({
         const mask = m.dataSync();
         const value = masked.prunable(name).variable.read().dataSync();
         const { score, count } = setDropScore(mask, value, fraction, o.dropBy as 'signed' | 'magnitude');
-        const rnd = seededRandom(deriveSeed(run.seed, `set@${info.step}/${name}`));
+        const rnd = seededRandom(deriveSeed(run.seed, `set@${info.step}/${baseWeightName(name)}`));
         const growScore = Float32Array.from({ length: mask.length }, () => rnd());
         const init = o.growInit === 'normal'
-          ? () => normalDraws(mask.length, seededRandom(deriveSeed(run.seed, `set-init@${info.step}/${name}`)), o.growStd)
+          ? () => normalDraws(mask.length, seededRandom(deriveSeed(run.seed, `set-init@${info.step}/${baseWeightName(name)}`)), o.growStd)
           : 0;
         requests.set(name, { dropScore: score, growScore, count, init });
       }

@@ -169,6 +169,29 @@ describe('family 4: dynamic and static sparse training', () => {
     twin.dispose();
   });
 
+  it('no tensor leaks: snip, grasp (Xavier copy), static, and training with rigl and set', async () => {
+    const net = mlp({ inputShape: [10], hidden: [16], classes: 3, seed: 12 });
+    const batch = { xs: tf.tensor2d(data.x.slice(0, 1280), [128, 10]), ys: tf.oneHot(tf.tensor1d(data.y.slice(0, 128), 'int32'), 3).toFloat() };
+    const cycle = async () => {
+      prune(net, { method: 'snip', sparsity: 0.8, data: batch });
+      MaskedModel.of(net).strip();
+      prune(net, { method: 'grasp', sparsity: 0.8, data: batch, methodOptions: { samplesPerClass: 5, xavierCopy: true } });
+      MaskedModel.of(net).strip();
+      for (const method of ['rigl', 'set']) {
+        prune(net, { method: 'static', sparsity: 0.8 });
+        const plan = trainingPlan(net, method, { interval: 2 }, { totalSteps: 6, seed: 1 });
+        await train(net, data, { steps: 6, batchSize: 16, ...plan.trainOptions });
+        MaskedModel.of(net).strip();
+      }
+    };
+    await cycle(); // warm-up: optimizer and backend caches
+    const before = tf.memory().numTensors;
+    await cycle();
+    assert.strictEqual(tf.memory().numTensors, before);
+    tf.dispose([batch.xs, batch.ys]);
+    net.dispose();
+  });
+
   it('magics: %prune net snip|grasp|static and %finetune --method rigl|set with their flags', async () => {
     const net = mlp({ inputShape: [10], hidden: [16], classes: 3, seed: 9 });
     const ds = { name: 'blobs', train: data, test: data };
