@@ -15,104 +15,26 @@
  * - `empty`: returns `{}` at once (measures the per-trial overhead of an executor).
  *
  * Recipes are flat fields (`denseEpochs`, `finetuneLearningRate`, ...) so that any recipe field
- * can be a grid axis; {@link recipeFields} turns a notebook's recipe object into them.
+ * can be a grid axis; `recipeFields` (`./trial-fields`, what every trial shares) turns a
+ * notebook's recipe object into them.
  */
+export { recipeFields, sweepDenseRun } from './trial-fields';
 import * as tf from '@tensorflow/tfjs';
-import { batches, datasetInfo } from '../data';
-import { OptionError, UnknownNameError, UserError } from '../errors';
-import { experimentData } from '../experiments/data';
+import { batches } from '../data';
+import { OptionError, UnknownNameError } from '../errors';
 import { comparedSchedules, iterativePruneRetrain, measuredSparsity, scheduleComparison } from '../experiments/protocols';
-import { recipeOptions, remainingParams, scaledRecipe, type DenseRun, type TrainRecipe } from '../experiments/runs';
-import { listModels } from '../models';
+import { recipeOptions, remainingParams, scaledRecipe, type DenseRun } from '../experiments/runs';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
 import { resolveGranularity } from '../prune/granularity';
 import { findMethod, listMethods } from '../prune/method';
 import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
-import { evaluate, listOptimizers, train } from '../train';
-import { InterruptedError } from '../interrupt';
-import { denseCheckpoint, disposeCheckpoint, type DenseKey } from './checkpoints';
-import { sweepData } from './data-cache';
+import { evaluate, train } from '../train';
+import { denseCheckpoint, disposeCheckpoint } from './checkpoints';
+import {
+  cap, checkAborted, checkDenseFields, dataOf, denseKey, DENSE_FIELDS, inField, normaliseRecipe, RECIPE_KEYS, recipeFieldSpecs, recipeFromConfig,
+} from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
-
-/** The recipe fields, without their prefix. */
-const RECIPE_KEYS = ['epochs', 'steps', 'batchSize', 'optimizer', 'learningRate', 'weightDecay'] as const;
-type RecipePrefix = 'dense' | 'finetune' | 'retrain' | 'finalRetrain';
-
-const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
-
-/** Declarations of one recipe's fields (`denseEpochs`, `denseSteps`, ...). */
-export function recipeFieldSpecs(prefix: RecipePrefix, what: string): OptionSpec[] {
-  return [
-    { name: `${prefix}Epochs`, type: 'int', min: 1, help: `passes over the training data of the ${what} (give epochs or steps; default 1 epoch)` },
-    { name: `${prefix}Steps`, type: 'int', min: 1, help: `optimizer steps of the ${what}, instead of epochs` },
-    { name: `${prefix}BatchSize`, type: 'int', min: 1, help: `examples per step of the ${what} (default 64)` },
-    { name: `${prefix}Optimizer`, type: 'string', help: `optimizer of the ${what} (default momentum, SGD with momentum 0.9)` },
-    { name: `${prefix}LearningRate`, type: 'number', min: 0, exclusiveMin: true, help: `learning rate of the ${what} (default 0.01, 1e-3 for adam)` },
-    { name: `${prefix}WeightDecay`, type: 'number', min: 0, help: `L2 weight decay of the ${what} (default 0)` },
-  ];
-}
-
-/**
- * A recipe as flat trial fields, for a spec's `fixed` or `grid`:
- * `recipeFields('dense', { epochs: 3, learningRate: 0.05 })` → `{ denseEpochs: 3, denseLearningRate: 0.05 }`.
- *
- * @param prefix `dense` or `finetune`.
- * @param recipe the recipe (fields left out stay out).
- */
-export function recipeFields(prefix: RecipePrefix, recipe: TrainRecipe): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const k of RECIPE_KEYS) {
-    const v = recipe[k];
-    if (v !== undefined) out[`${prefix}${cap(k)}`] = v;
-  }
-  return out;
-}
-
-/** The recipe held by a configuration's fields of that prefix. */
-export function recipeFromConfig(config: TrialConfig, prefix: RecipePrefix): TrainRecipe {
-  const r: Record<string, unknown> = {};
-  for (const k of RECIPE_KEYS) {
-    const v = config[`${prefix}${cap(k)}`];
-    if (v !== undefined) r[k] = v;
-  }
-  return r as TrainRecipe;
-}
-
-/**
- * Fills a recipe's defaults into its fields (so that two spellings of the same recipe are the
- * same trial) and checks the optimizer name.
- */
-export function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where: string, base?: TrainRecipe): void {
-  const given = recipeFromConfig(config, prefix);
-  if (given.epochs !== undefined && given.steps !== undefined) {
-    throw new OptionError(`${where}: give ${prefix}Epochs or ${prefix}Steps, not both.`, `${prefix}Steps`);
-  }
-  if (given.optimizer !== undefined && !listOptimizers().includes(given.optimizer)) {
-    throw new UnknownNameError('optimizer', given.optimizer, listOptimizers(), `${where}: field '${prefix}Optimizer': unknown optimizer '${given.optimizer}'. Known optimizers: ${listOptimizers().join(', ')}.`);
-  }
-  const recipe = base ?? given;
-  const o = recipeOptions(recipe, 0);
-  const full: TrainRecipe = {
-    ...(o.steps !== undefined ? { steps: o.steps as number } : { epochs: o.epochs as number }),
-    batchSize: o.batchSize,
-    optimizer: o.optimizer as TrainRecipe['optimizer'],
-    learningRate: o.learningRate,
-    weightDecay: o.weightDecay,
-  };
-  for (const k of RECIPE_KEYS) delete config[`${prefix}${cap(k)}`];
-  Object.assign(config, recipeFields(prefix, full));
-}
-
-/** Fields shared by `dense` and `prune-finetune`: the data, the model, the seed, the dense recipe. */
-export const DENSE_FIELDS: OptionSpec[] = [
-  { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
-  { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
-  { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
-  { name: 'model', type: 'string', default: 'lenet-300-100', help: 'model registry name (pl.listModels())' },
-  { name: 'seed', type: 'int', default: 1, help: "seed of the dense model's initialisation and data order, of fine-tuning and of random criteria" },
-  ...recipeFieldSpecs('dense', 'dense training'),
-];
 
 /** Data a data-driven method sees in `prune-finetune` when the configuration does not say. */
 const DEFAULT_PRUNE_BATCHES = 1;
@@ -138,29 +60,6 @@ const PRUNE_FIELDS: OptionSpec[] = [
 
 /** Names of the pruning options passed to `prune` as they are. */
 const PRUNE_PASS_THROUGH = ['sparsity', 'granularity', 'scope', 'groupReduce', 'keepFirstDense', 'keepLastDense', 'include', 'exclude'] as const;
-
-/** Runs `fn`, putting `where` and the field in front of a user error's message. */
-function inField<T>(where: string, field: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const msg = `${where}: field '${field}': ${(e as Error).message}`;
-    if (e instanceof UnknownNameError) throw new UnknownNameError(e.kind, e.unknown, e.known, msg);
-    if (e instanceof UserError) throw new OptionError(msg, field);
-    throw e;
-  }
-}
-
-export function checkDenseFields(config: TrialConfig, where: string): void {
-  inField(where, 'dataset', () => datasetInfo(config.dataset as string));
-  const models = listModels().map((m) => m.name);
-  const model = String(config.model).trim().toLowerCase().replace(/_/g, '-');
-  if (!models.includes(model)) {
-    throw new UnknownNameError('model', String(config.model), models, `${where}: field 'model': unknown model '${config.model}'. Known models: ${models.join(', ')}.`);
-  }
-  config.model = model;
-  normaliseRecipe(config, 'dense', where);
-}
 
 /** Splits a configuration into the trial's own fields and the method's options. */
 function resolvePruneFinetune(given: Record<string, unknown>, where: string): TrialConfig {
@@ -217,41 +116,6 @@ function impliedSparsity(granularity: string | undefined): number | undefined {
   return nm ? 1 - Number(nm[1]) / Number(nm[2]) : undefined;
 }
 
-export function denseKey(config: TrialConfig): DenseKey {
-  return {
-    model: config.model as string,
-    dataset: config.dataset as string,
-    trainSubset: config.trainSubset as number | undefined,
-    testSubset: config.testSubset as number | undefined,
-    recipe: recipeFromConfig(config, 'dense'),
-    seed: config.seed as number,
-  };
-}
-
-/**
- * The dense run of a `prune-finetune` or `dense` trial (its config, or a row of its results),
- * from the sweep's checkpoint cache (trained there when missing): what `trainDense` returns, so
- * that the notebooks' other drivers (`iterativePruneRetrain`, weight snapshots, speedup rows) run
- * on the very dense models the sweep pruned. Dispose it with `disposeRuns`.
- *
- * @param dir the sweep's results directory.
- * @param config a resolved trial configuration (or a row: its dense fields are read).
- */
-export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
-  // experimentData, not the results directory's flat copy: the caller (a notebook) holds that
-  // dataset already, and a second copy of all of MNIST would cost 200 MB
-  const data = await experimentData({ dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
-  const c = await denseCheckpoint(dir, denseKey(config), data, { log });
-  return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
-}
-
-export function dataOf(config: TrialConfig, dir: string) {
-  return sweepData(dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
-}
-
-export function checkAborted(signal: AbortSignal, where: string): void {
-  if (signal.aborted) throw new InterruptedError(`The trial was stopped ${where}.`);
-}
 
 async function runPruneFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
   const data = await dataOf(config, ctx.dir);

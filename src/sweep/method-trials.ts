@@ -27,7 +27,7 @@ import { evaluate, listOptimizers, train } from '../train';
 import { parametrizedWeights } from '../train/parametrize';
 import { scalarSchedule } from '../train/scalar-schedule';
 import type { TrainHook } from '../train/types';
-import { checkAborted, checkDenseFields, dataOf, denseKey, DENSE_FIELDS, normaliseRecipe, recipeFieldSpecs, recipeFromConfig } from './builtin-trials';
+import { checkAborted, checkDenseFields, dataOf, denseKey, DENSE_FIELDS, normaliseRecipe, recipeFieldSpecs, recipeFromConfig } from './trial-fields';
 import { denseCheckpoint, disposeCheckpoint } from './checkpoints';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
