@@ -5,6 +5,8 @@
  */
 import * as assert from 'assert';
 import { KernelClient } from '../../kernel/client';
+import '../../src/prune/methods'; // the built-in methods: the scoring ones are criteria too, as in the kernel
+import { criterionNames } from '../../src/prune/criteria';
 
 const INTERNAL = /build\/src\/|build\/kernel\/|node_modules|node:internal|evalmachine|prunelab-cell-/;
 
@@ -31,7 +33,8 @@ describe('prunelab kernel: tracebacks and %xmode', function () {
   // blank lines, a comment and a type-only line are dropped by the compiler: JavaScript lines differ from the cell's
   const cell = "type Options = { criterion: string };\n\nconst opts: Options = { criterion: 'nope' };\n// the bad call\npl.prune(net, opts);";
 
-  const unknownCriterion = "UnknownNameError: Unknown criterion 'nope'. Known criteria: grasp, magnitude, random, reconstruct, snip, static. Register one with pl.registerCriterion(name, scores).";
+  // the kernel registers the same built-in criteria as this process (every scoring method is one)
+  const unknownCriterion = `UnknownNameError: Unknown criterion 'nope'. Known criteria: ${criterionNames().join(', ')}. Register one with pl.registerCriterion(name, scores).`;
 
   it('a user error inside prunelab names the cell line with its source, and nothing of prunelab (default: context)', async () => {
     const tb = await traceback(cell);
