@@ -25,6 +25,7 @@ import { OptionError, UnknownNameError } from '../errors';
 import { comparedSchedules, iterativePruneRetrain, measuredSparsity, scheduleComparison } from '../experiments/protocols';
 import { recipeOptions, remainingParams, scaledRecipe, type DenseRun } from '../experiments/runs';
 import { MaskedModel, prune, type PruneOptions } from '../prune';
+import { allocationNames } from '../prune/allocation';
 import { resolveGranularity } from '../prune/granularity';
 import { findMethod, listMethods } from '../prune/method';
 import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
@@ -44,7 +45,8 @@ const PRUNE_FIELDS: OptionSpec[] = [
   { name: 'method', type: 'string', default: 'magnitude', help: 'a one-shot pruning method (pl.listMethods()); its options are fields too' },
   { name: 'sparsity', type: 'number', min: 0, max: 1, exclusiveMax: true, help: 'fraction to remove (not for N:M granularity, which implies its own)' },
   { name: 'granularity', type: 'string', help: "element (default), neuron, filter, channel, 'N:M' (e.g. '2:4'), 'block:RxC'" },
-  { name: 'scope', type: 'string', choices: ['layerwise', 'global', 'erk'], help: 'allocation of the sparsity over layers (default layerwise)' },
+  // the allocations registered when this module loads (the built-ins: layerwise, global, erk, er)
+  { name: 'scope', type: 'string', choices: allocationNames(), help: "allocation of the sparsity over layers (default: the method's own, e.g. global for snip and grasp, else layerwise)" },
   { name: 'groupReduce', type: 'string', choices: ['l1', 'l2', 'mean', 'max'], help: 'how element scores make group scores (default l2)' },
   { name: 'keepFirstDense', type: 'boolean', help: 'leave the first prunable layer dense' },
   { name: 'keepLastDense', type: 'boolean', help: 'leave the last prunable layer (the classifier) dense' },

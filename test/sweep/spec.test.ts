@@ -1,3 +1,4 @@
+import { allocationNames } from '../../src/prune/allocation';
 import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -173,5 +174,19 @@ describe('sweep specs: expansion and ids', () => {
       unregisterTrial('square');
     }
     assert.throws(() => expandSpec({ name: 'sq', trial: 'square', grid: { x: [1] } }), /Unknown trial function 'square'/);
+  });
+});
+
+describe('prune-finetune: scope', () => {
+  it('takes every registered allocation (er included) and names them for an unknown one', () => {
+    for (const scope of allocationNames()) {
+      const { trials } = expandSpec({ name: 'scopes', trial: 'prune-finetune', grid: { seed: [1] }, fixed: { sparsity: 0.9, scope } });
+      assert.equal(trials[0].config.scope, scope);
+    }
+    assert.ok(allocationNames().includes('er'));
+    assert.throws(
+      () => expandSpec({ name: 'scopes', trial: 'prune-finetune', grid: { seed: [1] }, fixed: { sparsity: 0.9, scope: 'erk2' } }),
+      /scope.*er, erk, global, layerwise/,
+    );
   });
 });
