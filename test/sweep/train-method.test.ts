@@ -51,6 +51,23 @@ describe('train-method trials', function () {
     assert.equal((by('sparse-vd').curveLogAlphaHist as number[][])[0].reduce((a, b) => a + b, 0), 266200);
   });
 
+  it('LeNet-5: L0 gates the conv feature maps and the Dense inputs (20-50-800-500), sparse VD runs its conv layers through the local reparameterisation', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const s = await sweep(
+      { name: 'tiny-lenet5', trial: 'train-method', grid: { method: ['l0', 'sparse-vd'] },
+        fixed: { ...data, trainSubset: 100, testSubset: 50, model: 'lenet-5-caffe', ...recipeFields('dense', { steps: 2, batchSize: 50 }), methodEpochs: 1, methodBatchSize: 50, trainSize: 100, curveExamples: 50 } },
+      { dir, workers: 1, progress: 'none' },
+    );
+    assert.deepEqual([s.done, s.failed], [2, 0], JSON.stringify(s.failures));
+    const l0 = s.rows.find((r) => r.method === 'l0')!;
+    assert.equal(l0.architectureTotal, '20-50-800-500');
+    assert.match(l0.architecture as string, /^\d+-\d+-\d+-\d+$/);
+    const vd = s.rows.find((r) => r.method === 'sparse-vd')!;
+    assert.equal((vd.layerSparsity as number[]).length, 4);
+    assert.equal((vd.curveLogAlphaHist as number[][])[0].reduce((a, b) => a + b, 0), 500 + 25000 + 400000 + 5000);
+  });
+
   it("layerSparsities: magnitude per layer after the method run (Han's penalty then prune) or before it (magnitude + fine-tuning)", async () => {
     const dir = tempDir();
     dirs.push(dir);

@@ -66,12 +66,15 @@ registerMethod<SparseVdOptions>({
       state.layers.push({ weight: w, logSigma2 });
       // α θ̃² of the forward pass just evaluated, for the variance path of the same pass
       let variance: tf.Tensor | undefined;
+      // log α of this training step's forward pass, reused by its KL term (same tape)
+      let stepLogAlpha: { step: number; value: tf.Tensor } | undefined;
       const bias = w.layer.weights.find((v) => v !== w.variable && /bias/.test(v.name));
       parametrize(masked.model, w.name, {
         name: 'sparse-vd',
         variables: [logSigma2],
-        forward: (theta) => {
+        forward: (theta, mode) => {
           const la = logAlpha(theta, logSigma2);
+          stepLogAlpha = mode.training ? { step: mode.step, value: la } : undefined;
           // step(threshold − log α): 1 below the threshold, 0 at or above it; a zero gradient (Less has none)
           const kept = tf.mul(theta, tf.step(tf.sub(o.threshold, la)));
           variance = tf.mul(tf.exp(la), tf.square(kept));
@@ -107,7 +110,10 @@ registerMethod<SparseVdOptions>({
           const b = tf.add(mu, tf.mul(tf.sqrt(tf.add(s2, 1e-8)), eps));
           return activation ? activation.apply(b) : b;
         },
-        penalty: (mode) => tf.mul(tf.sum(klApprox(logAlpha(w.variable.read(), logSigma2))), rw(mode.step) / o.trainSize) as tf.Scalar,
+        penalty: (mode) => {
+          const la = stepLogAlpha && stepLogAlpha.step === mode.step && !stepLogAlpha.value.isDisposed ? stepLogAlpha.value : logAlpha(w.variable.read(), logSigma2);
+          return tf.mul(tf.sum(klApprox(la)), rw(mode.step) / o.trainSize) as tf.Scalar;
+        },
         finalize: (theta) => tf.tidy(() => {
           const mask = tf.cast(tf.less(logAlpha(theta, logSigma2), o.threshold), 'float32');
           return { value: theta.clone(), mask };
