@@ -378,6 +378,7 @@ export class SparseMlpTrainer {
         mom[q] = v;
         vals[q] -= learningRate * v;
       }
+      if (L.bias && !L.bias.trainable) continue; // a frozen bias (SNIP's pruneBiases) stays as it is
       const bias = this.f32(L.biasPtr, L.nOut);
       for (let o = 0; o < L.nOut; o++) {
         const gq = L.biasGrad[o] + wd * bias[o];

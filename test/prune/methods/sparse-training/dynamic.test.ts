@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createMagicContext, runMagicLine } from '../../../../src/magics';
 import { lenet300100, lenet5Caffe, mlp } from '../../../../src/models';
 import { erkDensities, MaskedModel, prune, trainingPlan } from '../../../../src/prune';
+import { trainSparse } from '../../../../src/sparse';
 import { createOptimizer, train, type TrainHook } from '../../../../src/train';
 import { blobs } from '../../../train/fixtures/data';
 
@@ -167,6 +168,31 @@ describe('family 4: dynamic and static sparse training', () => {
     MaskedModel.of(twin).strip();
     net.dispose();
     twin.dispose();
+  });
+
+  it("snip pruneBiases (the reference code): zero biases all removed and frozen, κ = round((1 − s)(W + B)) weights kept; non-zero biases refused, model unchanged", async () => {
+    const net = mlp({ inputShape: [10], hidden: [16], classes: 3, seed: 14 });
+    const batch = { xs: tf.tensor2d(data.x.slice(0, 640), [64, 10]), ys: tf.oneHot(tf.tensor1d(data.y.slice(0, 64), 'int32'), 3).toFloat() };
+    const W = 10 * 16 + 16 * 3, Bn = 16 + 3;
+    const masked = prune(net, { method: 'snip', sparsity: 0.8, data: batch, methodOptions: { pruneBiases: true } });
+    assert.strictEqual(counts(masked).reduce((a, b) => a + b, 0), Math.round(0.2 * (W + Bn)));
+    const biases = net.layers.map((l) => (l as unknown as { bias: tf.LayerVariable }).bias);
+    assert.ok(biases.every((b) => !b.trainable), 'biases frozen');
+    await train(net, data, { steps: 3, batchSize: 16, optimizer: 'momentum', learningRate: 0.1, masks: masked });
+    assert.ok(biases.every((b) => b.read().dataSync().every((v) => v === 0)), 'biases stay 0 during training');
+    trainSparse(net, data, masked.masks(), { epochs: 1, batchSize: 32, learningRate: 0.1 });
+    assert.ok(biases.every((b) => b.read().dataSync().every((v) => v === 0)), 'and on the sparse kernels');
+    masked.strip();
+    biases.forEach((b) => (b.trainable = true));
+    await train(net, data, { steps: 2, batchSize: 16, optimizer: 'momentum', learningRate: 0.1 });
+    // trained biases are non-zero now: refused, nothing changed
+    const before = net.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.throws(() => prune(net, { method: 'snip', sparsity: 0.8, data: batch, methodOptions: { pruneBiases: true } }), /pruneBiases needs zero biases/);
+    assert.deepStrictEqual(net.getWeights().map((w) => Array.from(w.dataSync())), before);
+    assert.strictEqual(MaskedModel.of(net).masks().size, 0);
+    assert.ok(biases.every((b) => b.trainable));
+    tf.dispose([batch.xs, batch.ys]);
+    net.dispose();
   });
 
   it('no tensor leaks: snip, grasp (Xavier copy), static, and training with rigl and set', async () => {
