@@ -92,6 +92,35 @@ describe('variance pruning with mean folding', () => {
     plain.dispose();
   });
 
+  it('whatever the criterion picks, folding leaves the next pre-activation closer to the original than removal (on the data)', () => {
+    for (const method of ['unit-norm', 'random-units', 'apoz']) {
+      const pre = (net: tf.Sequential, xs: tf.Tensor) => tf.tidy(() => {
+        const h = net.layers[0].apply(xs) as tf.Tensor;
+        const [k, b] = net.layers[1].getWeights();
+        return tf.add(tf.matMul(h, k), b);
+      });
+      const calib = { xs: inputs([64, 6], 8), ys: tf.zeros([64, 1]) };
+      const err: number[] = [];
+      // one model, so that random-units draws the same units (its stream is keyed by the weight's name)
+      const net = mlpWithConstantUnits();
+      const before = pre(net, calib.xs);
+      const dense = net.getWeights().map((w) => w.clone());
+      for (const fold of [true, false]) {
+        prune(net, { method, sparsity: 0.5, include: [net.layers[0].name], data: calib, methodOptions: { fold }, seed: 4 });
+        const after = pre(net, calib.xs);
+        err.push(tf.tidy(() => tf.mean(tf.square(tf.sub(before, after))).dataSync()[0]));
+        after.dispose();
+        MaskedModel.of(net).undo();
+        net.setWeights(dense); // the folded bias too
+      }
+      tf.dispose([before, ...dense]);
+      MaskedModel.of(net).strip();
+      net.dispose();
+      assert.ok(err[0] < err[1], `${method}: folded ${err[0]} < removed ${err[1]}`);
+      tf.dispose([calib.xs, calib.ys]);
+    }
+  });
+
   it('folding is exact for constant filters through a valid Conv2D (after pooling) and through Flatten → Dense', () => {
     const net = cnn('valid', { conv1: 1, conv2: 2 });
     const calib = { xs: inputs([16, 10, 10, 1], 3, true), ys: tf.zeros([16, 1]) };
