@@ -121,6 +121,31 @@ describe('variance pruning with mean folding', () => {
     }
   });
 
+  it("any criterion at neuron granularity takes the 'fold-units' / 'drop-units' updates", () => {
+    const calib = { xs: inputs([64, 6], 1), ys: tf.zeros([64, 1]) };
+    const fresh = inputs([50, 6], 98);
+    const net = mlpWithConstantUnits();
+    const before = net.predict(fresh) as tf.Tensor;
+    // the constant unit 2 has no fan-in weight: the smallest L2 norm, removed first by magnitude
+    prune(net, { criterion: 'magnitude', granularity: 'neuron', sparsity: 0.125, include: [net.layers[0].name], update: 'fold-units', data: calib });
+    const folded = net.predict(fresh) as tf.Tensor;
+    assert.ok(maxAbsDiff(before, folded) < 1e-5, 'the constant unit folded exactly');
+    const m = MaskedModel.of(net);
+    assert.ok(m.history.some((h) => h.method === 'fold-units moves'));
+    m.undo();
+    const dropNet = mlpWithConstantUnits();
+    prune(dropNet, { criterion: 'magnitude', granularity: 'neuron', sparsity: 0.125, include: [dropNet.layers[0].name], update: 'drop-units' });
+    const dropped = dropNet.predict(fresh) as tf.Tensor;
+    assert.ok(maxAbsDiff(before, dropped) > 1e-2, 'dropping the constant 0.7 changes the outputs');
+    const rows = MaskedModel.of(dropNet).mask(MaskedModel.of(dropNet).prunableWeights()[1].name)!.dataSync();
+    assert.ok(Array.from({ length: 5 }, (_, o) => rows[2 * 5 + o]).every((v) => v === 0), 'the next layer no longer reads unit 2');
+    tf.dispose([calib.xs, calib.ys, fresh, before, folded, dropped]);
+    m.strip();
+    MaskedModel.of(dropNet).strip();
+    net.dispose();
+    dropNet.dispose();
+  });
+
   it('folding is exact for constant filters through a valid Conv2D (after pooling) and through Flatten → Dense', () => {
     const net = cnn('valid', { conv1: 1, conv2: 2 });
     const calib = { xs: inputs([16, 10, 10, 1], 3, true), ys: tf.zeros([16, 1]) };
