@@ -64,6 +64,7 @@ const spec: MagicSpec = defineMagic({
     '%prune net magnitude --sparsity 0.9 --scope global --exclude fc3',
     '%prune net reconstruct --sparsity 0.8 --data ds --damping 1e-6',
     '%prune net fold-constant --data ds --tolerance 1e-4',
+    '%prune net variance --sparsity 0.5 --data ds --batches 8 --keep-last-dense',
   ],
   api: "pl.prune(net, { criterion: 'magnitude', sparsity: 0.9, scope: 'global', exclude: ['fc3'] });",
   run({ args, names }, ctx) {

@@ -12,7 +12,9 @@
  * exactly 0), e.g. the convolutions of LeNet-5-Caffe.
  *
  * `pl.prune(net, { method: 'apoz', sparsity: 0.3, data, keepLastDense: true })`,
- * `%prune net apoz --sparsity 0.3 --data ds --keep-last-dense`.
+ * `%prune net apoz --sparsity 0.3 --data ds --keep-last-dense`. The trim–retrain rounds from the
+ * magics: `%prune net apoz --sparsity 0.5 --schedule iterative --rounds 3 --data ds --keep-last-dense`,
+ * then `%finetune net --data ds --epochs 3` (it prunes in rounds while it retrains).
  */
 import { registerMethod } from '../method';
 import { cachedStatistics, contextLinks, foldOrDropRemoved, scoreMap } from '../neurons/unit-scores';

@@ -170,6 +170,8 @@ export interface ActivationSpeedup {
   speedupWithConversion: number;
   /** 1 / (1 − sparsity): the MAC reduction. */
   theoretical: number;
+  /** Largest |difference| between the sparse and the dense product (a check that they agree). */
+  maxError: number;
 }
 
 /**
@@ -204,6 +206,7 @@ export function sparseActivationSpeedup(model: tf.LayersModel, data: PruneData, 
         const dense = timeIt(() => tf.tidy(() => tf.matMul(h2, w).dataSync()), opts);
         const convert = timeIt(() => denseToSparse(hv, [batch, inn], 'csr'), opts);
         const op = new SparseLinear(denseToSparse(hv, [batch, inn], 'csr'));
+        const maxError = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.transpose(op.apply(wt)), tf.matMul(h2, w)))).dataSync()[0]);
         const sparse = timeIt(() => {
           const y = op.apply(wt);
           y.dataSync();
@@ -215,7 +218,7 @@ export function sparseActivationSpeedup(model: tf.LayersModel, data: PruneData, 
           layer: link.producer.layerName, into: link.consumer.layerName, sparsity, batch,
           denseMs: dense.median, sparseMs: sparse.median, convertMs: convert.median,
           speedupKernel: dense.median / sparse.median, speedupWithConversion: dense.median / (convert.median + sparse.median),
-          theoretical: 1 / Math.max(1e-9, 1 - sparsity),
+          theoretical: 1 / Math.max(1e-9, 1 - sparsity), maxError,
         };
       } finally {
         tf.dispose([w, h2, wt]);

@@ -8,7 +8,7 @@
  * Weights are read as the forward pass sees them (value × mask).
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptionError } from '../../errors';
+import { InternalError, OptionError } from '../../errors';
 import type { CriterionContext } from '../context';
 import type { MaskEdit } from '../masked-model';
 import type { UnitLink } from './links';
@@ -140,7 +140,7 @@ export class ConsumerEdit {
 
   /** Stages kernel, mask and bias on the edit. */
   commit(): void {
-    if (!this.edit) throw new Error('internal: a detached ConsumerEdit has nothing to commit to');
+    if (!this.edit) throw new InternalError('a detached ConsumerEdit (a simulation copy) has nothing to commit to');
     const { consumer, consumerBias } = this.link;
     this.edit.setValue(consumer.name, tf.tensor(Float32Array.from(this.kernel), consumer.shape));
     this.edit.setMask(consumer.name, tf.tensor(this.mask, consumer.shape));

@@ -12,3 +12,4 @@ export {
   activationLayers, activationSparsity, sparseActivationSpeedup, TopKActivation, withTopKActivations,
   type ActivationSparsityLayer, type ActivationSpeedup, type TopKActivationArgs,
 } from './activations';
+import './updates'; // fold-units, drop-units

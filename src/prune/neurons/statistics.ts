@@ -5,6 +5,7 @@
  * ask, because `E[h²] − E[h]²` in float32 loses the small variances the criteria rank by.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InternalError } from '../../errors';
 import type { CriterionContext } from '../context';
 import type { UnitLink } from './links';
 
@@ -103,7 +104,7 @@ export function linkStatistics(ctx: CriterionContext, link: UnitLink, zeroTolera
   const y = consumedOutputs(ctx, link);
   const perPosition = link.kind === 'flatten';
   if (perPosition && y.size / y.shape[0] !== link.rowsPerUnit * link.units) {
-    throw new Error(`internal: ${link.consumer.layerName} reads ${y.size / y.shape[0]} values per example, expected ${link.rowsPerUnit}×${link.units}`);
+    throw new InternalError(`${link.consumer.layerName} reads ${y.size / y.shape[0]} values per example, expected ${link.rowsPerUnit}×${link.units}`);
   }
   return unitStatistics(y, link.units, perPosition, zeroTolerance);
 }

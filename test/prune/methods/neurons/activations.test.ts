@@ -56,6 +56,7 @@ describe('activation sparsity', () => {
     assert.ok(Math.abs(r.sparsity - m.mean) < 1e-9);
     assert.ok(r.denseMs > 0 && r.sparseMs > 0 && r.convertMs >= 0 && Number.isFinite(r.speedupKernel) && r.theoretical >= 1);
     assert.strictEqual(r.batch, data.count);
+    assert.ok(r.maxError < 1e-4, `the sparse product is the dense one (max |Δ| ${r.maxError})`);
     tf.dispose([b.xs, b.ys]);
     net.dispose();
   });

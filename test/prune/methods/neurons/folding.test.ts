@@ -92,6 +92,60 @@ describe('variance pruning with mean folding', () => {
     plain.dispose();
   });
 
+  it('whatever the criterion picks, folding leaves the next pre-activation closer to the original than removal (on the data)', () => {
+    for (const method of ['unit-norm', 'random-units', 'apoz']) {
+      const pre = (net: tf.Sequential, xs: tf.Tensor) => tf.tidy(() => {
+        const h = net.layers[0].apply(xs) as tf.Tensor;
+        const [k, b] = net.layers[1].getWeights();
+        return tf.add(tf.matMul(h, k), b);
+      });
+      const calib = { xs: inputs([64, 6], 8), ys: tf.zeros([64, 1]) };
+      const err: number[] = [];
+      // one model, so that random-units draws the same units (its stream is keyed by the weight's name)
+      const net = mlpWithConstantUnits();
+      const before = pre(net, calib.xs);
+      const dense = net.getWeights().map((w) => w.clone());
+      for (const fold of [true, false]) {
+        prune(net, { method, sparsity: 0.5, include: [net.layers[0].name], data: calib, methodOptions: { fold }, seed: 4 });
+        const after = pre(net, calib.xs);
+        err.push(tf.tidy(() => tf.mean(tf.square(tf.sub(before, after))).dataSync()[0]));
+        after.dispose();
+        MaskedModel.of(net).undo();
+        net.setWeights(dense); // the folded bias too
+      }
+      tf.dispose([before, ...dense]);
+      MaskedModel.of(net).strip();
+      net.dispose();
+      assert.ok(err[0] < err[1], `${method}: folded ${err[0]} < removed ${err[1]}`);
+      tf.dispose([calib.xs, calib.ys]);
+    }
+  });
+
+  it("any criterion at neuron granularity takes the 'fold-units' / 'drop-units' updates", () => {
+    const calib = { xs: inputs([64, 6], 1), ys: tf.zeros([64, 1]) };
+    const fresh = inputs([50, 6], 98);
+    const net = mlpWithConstantUnits();
+    const before = net.predict(fresh) as tf.Tensor;
+    // the constant unit 2 has no fan-in weight: the smallest L2 norm, removed first by magnitude
+    prune(net, { criterion: 'magnitude', granularity: 'neuron', sparsity: 0.125, include: [net.layers[0].name], update: 'fold-units', data: calib });
+    const folded = net.predict(fresh) as tf.Tensor;
+    assert.ok(maxAbsDiff(before, folded) < 1e-5, 'the constant unit folded exactly');
+    const m = MaskedModel.of(net);
+    assert.ok(m.history.some((h) => h.method === 'fold-units moves'));
+    m.undo();
+    const dropNet = mlpWithConstantUnits();
+    prune(dropNet, { criterion: 'magnitude', granularity: 'neuron', sparsity: 0.125, include: [dropNet.layers[0].name], update: 'drop-units' });
+    const dropped = dropNet.predict(fresh) as tf.Tensor;
+    assert.ok(maxAbsDiff(before, dropped) > 1e-2, 'dropping the constant 0.7 changes the outputs');
+    const rows = MaskedModel.of(dropNet).mask(MaskedModel.of(dropNet).prunableWeights()[1].name)!.dataSync();
+    assert.ok(Array.from({ length: 5 }, (_, o) => rows[2 * 5 + o]).every((v) => v === 0), 'the next layer no longer reads unit 2');
+    tf.dispose([calib.xs, calib.ys, fresh, before, folded, dropped]);
+    m.strip();
+    MaskedModel.of(dropNet).strip();
+    net.dispose();
+    dropNet.dispose();
+  });
+
   it('folding is exact for constant filters through a valid Conv2D (after pooling) and through Flatten → Dense', () => {
     const net = cnn('valid', { conv1: 1, conv2: 2 });
     const calib = { xs: inputs([16, 10, 10, 1], 3, true), ys: tf.zeros([16, 1]) };

@@ -1,6 +1,7 @@
 // The iterative trim–retrain protocol (Network Trimming) and the inspection helpers.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
+import { createMagicContext, runMagicLine } from '../../../../src/magics';
 import { mlp } from '../../../../src/models';
 import { liveUnitCounts, MaskedModel, neuronStatistics, trimAndRetrain } from '../../../../src/prune';
 import { blobs } from '../../../train/fixtures/data';
@@ -43,6 +44,22 @@ describe('trimAndRetrain and unit inspection', () => {
     }
     assert.strictEqual(st.layer, net.layers[0].name);
     tf.dispose([calib.xs, calib.ys]);
+    net.dispose();
+  });
+});
+
+describe('Network Trimming from the magics: %prune --schedule iterative, then %finetune', () => {
+  it('apoz prunes in rounds during fine-tuning, the removed units held out', async () => {
+    const data = blobs(240, { dim: 4, classes: 3, seed: 3 });
+    const net = mlp({ inputShape: [4], hidden: [16, 8], classes: 3, seed: 2 });
+    const ctx = createMagicContext({ variables: { net, ds: { name: 'blobs', train: data, test: data } }, print: () => undefined });
+    await runMagicLine('%prune net apoz --sparsity 0.5 --schedule iterative --rounds 2 --data ds --keep-last-dense', ctx);
+    await runMagicLine('%finetune net --data ds --epochs 2 --batch-size 32 --no-test', ctx);
+    const m = MaskedModel.of(net);
+    const [h1, h2] = m.prunableWeights().map((w) => w.layerName);
+    assert.deepStrictEqual(liveUnitCounts(net, { keepLastDense: true }), { [h1]: 8, [h2]: 4 });
+    assert.ok(m.history.filter((h) => h.method === 'apoz').length >= 2, 'pruned in rounds');
+    m.strip();
     net.dispose();
   });
 });
