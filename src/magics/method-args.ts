@@ -17,16 +17,17 @@ const ARG_TYPE: Record<OptionSpec['type'], ArgType> = {
  * several methods is one flag whose help names them all (its type must agree).
  */
 export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
-  const byFlag = new Map<string, { spec: OptionSpec; methods: string[]; defaults: (OptionSpec['default'])[] }>();
+  const byFlag = new Map<string, { spec: OptionSpec; methods: string[]; defaults: (OptionSpec['default'])[]; types: Set<OptionSpec['type']> }>();
   for (const m of listMethods()) {
     if (which === 'one-shot' ? !m.oneShot : !m.training) continue;
     for (const o of m.options) {
       const flag = kebabCase(o.name);
       const seen = byFlag.get(flag);
-      if (seen && seen.spec.type === o.type) {
+      if (seen) {
         seen.methods.push(m.name);
         seen.defaults.push(o.default);
-      } else if (!seen) byFlag.set(flag, { spec: o, methods: [m.name], defaults: [o.default] });
+        seen.types.add(o.type);
+      } else byFlag.set(flag, { spec: o, methods: [m.name], defaults: [o.default], types: new Set([o.type]) });
     }
   }
   const defaultsText = (methods: string[], defaults: (OptionSpec['default'])[]): string => {
@@ -35,15 +36,22 @@ export function methodArgSpecs(which: 'one-shot' | 'training'): ArgSpec[] {
     // one flag, several methods, different defaults: say each method's
     return ` (default: ${methods.map((m, i) => `${m} ${defaults[i] === undefined ? 'none' : formatOptionValue(defaults[i]!)}`).join(', ')})`;
   };
-  return [...byFlag].map(([flag, { spec, methods, defaults }]) => ({
-    name: flag,
-    type: ARG_TYPE[spec.type],
-    help: `[${methods.join(', ')}] ${spec.help}${defaultsText(methods, defaults)}.`,
-    ...(spec.choices ? { choices: spec.choices } : {}),
-    metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
-    // absent means the chosen method's own default, which differs between methods
-    ...(spec.type === 'boolean' ? { undefinedWhenAbsent: true } : {}),
-  }));
+  return [...byFlag].map(([flag, { spec, methods, defaults, types }]): ArgSpec => {
+    if (types.size > 1) {
+      // methods declare this option with different types: the flag takes text, and the chosen
+      // method's own type reads it (methodOptionsFromArgs), so each method keeps its declaration
+      return { name: flag, type: 'string', metavar: 'VALUE', help: `[${methods.join(', ')}] ${spec.help} (a ${[...types].join(' or ')}, as the method declares it)${defaultsText(methods, defaults)}.` };
+    }
+    return {
+      name: flag,
+      type: ARG_TYPE[spec.type],
+      help: `[${methods.join(', ')}] ${spec.help}${defaultsText(methods, defaults)}.`,
+      ...(spec.choices ? { choices: spec.choices } : {}),
+      metavar: spec.type === 'schedule' ? 'SCHEDULE' : undefined,
+      // absent means the chosen method's own default, which differs between methods
+      ...(spec.type === 'boolean' ? { undefinedWhenAbsent: true } : {}),
+    };
+  });
 }
 
 /**
@@ -74,9 +82,29 @@ export function methodOptionsFromArgs(
         usage,
       );
     }
-    out[camelCase(flag)] = value;
+    const option = own.find((o) => kebabCase(o.name) === flag)!;
+    out[camelCase(flag)] = typeof value === 'string' ? fromText(value, option) : value;
   }
   return out;
+}
+
+/**
+ * A flag's text as the option's own type, for a flag that methods share with different types
+ * (it is parsed as text). What does not read as that type is passed on as it is, so that the
+ * method's validation names the option and its type.
+ */
+function fromText(text: string, option: OptionSpec): unknown {
+  switch (option.type) {
+    case 'number':
+    case 'int':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'list':
+      return text.split(',').map((x) => x.trim()).filter(Boolean);
+    default:
+      return text;
+  }
 }
 
 /** The `Methods:` lines of a magic's help: each method of the kind with its description, aligned. */

@@ -93,7 +93,7 @@ export interface PruningMethod<O extends OptionValues = OptionValues> {
   training?(masked: MaskedModel, options: O, run: TrainingRun): MethodTraining;
 }
 
-const methods: Registry<PruningMethod> = new Registry<PruningMethod>({
+const methods = new Registry<PruningMethod>({
   kind: 'pruning method',
   validate: (m, name) => {
     if (!m || typeof m !== 'object') return 'a method is an object { name, description, ... }';
@@ -108,12 +108,6 @@ const methods: Registry<PruningMethod> = new Registry<PruningMethod>({
       if (problem) return problem;
       if (names.has(o.name)) return `option '${o.name}' is declared twice`;
       if (RESERVED_OPTION_NAMES.has(o.name)) return `option '${o.name}' would shadow the core option of the same name; choose another name`;
-      // one magic flag (--kebab-name) serves every method that declares the option: one type
-      const other: PruningMethod | undefined = methods.list().map((e) => e.item).find((x) => x.name !== name && x.options?.some((p) => p.name === o.name && p.type !== o.type));
-      if (other) {
-        const theirs = other.options!.find((p) => p.name === o.name)!;
-        return `option '${o.name}' is ${o.type === 'int' ? 'an' : 'a'} ${o.type}, but method '${other.name}' declares '${o.name}' as ${theirs.type === 'int' ? 'an' : 'a'} ${theirs.type}, and the magics give both one flag; use the same type or another name`;
-      }
       names.add(o.name);
     }
     return undefined;

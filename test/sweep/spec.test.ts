@@ -47,7 +47,7 @@ describe('sweep specs: bad input is refused before any trial starts', () => {
     refuses(base({ grid: { sparsity: [0.5, 1.2] }, fixed: { ...tiny, sparsity: undefined } }), OptionError, /sparsity must be ≥ 0 and < 1; got 1.2/);
     refuses(base({ grid: { seed: [1.5] } }), OptionError, /seed must be an integer/);
     refuses(base({ grid: { keepLastDense: ['yes'] } }), OptionError, /keepLastDense must be true or false/);
-    refuses(base({ grid: { scope: ['globl'] } }), OptionError, /scope must be one of layerwise, global, erk/);
+    refuses(base({ grid: { scope: ['globl'] } }), OptionError, /scope must be one of er, erk, global, layerwise/);
   });
 
   it('an unknown method, dataset, model or optimizer, listing the known names', () => {
@@ -69,7 +69,7 @@ describe('sweep specs: bad input is refused before any trial starts', () => {
   it('a field both in grid and fixed, a bad name, an unknown trial function or module', () => {
     refuses(base({ grid: { sparsity: [0.5] } }), OptionError, /field 'sparsity' is both in grid and in fixed/);
     refuses(base({ name: 'my sweep' }), OptionError, /name must start with a letter or digit.*got string "my sweep"/);
-    refuses(base({ trial: 'prune-finetun' }), UnknownNameError, /Unknown trial function 'prune-finetun'.*Known trial functions: dense, empty, prune-finetune.*did you mean/is);
+    refuses(base({ trial: 'prune-finetun' }), UnknownNameError, /Unknown trial function 'prune-finetun'.*Known trial functions: dense, empty, iterative-prune-retrain, prune-finetune, .*did you mean/is);
     assert.throws(() => expandSpec(base({ trial: './nope.js#run' })), /Trial module .*nope.js does not exist/);
     const dir = tempDir();
     dirs.push(dir);

@@ -61,11 +61,6 @@ describe('pruning methods: registry and options declared once', () => {
       assert.throws(() => registerMethod({ ...ok, options: [{ name: 'Bad-Name', type: 'number', help: 'h' }] }), /must be camelCase/);
       assert.throws(() => registerMethod({ ...ok, options: [{ name: 'k', type: 'int', default: 0.5, help: 'h' }] }), /invalid default: .*k must be an integer/);
       assert.throws(() => registerMethod({ ...ok, options: [{ name: 'sparsity', type: 'number', help: 'h' }] }), /would shadow the core option/);
-      // set declares interval as an int: %prune/%finetune give both methods one --interval flag
-      assert.throws(
-        () => registerMethod({ ...ok, options: [{ name: 'interval', type: 'string', help: 'h' }] }),
-        /option 'interval' is a string, but method '\w+' declares 'interval' as an int.*one flag/,
-      );
       registerMethod(ok);
       assert.throws(() => registerMethod(ok), (e: unknown) => e instanceof UserError && /already registered; pass \{ replace: true \}/.test((e as Error).message));
       registerMethod({ ...ok, description: 'replaced' }, { replace: true });

@@ -113,9 +113,14 @@ describe('adding a method (the guide example, end to end)', () => {
     const net = mlp({ inputShape: [4], hidden: [8], classes: 3, seed: 5 });
     const ctx = createMagicContext({ variables: { net, ds: dataset }, print: () => undefined });
     assert.match(magicHelp('finetune'), /Training methods:[\s\S]*toy-gate/);
-    await runMagicLine('%finetune net --data ds --epochs 1 --batch-size 32 --method toy-gate --penalty 0.01 --no-test', ctx);
+    // ltp declares --temperature as a schedule, toy-gate as a number: the shared flag takes text,
+    // which each method reads as its own type (and refuses as its own option when it cannot)
+    assert.match(magicHelp('finetune'), /--temperature VALUE\s+\[[^\]]*toy-gate[^\]]*\][^\n]*\(a (number or schedule|schedule or number), as the method declares it\)/);
+    await assert.rejects(runMagicLine('%finetune net --data ds --epochs 1 --method toy-gate --temperature warm --no-test', ctx), /temperature/);
+    assert.ok(!hasParametrizations(net), 'a refused option changes nothing');
+    await runMagicLine('%finetune net --data ds --epochs 1 --batch-size 32 --method toy-gate --penalty 0.01 --temperature 2 --no-test', ctx);
     assert.ok(hasParametrizations(net));
-    assert.deepStrictEqual(MaskedModel.of(net).attachedMethods().get('toy-gate'), { temperature: 1, penalty: 0.01 });
+    assert.deepStrictEqual(MaskedModel.of(net).attachedMethods().get('toy-gate'), { temperature: 2, penalty: 0.01 });
     assert.ok(getMethod('toy-gate').attach);
     finalize(net);
     net.dispose();
