@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { createContext, defaultPruneLoss, type PruneLoss } from '../../../../src/prune/context';
-import { exactDiagonal, exactHessian, fisherDiagonal, gaussNewtonDiagonal, perExampleGradients } from '../../../../src/prune/hessian/curvature';
+import { exactDiagonal, exactHessian, fisherDiagonal, gaussNewtonDiagonal, hutchinsonDiagonal, perExampleGradients } from '../../../../src/prune/hessian/curvature';
 import { selectTargets } from '../../../../src/prune/targets';
 import { cnn, fillWeights, uid, values } from '../../helpers';
 import { relDiff } from './fixture';
@@ -123,6 +123,27 @@ describe('Hessians of tiny MLPs: ours vs finite differences', () => {
     for (const t of d.values()) t.dispose();
     assert.strictEqual(tf.memory().numTensors, before, 'no tensors left behind');
     ctx.dispose();
+    model.dispose();
+    tf.dispose([xs, ys]);
+  });
+
+  it('Hutchinson estimate approaches the exact diagonal and is reproducible from the seed', () => {
+    const model = tanhNet([3, 4, 2], 5);
+    const { xs, ys } = batchFor(3, 2, 6, 7);
+    const targets = selectTargets(model);
+    const flat = (m: Map<string, tf.Tensor>) => {
+      const out = [...m.values()].flatMap((t) => Array.from(t.dataSync()));
+      for (const t of m.values()) t.dispose();
+      return out;
+    };
+    const ctx = createContext(model, targets, { data: { xs, ys }, seed: 3 });
+    const exact = flat(exactDiagonal(ctx));
+    const est = flat(hutchinsonDiagonal(ctx, 300));
+    assert.ok(relDiff(est, exact) < 0.25, `Hutchinson (300 samples) vs exact: ${relDiff(est, exact)}`);
+    const again = createContext(model, targets, { data: { xs, ys }, seed: 3 });
+    assert.deepStrictEqual(flat(hutchinsonDiagonal(again, 5)), flat(hutchinsonDiagonal(ctx, 5)));
+    ctx.dispose();
+    again.dispose();
     model.dispose();
     tf.dispose([xs, ys]);
   });
