@@ -158,7 +158,8 @@ def run_one(path, args, jupyter_path, env_budget):
 def main():
     p = argparse.ArgumentParser(description="Execute prunelab notebooks through the prunelab kernel.")
     p.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/NN-*.ipynb)")
-    p.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
+    # a paper-budget cell runs a whole sweep (hours on 2 cores); an hour is a hang only at the quick budget
+    p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default 3600 at the quick budget, 24 h at the paper budget)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "notebooks"), help="where executed copies go")
     p.add_argument("--update-outputs", action="store_true", help="write the outputs back into the committed notebooks")
     p.add_argument("--allow-quick-outputs", action="store_true", help="with --update-outputs: accept a quick-budget run")
@@ -170,6 +171,8 @@ def main():
     budget = (os.environ.get("PRUNELAB_BUDGET") or "quick").strip().lower()
     if budget not in ("quick", "paper"):
         fail_usage(f"PRUNELAB_BUDGET='{budget}' is unknown; use quick (default) or paper.")
+    if args.timeout is None:
+        args.timeout = 3600 if budget == "quick" else 24 * 3600
     if args.update_outputs and budget != "paper" and not args.allow_quick_outputs:
         fail_usage("--update-outputs rewrites the committed notebooks, which carry paper-budget outputs: "
                    "set PRUNELAB_BUDGET=paper (or add --allow-quick-outputs to commit quick-budget outputs, marked as such).")
