@@ -85,6 +85,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d;
 }
 
+/** max |a − b| / max |b|: the largest difference relative to the reference's scale (lengths must agree). */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.strictEqual(a.length, b.length, `lengths ${a.length} and ${b.length} differ`);
+  let num = 0;
+  let den = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
 /** Number of zeros. */
 export function zeros(a: ArrayLike<number>): number {
   let c = 0;

@@ -11,15 +11,7 @@ import { SparseMlpTrainer, sparseTrainingSupport, sparseWasm, trainSparse } from
 import { crossEntropy } from '../../src/train/loss';
 import { train } from '../../src/train';
 import { blobs } from '../train/fixtures/data';
-
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0, s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return e / s;
-}
+import { maxRelDiff } from '../prune/helpers';
 
 describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backend (PRUNELAB_BACKEND=cpu or wasm)", () => {
   const dim = 70, B = 37; // odd sizes: batch padding and tails of the SIMD loops
@@ -53,10 +45,10 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
       const kernels = masked.prunableWeights();
       kernels.forEach((w, i) => {
         const g = tf.tidy(() => tf.mul(grads[(w.variable.read() as tf.Variable).name], masked.mask(w.name)!).dataSync());
-        assert.ok(maxRel(sparse.kernels[i], g) < 1e-5, `kernel ${i}: ${maxRel(sparse.kernels[i], g)}`);
+        assert.ok(maxRelDiff(sparse.kernels[i], g) < 1e-5, `kernel ${i}: ${maxRelDiff(sparse.kernels[i], g)}`);
         const bias = m.getLayer(w.layerName).weights[1].read() as tf.Variable;
         const gb = grads[bias.name].dataSync();
-        assert.ok(maxRel(sparse.biases[i], gb) < 1e-5, `bias ${i}: ${maxRel(sparse.biases[i], gb)}`);
+        assert.ok(maxRelDiff(sparse.biases[i], gb) < 1e-5, `bias ${i}: ${maxRelDiff(sparse.biases[i], gb)}`);
       });
       tf.dispose([xs, ys, value, ...Object.values(grads)]);
       trainer.dispose();
@@ -74,7 +66,7 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     trainer.syncToModel();
     trainer.dispose();
     const wa = a.getWeights().map((t) => t.dataSync()), wb = b.getWeights().map((t) => t.dataSync());
-    wa.forEach((w, i) => assert.ok(maxRel(wb[i], w) < 1e-5, `weight ${i}: ${maxRel(wb[i], w)}`));
+    wa.forEach((w, i) => assert.ok(maxRelDiff(wb[i], w) < 1e-5, `weight ${i}: ${maxRelDiff(wb[i], w)}`));
     const mb = MaskedModel.of(b);
     for (const w of mb.prunableWeights()) {
       const v = w.variable.read().dataSync(), m = mb.mask(w.name)!.dataSync();
@@ -91,7 +83,7 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     await train(a, data, { epochs: 2, batchSize: 8, seed: 5, optimizer: 'momentum', learningRate: 0.05, weightDecay: 1e-3, masks: MaskedModel.of(a) });
     trainSparse(b, data, MaskedModel.of(b).masks(), { epochs: 2, batchSize: 8, seed: 5, learningRate: 0.05, weightDecay: 1e-3 });
     const wa = a.getWeights().map((t) => t.dataSync()), wb = b.getWeights().map((t) => t.dataSync());
-    wa.forEach((w, i) => assert.ok(maxRel(wb[i], w) < 1e-4, `weight ${i}: ${maxRel(wb[i], w)}`));
+    wa.forEach((w, i) => assert.ok(maxRelDiff(wb[i], w) < 1e-4, `weight ${i}: ${maxRelDiff(wb[i], w)}`));
     MaskedModel.of(a).strip();
     MaskedModel.of(b).strip();
     a.dispose();
@@ -115,7 +107,7 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
         assert.deepStrictEqual(Array.from(mb.mask(wb.name)!.dataSync()), Array.from(ma.mask(w.name)!.dataSync()), `mask ${i}`);
       });
       const wa = a.getWeights().map((t) => t.dataSync()), wbv = b.getWeights().map((t) => t.dataSync());
-      wa.forEach((w, i) => assert.ok(maxRel(wbv[i], w) < 1e-4, `weight ${i}: ${maxRel(wbv[i], w)}`));
+      wa.forEach((w, i) => assert.ok(maxRelDiff(wbv[i], w) < 1e-4, `weight ${i}: ${maxRelDiff(wbv[i], w)}`));
       ma.strip();
       mb.strip();
       a.dispose();

@@ -49,13 +49,5 @@ export function fixtureModel(): { model: tf.Sequential; kernels: string[]; biase
   return { model, kernels, biases, batch: { xs: tf.tensor2d(fixture.x, [n, s[0]]), ys: tf.tensor2d(fixture.y, [n, s[s.length - 1]]) } };
 }
 
-/** Largest |a − b| divided by the largest |b|. */
-export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`lengths ${a.length} and ${b.length} differ`);
-  let num = 0, den = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
+/** max |a − b| / max |b| (the tests' shared helper). */
+export { maxRelDiff as relDiff } from '../../helpers';

@@ -6,6 +6,7 @@ import {
 import { fisherBlockInverse } from '../../../../src/prune/methods/woodfisher';
 import { UserError } from '../../../../src/errors';
 import { values } from '../../helpers';
+import { maxRelDiff } from '../../helpers';
 
 /** A random symmetric positive definite n×n matrix BᵀB/n + shift·I. */
 function spd(n: number, seed: number, shift = 0.1): Float64Array {
@@ -29,21 +30,12 @@ function matMul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   return c;
 }
 
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 describe('second-order linear algebra (float64)', () => {
   it('inverts a 2×2 matrix as the closed form (1/det)·[[d, −b], [−c, a]]', () => {
     const a = Float64Array.of(4, 1, 1, 3);
     const inv = spdInverse(a, 2);
     const det = 4 * 3 - 1;
-    assert.ok(relDiff(inv, [3 / det, -1 / det, -1 / det, 4 / det]) < 1e-15);
+    assert.ok(maxRelDiff(inv, [3 / det, -1 / det, -1 / det, 4 / det]) < 1e-15);
   });
 
   it('Cholesky factor L Lᵀ = A, solve and inverse agree with A (n = 40)', () => {
@@ -56,14 +48,14 @@ describe('second-order linear algebra (float64)', () => {
       for (let k = 0; k < n; k++) s += l[i * n + k] * l[j * n + k];
       llt[i * n + j] = s;
     }
-    assert.ok(relDiff(llt, a) < 1e-13);
+    assert.ok(maxRelDiff(llt, a) < 1e-13);
     const inv = spdInverse(a, n);
     const eye = Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
-    assert.ok(relDiff(matMul(a, inv, n), eye) < 1e-11);
+    assert.ok(maxRelDiff(matMul(a, inv, n), eye) < 1e-11);
     const b = Float64Array.from(values(n, 9));
     const x = choleskySolve(a, b, n);
     const ax = Array.from({ length: n }, (_, i) => a.slice(i * n, i * n + n).reduce((s, v, k) => s + v * x[k], 0));
-    assert.ok(relDiff(ax, b) < 1e-12);
+    assert.ok(maxRelDiff(ax, b) < 1e-12);
   });
 
   it('refuses a matrix that is not positive definite, naming damping', () => {
@@ -78,7 +70,7 @@ describe('second-order linear algebra (float64)', () => {
     woodburyRankOne(inv, g, n, 7);
     const b = a.slice();
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i * n + j] += (g[i] * g[j]) / 7;
-    assert.ok(relDiff(inv, spdInverse(b, n)) < 1e-12);
+    assert.ok(maxRelDiff(inv, spdInverse(b, n)) < 1e-12);
   });
 
   it('recursive Woodbury Fisher inverse equals the direct inverse of λI + GᵀG/N to 1e-6 relative (block 32, N 100)', () => {
@@ -86,7 +78,7 @@ describe('second-order linear algebra (float64)', () => {
     const g = Float64Array.from(values(n * c, 21), (v) => v * 0.01);
     const wood = fisherBlockInverse(g, n, c, 1e-5, 'woodbury');
     const direct = fisherBlockInverse(g, n, c, 1e-5, 'direct');
-    assert.ok(relDiff(wood, direct) < 1e-6, `relative difference ${relDiff(wood, direct)}`);
+    assert.ok(maxRelDiff(wood, direct) < 1e-6, `relative difference ${maxRelDiff(wood, direct)}`);
   });
 
   it('removing coordinates from an inverse gives the inverse of the remaining submatrix', () => {
@@ -96,11 +88,11 @@ describe('second-order linear algebra (float64)', () => {
     const one = inv.slice();
     removeFromInverse(one, n, 4);
     const keep = [0, 1, 2, 3, 5, 6, 7, 8];
-    assert.ok(relDiff(subMatrix(one, n, keep), spdInverse(subMatrix(a, n, keep), 8)) < 1e-12);
+    assert.ok(maxRelDiff(subMatrix(one, n, keep), spdInverse(subMatrix(a, n, keep), 8)) < 1e-12);
     for (let i = 0; i < n; i++) assert.strictEqual(one[i * n + 4], 0);
     const set = inv.slice();
     removeSetFromInverse(set, n, [1, 6, 7]);
     const rest = [0, 2, 3, 4, 5, 8];
-    assert.ok(relDiff(subMatrix(set, n, rest), spdInverse(subMatrix(a, n, rest), 6)) < 1e-12);
+    assert.ok(maxRelDiff(subMatrix(set, n, rest), spdInverse(subMatrix(a, n, rest), 6)) < 1e-12);
   });
 });

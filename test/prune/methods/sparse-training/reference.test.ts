@@ -11,6 +11,7 @@ import {
   createContext, dropThenGrow, getMethod, MaskedModel, prunableWeights, prune, resolveOptionValues, riglDropFraction, setDropScore, trainingPlan,
 } from '../../../../src/prune';
 import { train } from '../../../../src/train';
+import { maxRelDiff } from '../../helpers';
 
 const F = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../../test/fixtures/torch/sparse-training/fixtures.json'), 'utf8'));
 
@@ -27,16 +28,6 @@ function fixtureNet(): tf.Sequential {
 
 function fixtureBatch() {
   return { xs: tf.tensor(F.batch.x, F.batch.shape), ys: tf.oneHot(tf.tensor1d(F.batch.labels, 'int32'), 4).toFloat() };
-}
-
-/** Max |a − b| / max |b|: relative to the scale of the reference scores. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0, s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return e / s;
 }
 
 describe('family 4 (sparse from scratch) against PyTorch', () => {
@@ -71,7 +62,7 @@ describe('family 4 (sparse from scratch) against PyTorch', () => {
 
   it('SNIP: |g ⊙ w| / Σ|g ⊙ w| to 1e-5 relative, and the same global top-k mask', async () => {
     const s = await methodScores('snip', {});
-    s.forEach((v, i) => assert.ok(relErr(v, F.snip.scores[i]) < 1e-5, `layer ${i}: ${relErr(v, F.snip.scores[i])}`));
+    s.forEach((v, i) => assert.ok(maxRelDiff(v, F.snip.scores[i]) < 1e-5, `layer ${i}: ${maxRelDiff(v, F.snip.scores[i])}`));
     const total = s.reduce((a, v) => a + v.reduce((x, y) => x + y, 0), 0);
     assert.ok(Math.abs(total - 1) < 1e-5, 'normalised over all layers');
     assert.deepStrictEqual(masksAfter('snip', {}), F.snip.masks, 'global ranking, as the paper');
@@ -81,14 +72,14 @@ describe('family 4 (sparse from scratch) against PyTorch', () => {
     const s = await methodScores('grasp', { samplesPerClass: 0 });
     s.forEach((v, i) => {
       const minusS = F.grasp.S[i].map((x: number) => -x);
-      assert.ok(relErr(v, minusS) < 1e-5, `layer ${i}: ${relErr(v, minusS)}`);
+      assert.ok(maxRelDiff(v, minusS) < 1e-5, `layer ${i}: ${maxRelDiff(v, minusS)}`);
     });
     assert.deepStrictEqual(masksAfter('grasp', { samplesPerClass: 0 }), F.grasp.masksPaper);
     assert.deepStrictEqual(masksAfter('grasp', { samplesPerClass: 0, score: 'magnitude' }), F.grasp.masksMagnitude);
     assert.notDeepStrictEqual(F.grasp.masksPaper, F.grasp.masksMagnitude, 'the two variants differ on this net (else the test could not tell them apart)');
     // samplesPerClass 3 picks the whole class-ordered batch: same scores
     const s3 = await methodScores('grasp', { samplesPerClass: 3 });
-    s3.forEach((v, i) => assert.ok(relErr(v, s[i]) < 1e-6));
+    s3.forEach((v, i) => assert.ok(maxRelDiff(v, s[i]) < 1e-6));
     await assert.rejects(methodScores('grasp', { samplesPerClass: 4 }), /samplesPerClass 4: the 12 examples given have only 3 of class 0.*give more data/);
   });
 
