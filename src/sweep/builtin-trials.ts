@@ -239,7 +239,12 @@ function scheduleOptions(config: TrialConfig) {
   };
 }
 
-async function runScheduleFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
+/**
+ * The trial's data and its dense model from the sweep's checkpoint cache (trained there when
+ * missing), as the `DenseRun` the notebooks' drivers take. Free it with `run.weights` disposed
+ * and `disposeCheckpoint(dense)`.
+ */
+async function trialDenseRun(config: TrialConfig, ctx: TrialContext) {
   const data = await dataOf(config, ctx.dir);
   const t0 = Date.now();
   const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
@@ -248,6 +253,11 @@ async function runScheduleFinetune(config: TrialConfig, ctx: TrialContext): Prom
     modelName: config.model as string, seed: config.seed as number, model: dense.model,
     weights: dense.model.getWeights().map((w) => w.clone()), accuracy: dense.accuracy, history: dense.history,
   };
+  return { data, dense, run, denseSeconds };
+}
+
+async function runScheduleFinetune(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
+  const { data, dense, run, denseSeconds } = await trialDenseRun(config, ctx);
   try {
     checkAborted(ctx.signal, 'after the dense model');
     const t1 = Date.now();
@@ -320,14 +330,7 @@ function resolveIterative(given: Record<string, unknown>, where: string): TrialC
 }
 
 async function runIterative(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
-  const data = await dataOf(config, ctx.dir);
-  const t0 = Date.now();
-  const dense = await denseCheckpoint(ctx.dir, denseKey(config), data, { log: ctx.log, signal: ctx.signal, trainedBy: ctx.id });
-  const denseSeconds = (Date.now() - t0) / 1000;
-  const run: DenseRun = {
-    modelName: config.model as string, seed: config.seed as number, model: dense.model,
-    weights: dense.model.getWeights().map((w) => w.clone()), accuracy: dense.accuracy, history: dense.history,
-  };
+  const { data, dense, run, denseSeconds } = await trialDenseRun(config, ctx);
   try {
     checkAborted(ctx.signal, 'after the dense model');
     const t1 = Date.now();
