@@ -136,9 +136,10 @@ async function main(argv: string[]): Promise<number> {
   const trial = readQueued(dir, id);
   const sweep = readSpec(dir)?.name ?? path.basename(dir);
   // A worker runs one trial, seconds to minutes: its wasm kernels should reach V8's optimizing
-  // tier early. By default hot functions run on the baseline compiler (Liftoff) until they have
-  // executed ~1.8 MB of code, which a fresh process spends a good part of a short trial on (a
-  // quick trial here: 0.35 s of 3 s wall, 0.45 CPU s, medians of 6). Set before the backend compiles its module.
+  // tier early. By default a hot function runs on the baseline compiler (Liftoff) until it has
+  // executed ~1.8 MB of code, a noticeable part of a short trial in a fresh process (profiles
+  // of one quick trial showed its main kernel ~30% slower than in a warm process). Set before
+  // the backend compiles its module.
   v8.setFlagsFromString(`--wasm-tiering-budget=${WORKER_WASM_TIERING_BUDGET}`);
   const backend = await initBackend();
   console.log(`trial ${id} (${trial.trial}) on ${os.hostname()}, pid ${process.pid}, backend ${backend}: ${JSON.stringify(trial.config)}`);
