@@ -1,7 +1,7 @@
 /** The distribution of per-example activation sparsity, one histogram per layer. */
 import { UserError } from '../errors';
 import { baseLayout, type Figure } from './figure';
-import { histogram } from './histogram';
+import { histogram, overlaidHistogramTrace } from './histogram';
 
 /** One layer's per-example activation sparsity (what `activationSparsity` returns). */
 export interface ActivationSparsitySeries {
@@ -24,17 +24,8 @@ export function activationSparsityFigure(
   layers: readonly ActivationSparsitySeries[], options: { bins?: number; title?: string; xTitle?: string; yTitle?: string } = {},
 ): Figure {
   if (!layers.length) throw new UserError('activationSparsityFigure: no layers to show (the model has no layer whose output another Dense/Conv2D layer reads).');
-  const data = layers.map((l) => {
-    const h = histogram(l.perExample, { bins: options.bins ?? 40, range: [0, 1] });
-    return {
-      type: 'bar',
-      name: `${l.layer} (mean ${(100 * l.mean).toFixed(1)}%)`,
-      x: h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2),
-      y: h.counts,
-      width: h.edges[1] - h.edges[0],
-      opacity: layers.length > 1 ? 0.6 : 1,
-    };
-  });
+  const data = layers.map((l) =>
+    overlaidHistogramTrace(`${l.layer} (mean ${(100 * l.mean).toFixed(1)}%)`, histogram(l.perExample, { bins: options.bins ?? 40, range: [0, 1] }), layers.length));
   return {
     data,
     layout: baseLayout(options.title ?? 'Activation sparsity per example', {

@@ -64,6 +64,21 @@ export interface WeightHistogramOptions {
 }
 
 /**
+ * A plotly bar trace of one histogram, for figures that overlay several (`barmode: 'overlay'`):
+ * bars at the bin centres, as wide as a bin, translucent when there are others.
+ */
+export function overlaidHistogramTrace(name: string, h: { counts: readonly number[]; edges: readonly number[] }, traces: number): Record<string, unknown> {
+  return {
+    type: 'bar',
+    name,
+    x: h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2),
+    y: h.counts,
+    width: h.edges[1] - h.edges[0],
+    opacity: traces > 1 ? 0.6 : 1,
+  };
+}
+
+/**
  * Overlaid histograms of weight values, e.g. before and after pruning: magnitude pruning
  * leaves a gap around zero that this plot shows.
  *
@@ -86,18 +101,7 @@ export function weightHistogram(series: ValueSeries[], options: WeightHistogramO
     }
   }
   const range: [number, number] = lo === Infinity ? [-1, 1] : [lo, hi];
-  const data = kept.map((s) => {
-    const h = histogram(s.values, { bins: options.bins, range });
-    const centers = h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
-    return {
-      type: 'bar',
-      name: `${s.name} (${s.values.length} nonzero)`,
-      x: centers,
-      y: h.counts,
-      width: h.edges[1] - h.edges[0],
-      opacity: kept.length > 1 ? 0.6 : 1,
-    };
-  });
+  const data = kept.map((s) => overlaidHistogramTrace(`${s.name} (${s.values.length} nonzero)`, histogram(s.values, { bins: options.bins, range }), kept.length));
   return {
     data,
     layout: baseLayout(options.title ?? 'Weight histogram', {
