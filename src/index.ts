@@ -13,6 +13,7 @@ export * from './prune';
 export * from './sparse';
 export * as plot from './plot';
 export * as report from './report-namespace';
+export * as compare from './compare';
 export * as experiments from './experiments';
 export * as magics from './magics';
 export { sweep, sweeps, type SweepOptions, type SweepSummary, type RerunMode } from './sweep';

@@ -77,7 +77,7 @@ export function initVarianceScaling(model: tf.LayersModel, seed: number): void {
     }));
     layer.setWeights(fresh);
     fresh.forEach((t) => t.dispose());
-    ws.forEach((t) => t.dispose());
+    // ws are the variables' own tensors (getWeights does not copy): disposing them would dispose the layer's variables
   }
 }
 

@@ -207,7 +207,7 @@ export class MaskedModel implements MaskSource {
   private readonly entries = new Map<string, MaskEntry>();
   private readonly methodVars = new Map<string, Map<string, tf.Variable>>();
   private readonly prunableByName = new Map<string, PrunableWeight>();
-  /** Values of other weights (biases of neighbouring layers) before a method first changed them, for undo. */
+  /** Values of weights a method changed by value (neighbouring biases, consumer kernels) before it first did, for a full undo. */
   private readonly touched = new Map<string, { variable: tf.LayerVariable; value: tf.Tensor }>();
   /** Pruning operations applied so far, oldest first. */
   readonly history: PruneRecord[] = [];
@@ -304,6 +304,10 @@ export class MaskedModel implements MaskSource {
       const newMask = masks.get(name) ?? old?.mask ?? null;
       const staged = values.get(name)?.value;
       const cur = w.variable.read();
+      // a method that changes a prunable weight's values (a consumer whose rows absorbed a folded
+      // or merged unit) changes kept positions too, which the originals do not cover: keep the
+      // values from before the first such change, for a full undo
+      if (staged && !this.touched.has(name)) this.touched.set(name, { variable: w.variable, value: tf.keep(cur.clone()) });
       const [orig, written] = tf.tidy(() => {
         const v = staged ?? cur;
         const o = old ? tf.where(old.mask.cast('bool'), v, old.orig) : v.clone();
@@ -340,7 +344,8 @@ export class MaskedModel implements MaskSource {
   /**
    * Undoes pruning: pruned positions get back their values from before they were pruned, kept
    * positions keep their current (possibly trained) values, and all masks are removed. A full
-   * undo also restores other weights a method changed (e.g. a bias that absorbed a folded neuron).
+   * undo also restores every weight a method changed by value (a bias that absorbed a folded
+   * neuron, the next layer's kernel that absorbed a merged one) to its value before that change.
    *
    * @param names only these weights (default: all masked weights).
    */

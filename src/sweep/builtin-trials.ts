@@ -395,3 +395,4 @@ registerTrial('empty', {
 // Trials of the method families, each in its own module (they use the helpers above).
 import './method-trials'; // family 3: training methods (train-method)
 import './sparse-trials'; // family 4: sparse training from scratch
+import './compare-trial'; // the survey's comparison (notebook 09)

@@ -69,7 +69,7 @@ describe('sweep specs: bad input is refused before any trial starts', () => {
   it('a field both in grid and fixed, a bad name, an unknown trial function or module', () => {
     refuses(base({ grid: { sparsity: [0.5] } }), OptionError, /field 'sparsity' is both in grid and in fixed/);
     refuses(base({ name: 'my sweep' }), OptionError, /name must start with a letter or digit.*got string "my sweep"/);
-    refuses(base({ trial: 'prune-finetun' }), UnknownNameError, /Unknown trial function 'prune-finetun'.*Known trial functions: dense, empty, iterative-prune-retrain, prune-finetune, .*did you mean/is);
+    refuses(base({ trial: 'prune-finetun' }), UnknownNameError, /Unknown trial function 'prune-finetun'.*Known trial functions: compare, dense, empty, iterative-prune-retrain, prune-finetune, .*did you mean/is);
     assert.throws(() => expandSpec(base({ trial: './nope.js#run' })), /Trial module .*nope.js does not exist/);
     const dir = tempDir();
     dirs.push(dir);

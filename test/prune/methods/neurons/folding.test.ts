@@ -246,3 +246,19 @@ describe('variance pruning with mean folding', () => {
     net.dispose();
   });
 });
+
+describe('undo after folding', () => {
+  it('a full undo restores every weight the fold changed, the consumer kernel included (it used to keep the zeroed rows)', () => {
+    const net = mlpWithConstantUnits();
+    const calib = { xs: inputs([64, 6], 8), ys: tf.zeros([64, 1]) };
+    const before = net.getWeights().map((w) => w.dataSync().slice());
+    // all but one unit of fc1 and fc2 go: their fan-outs are folded into (and zeroed in) the next kernels
+    for (const sparsity of [0.8, 0.5]) {
+      prune(net, { method: 'variance', sparsity, keepLastDense: true, data: calib });
+      MaskedModel.of(net).undo();
+      net.getWeights().forEach((w, i) => assert.deepEqual(Array.from(w.dataSync()), Array.from(before[i]), `weight ${i} after undo of ${sparsity}`));
+    }
+    tf.dispose([calib.xs, calib.ys]);
+    net.dispose();
+  });
+});
