@@ -7,7 +7,11 @@
  *     const c = await pl.compare.run({ file: 'notebooks/09-comparison.json', budget: 'quick' });
  *     pl.compare.rankTable(c.rows);
  */
+import type * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors';
 import type { Figure } from '../plot/figure';
+import { MaskedModel } from '../prune/masked-model';
+import { measurePlainModel, type FinalModelMeasures, type KernelCounts, type MeasureOptions } from '../sparse/final-measures';
 import { paretoFigure, seedBandFigure } from '../plot/seed-bands';
 import { sweep, type SweepOptions, type SweepSummary } from '../sweep/sweep';
 import '../sweep/builtin-trials';
@@ -16,7 +20,24 @@ import { comparisonRows, type ComparisonRow } from './report';
 
 export { readBenchmark, checkBenchmark, benchmarkSweepSpec, budgetLines, type BenchmarkDefinition, type MethodLine, type BudgetGrid, type PaperNumber } from './benchmark';
 export { comparisonRows, accuracyTable, rankTable, paretoTable, computeTable, budgetTable, paperTable, welchTTest, holmAdjust, type ComparisonRow, type RankOptions, type CostAxis } from './report';
-export { measureFinalModel, kernelCounts, type FinalModelMeasures, type KernelCounts, type LatencyMeasure, type MeasureOptions } from './measure';
+export { kernelCounts, type FinalModelMeasures, type KernelCounts, type LatencyMeasure, type MeasureOptions } from '../sparse/final-measures';
+
+/**
+ * Measures a method's final model (`src/sparse/final-measures.ts`): weights and FLOPs left after
+ * shrinking, latency at each batch size.
+ * @throws UserError when the model still carries masks or a method: its zeros would not be
+ *   exactly the pruned weights; `finalize(model)` and `MaskedModel.of(model).strip()` first.
+ */
+export function measureFinalModel(model: tf.LayersModel, o: MeasureOptions & { dense?: KernelCounts } = {}): FinalModelMeasures {
+  const masked = MaskedModel.existing(model);
+  if (masked && (masked.masks().size || masked.attachedMethods().size)) {
+    throw new UserError(
+      `measureFinalModel: model '${model.name}' still carries ${masked.attachedMethods().size ? 'an attached method' : 'masks'}; call finalize(model) and then ` +
+        'MaskedModel.of(model).strip(), so that its zeros are exactly the pruned weights.',
+    );
+  }
+  return measurePlainModel(model, o);
+}
 
 /** Options of {@link run}. */
 export interface ComparisonRunOptions extends Omit<SweepOptions, 'baseDir'> {

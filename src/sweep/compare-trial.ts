@@ -1,7 +1,7 @@
 /**
  * The builtin trial `compare`: one method of the survey's comparison (notebook 09) at one
  * sparsity, seed, model and dataset, under **one training budget** shared by every method, and
- * measured on its final model the same way for every method (`compare/measure.ts`).
+ * measured on its final model the same way for every method (`sparse/final-measures.ts`).
  *
  * The budget is `epochs` passes over the training data in total, counted in optimizer steps
  * (`epochs · ⌈examples / batchSize⌉`). A method that starts from a trained network spends the
@@ -29,7 +29,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { kernelCounts, measureFinalModel } from '../compare/measure';
+import { kernelCounts, measurePlainModel } from '../sparse/final-measures';
 import { batches } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
 import { createModel } from '../models';
@@ -364,7 +364,7 @@ async function runCompare(config: TrialConfig, ctx: TrialContext): Promise<Trial
     if (masked?.attachedMethods().size) finalize(model);
     if (MaskedModel.existing(model)) MaskedModel.of(model).strip();
     const accuracy = evaluate(model, data.test).accuracy;
-    const m = measureFinalModel(model, { dense: denseCounts, batchSizes: (config.latencyBatches as string[]).map(Number), repeats: config.latencyRepeats as number });
+    const m = measurePlainModel(model, { dense: denseCounts, batchSizes: (config.latencyBatches as string[]).map(Number), repeats: config.latencyRepeats as number });
     const latency: TrialMetrics = {};
     for (const l of m.latency) {
       Object.assign(latency, { [`latency${l.batch}Ms`]: l.bestMs, [`latency${l.batch}Via`]: l.best, [`latency${l.batch}DenseMs`]: l.denseMs, [`speedup${l.batch}`]: l.denseMs / l.bestMs });

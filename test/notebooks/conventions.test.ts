@@ -50,7 +50,11 @@ describe('notebooks: conventions', () => {
       it('has the budget switch with ≥ 3 seeds in every budget', () => {
         assert.match(code, /notebookBudget\(\)/);
         assert.match(markdown, /PRUNELAB_BUDGET=paper/);
-        const seeds = [...code.matchAll(/seeds: \[([^\]]*)\]/g)].map((m) => m[1].split(',').filter((s) => s.trim()).length);
+        // seeds in the code's budget switch, or in the budgets of a benchmark definition it reads (09)
+        const definition = /readBenchmark\('([^']+)'\)/.exec(code);
+        const seeds = definition
+          ? Object.values(JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', definition[1]), 'utf8')).budgets as Record<string, { seeds: number[] }>).map((b) => b.seeds.length)
+          : [...code.matchAll(/seeds: \[([^\]]*)\]/g)].map((m) => m[1].split(',').filter((s) => s.trim()).length);
         assert.ok(seeds.length >= 2, 'seeds given for the quick and the paper budget');
         assert.ok(seeds.every((n) => n >= 3), `seeds per budget: ${seeds.join(', ')}`);
       });

@@ -15,12 +15,10 @@
  *   of the three is what a user would deploy, so it is the method's latency.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors';
-import { MaskedModel } from '../prune/masked-model';
-import { chainLayers, kernelLayerKind } from '../sparse/layer-kernels';
-import { shrinkModel } from '../sparse/shrink';
-import { toSparse, type SparseModel } from '../sparse/sparse-model';
-import { timeIt } from '../sparse/speedup';
+import { chainLayers, kernelLayerKind } from './layer-kernels';
+import { shrinkModel } from './shrink';
+import { toSparse, type SparseModel } from './sparse-model';
+import { timeIt } from './speedup';
 
 /** Weights, biases and FLOPs of a model's Dense / Conv2D layers (non-zeros, or all entries). */
 export interface KernelCounts {
@@ -114,17 +112,8 @@ function medianMs(run: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, o: MeasureOpti
  *   attached (`finalize`, then `MaskedModel.of(model).strip()`). Its pruned weights are zeros.
  * @param o.dense the counts of the architecture the method started from (`kernelCounts(model,
  *   false)` before pruning: the 100%); default: `model` itself, counting every entry.
- * @throws UserError when the model still carries masks or a method, since its zeros would not
- *   be the pruned weights then.
  */
-export function measureFinalModel(model: tf.LayersModel, o: MeasureOptions & { dense?: KernelCounts } = {}): FinalModelMeasures {
-  const masked = MaskedModel.existing(model);
-  if (masked && (masked.masks().size || masked.attachedMethods().size)) {
-    throw new UserError(
-      `measureFinalModel: model '${model.name}' still carries ${masked.attachedMethods().size ? 'an attached method' : 'masks'}; call finalize(model) and then ` +
-        'MaskedModel.of(model).strip(), so that its zeros are exactly the pruned weights.',
-    );
-  }
+export function measurePlainModel(model: tf.LayersModel, o: MeasureOptions & { dense?: KernelCounts } = {}): FinalModelMeasures {
   const dense = o.dense ?? kernelCounts(model, false);
   const shrunk = shrinkModel(model);
   try {
