@@ -174,7 +174,12 @@ function resolveCompare(given: Record<string, unknown>, where: string): TrialCon
     }
   }
   const own = (m: typeof method | undefined) => (m ? resolveOptionValues(m.options ?? [], Object.fromEntries(Object.entries(rest).filter(([k]) => m.options?.some((o) => o.name === k))), `${where}, method '${m.name}'`) : {});
-  return { ...config, ...own(trainMethod), ...own(method) };
+  const resolved: TrialConfig = { ...config, ...own(trainMethod), ...own(method) };
+  // a method's training-set size (L0, sparse VD scale their penalty by it) is the trial's, unless the line gives one
+  if (rest.trainSize === undefined) delete resolved.trainSize;
+  // the dense recipe means nothing to a trial that trains from scratch: keep it out of its identity
+  if (!fromTrained) delete resolved.denseEpochs;
+  return resolved;
 }
 
 /** Steps per epoch of the budget. */
@@ -319,7 +324,9 @@ async function runPhases(model: tf.LayersModel, config: TrialConfig, train0: Exa
       const method = config.method as string;
       const methodSteps = Math.max(1, Math.round((config.methodFraction as number) * steps));
       const spe = stepsPerEpoch(train0.count, config.batchSize as number);
-      const plan = trainingPlan(model, method, ownOptions(method, config), { totalSteps: methodSteps, stepsPerEpoch: spe, seed: config.seed as number });
+      const options = ownOptions(method, config);
+      if (findMethod(method)?.options?.some((o) => o.name === 'trainSize') && options.trainSize === undefined) options.trainSize = train0.count;
+      const plan = trainingPlan(model, method, options, { totalSteps: methodSteps, stepsPerEpoch: spe, seed: config.seed as number });
       const h1 = await train(model, train0, { ...phase(config, methodSteps, lr, ctx), ...plan.trainOptions, signal: ctx.signal });
       checkAborted(ctx.signal, 'after the method run');
       finalize(model);

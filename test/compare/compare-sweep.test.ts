@@ -140,6 +140,13 @@ describe('the comparison (pl.compare)', function () {
     assert.throws(() => expandSpec(spec), (e: Error) => e instanceof UnknownNameError && /not a method that acts during training/.test(e.message));
     const noDense = compare.benchmarkSweepSpec({ ...def, methods: [def.methods[0]], budgets: { tiny: { ...def.budgets.tiny, fixed: { epochs: 2 } } } }, 'tiny');
     assert.throws(() => expandSpec(noDense), (e: Error) => e instanceof OptionError && /give denseEpochs/.test(e.message));
+    // identity: a from-scratch trial carries no dense recipe; L0's training-set size is the trial's own unless given
+    const [l0, scratch] = expandSpec(compare.benchmarkSweepSpec({ ...def, methods: [
+      { label: 'L0', protocol: 'regularize', method: 'l0' }, { label: 'SNIP', protocol: 'from-scratch', method: 'snip' },
+    ] }, 'tiny')).trials.filter((t) => t.config.seed === 1 && t.config.sparsity === 0.5);
+    assert.equal(l0.config.trainSize, undefined);
+    assert.equal(l0.config.denseEpochs, 1);
+    assert.equal(scratch.config.denseEpochs, undefined);
     const matchOnElements = compare.benchmarkSweepSpec({ ...def, methods: [{ label: 'm', protocol: 'one-shot', method: 'magnitude', match: 'params' }] }, 'tiny');
     assert.throws(() => expandSpec(matchOnElements), /match 'params' is for structured granularities/);
   });
