@@ -30,6 +30,11 @@ const PROD = process.env.LITE_DEV ? false : true;
 
 const liteConfig = require('./package.json')['prunelab-lite'];
 
+// The browser kernel's cell transform (../kernel/browser) compiles cells with the repository's
+// own `typescript` (top-level devDependency), and the shared magic transform's tslab fork of the
+// compiler is the same API: one compiler in the bundle, the version the Node side tests.
+const TYPESCRIPT = path.dirname(require.resolve('typescript/package.json', { paths: [path.join(HERE, '..')] }));
+
 const liteAppData = {};
 for (const app of liteConfig.apps) {
   const data = fs.readJSONSync(path.join(APP, app, 'package.json'));
@@ -234,6 +239,12 @@ module.exports = [
     resolve: {
       extensions: ['.ts', '.tsx', '.js', '...'],
       fallback: { util: false },
+      alias: {
+        typescript: TYPESCRIPT,
+        '@tslab/typescript-for-tslab': TYPESCRIPT,
+        // the base config's ProvidePlugin injects this into modules outside lite/ too (typescript)
+        'process/browser': require.resolve('process/browser'),
+      },
     },
     output: {
       path: STATIC,
@@ -248,6 +259,8 @@ module.exports = [
       /license-webpack-plugin: could not find any license file for @microsoft\/fast-/,
       /license-webpack-plugin: could not find any license file for json-schema-merge-allof/,
       /license-webpack-plugin: could not find any license file for vega-lite/,
+      // typescript.js's Node-only paths (its `sys`, plugin loading) never run in the kernel worker
+      { module: /typescript[\\/]lib[\\/]typescript\.js/ },
       // tfjs bundles are large by design
       /asset size limit|entrypoint size limit|exceed the recommended size/,
     ],

@@ -1,7 +1,11 @@
 // The cell side of the kernel: a module Web Worker exposed over comlink.
-// For the spike a cell is plain JavaScript (top-level await allowed); `tf`
-// (tfjs 4.22) and `pl.backend()` are globals.
+// A cell is TypeScript with magics, compiled by the shared cell transform
+// (kernel/browser/cell-transform.ts): top-level declarations live in one scope
+// object for the notebook, top-level await works, the last expression is the
+// result. `tf` (tfjs 4.22) and `pl.backend()` are globals.
 import { expose } from 'comlink';
+import { CellSyntaxError, compileCell, runCompiledCell } from '../../../kernel/browser/cell-transform';
+import { MagicSyntaxError, RUNTIME } from '../../../kernel/magic-transform';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -53,6 +57,35 @@ async function chooseBackend(order = ['webgpu', 'webgl', 'wasm', 'cpu']) {
   return { backend: tf.getBackend(), tried };
 }
 
+/** The notebook's variables: every cell's top-level declarations (see cell-transform.ts). */
+const notebookScope: Record<string, unknown> = {
+  // magic lines compile to calls of this runtime; no magic is declared in the browser yet
+  // (their declarations import Node-only modules), so compiling one fails first
+  [RUNTIME]: Object.fromEntries(['line', 'cell', 'help', 'inlineStart', 'inlineEnd'].map((name) => [name, magicsUnavailable])),
+};
+
+function magicsUnavailable(): never {
+  throw new Error('Magics are not available in the browser kernel yet.');
+}
+
+let cellCount = 0;
+
+/** `  2 | const x = (1 +;` and a caret under the column, as the Node kernel shows it. */
+function sourceContext(code: string, line: number, column: number): string[] {
+  const text = code.split('\n')[line];
+  if (text === undefined) return [];
+  const num = String(line + 1);
+  return [`  ${num} | ${text}`, `  ${' '.repeat(num.length)} | ${' '.repeat(column)}^`];
+}
+
+function errorResult(code: string, e: unknown): ExecResult {
+  const err = e as Error;
+  let traceback = [String(err?.stack ?? e)];
+  if (e instanceof CellSyntaxError) traceback = [err.message, ...sourceContext(code, e.line, e.column)];
+  else if (e instanceof MagicSyntaxError) traceback = [`${err.name} in cell line ${e.line + 1}:`, ...sourceContext(code, e.line, 0), err.message];
+  return { status: 'error', ename: err?.name ?? 'Error', evalue: err?.message ?? String(e), traceback };
+}
+
 const api = {
   async initialize(): Promise<void> {
     console.log = (...a: unknown[]) => send('stdout', a);
@@ -71,30 +104,12 @@ const api = {
 
   async execute(code: string): Promise<ExecResult> {
     try {
-      let value: unknown;
-      if (/\bawait\b/.test(code)) {
-        // crude top-level await: the value of a trailing expression is returned
-        const lines = code.trimEnd().split('\n');
-        const last = lines.pop() ?? '';
-        const body = /^\s*(const|let|var|if|for|while|return|throw|function|class)\b/.test(last)
-          ? [...lines, last].join('\n')
-          : [...lines, `return (${last.replace(/;\s*$/, '')});`].join('\n');
-        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-        value = await new AsyncFunction(body)();
-      } else {
-        value = (0, eval)(code);
-        if (value instanceof Promise) value = await value;
-      }
+      const compiled = compileCell(code, { scriptName: `prunelab-cell-${++cellCount}.js` });
+      const value = await runCompiledCell(compiled, notebookScope);
       if (value === undefined) return { status: 'ok' };
       return { status: 'ok', data: { 'text/plain': show(value) } };
     } catch (e) {
-      const err = e as Error;
-      return {
-        status: 'error',
-        ename: err?.name ?? 'Error',
-        evalue: err?.message ?? String(e),
-        traceback: [String(err?.stack ?? e)],
-      };
+      return errorResult(code, e);
     }
   },
 };
