@@ -47,7 +47,7 @@ import { shrinkModel } from '../sparse/shrink';
 import { evaluate, listOptimizers, train, type TrainOptions } from '../train';
 import type { Examples } from '../data';
 import { denseCheckpoint, disposeCheckpoint } from './checkpoints';
-import { checkAborted, checkDenseFields, dataOf, denseKey, inField } from './trial-fields';
+import { checkAborted, checkDenseFields, dataOf, denseKey, inField, methodOptionsOf } from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
@@ -100,13 +100,6 @@ function granularityOf(config: TrialConfig): string | undefined {
 /** The dense model's key in the checkpoint cache: the budget's first `denseEpochs`, in the budget's recipe. */
 function budgetDenseKey(config: TrialConfig) {
   return denseKey({ ...config, denseBatchSize: config.batchSize, denseOptimizer: config.optimizer, denseLearningRate: config.learningRate });
-}
-
-/** Options a method declares, read from a configuration. */
-function ownOptions(method: string, config: TrialConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const o of findMethod(method)?.options ?? []) if (config[o.name] !== undefined) out[o.name] = config[o.name];
-  return out;
 }
 
 function requireMethod(name: unknown, field: string, where: string, ok: (m: NonNullable<ReturnType<typeof findMethod>>) => boolean, what: string) {
@@ -217,7 +210,7 @@ function lazyPruneData(train: Examples, config: TrialConfig): { data: () => Prun
 /** `prune()` options of a configuration at a given sparsity. */
 function pruneOptions(config: TrialConfig, sparsity: number, data?: () => PruneBatch[]): PruneOptions {
   const method = config.method as string;
-  const options: PruneOptions = { method, sparsity, seed: config.seed as number, methodOptions: ownOptions(method, config) };
+  const options: PruneOptions = { method, sparsity, seed: config.seed as number, methodOptions: methodOptionsOf(method, config) };
   if (config.granularity !== undefined) options.granularity = config.granularity as string;
   if (config.scope !== undefined) options.scope = config.scope as string;
   // structured pruning never removes classes: the classifier's outputs stay
@@ -324,7 +317,7 @@ async function runPhases(model: tf.LayersModel, config: TrialConfig, train0: Exa
       const method = config.method as string;
       const methodSteps = Math.max(1, Math.round((config.methodFraction as number) * steps));
       const spe = stepsPerEpoch(train0.count, config.batchSize as number);
-      const options = ownOptions(method, config);
+      const options = methodOptionsOf(method, config);
       if (findMethod(method)?.options?.some((o) => o.name === 'trainSize') && options.trainSize === undefined) options.trainSize = train0.count;
       const plan = trainingPlan(model, method, options, { totalSteps: methodSteps, stepsPerEpoch: spe, seed: config.seed as number });
       const h1 = await train(model, train0, { ...phase(config, methodSteps, lr, ctx), ...plan.trainOptions, signal: ctx.signal });
@@ -342,7 +335,7 @@ async function runPhases(model: tf.LayersModel, config: TrialConfig, train0: Exa
       prune(model, pruneOptions(config, s, data));
       const spe = stepsPerEpoch(train0.count, config.batchSize as number);
       const trainMethod = config.trainMethod as string;
-      const plan = trainMethod === 'none' ? undefined : trainingPlan(model, trainMethod, ownOptions(trainMethod, config), { totalSteps: steps, stepsPerEpoch: spe, seed: config.seed as number });
+      const plan = trainMethod === 'none' ? undefined : trainingPlan(model, trainMethod, methodOptionsOf(trainMethod, config), { totalSteps: steps, stepsPerEpoch: spe, seed: config.seed as number });
       const h = await train(model, train0, { ...phase(config, steps, lr, ctx), masks: MaskedModel.of(model), ...(plan ? { hooks: plan.trainOptions.hooks, extraLosses: plan.trainOptions.extraLosses } : {}) });
       return { steps: h.steps, notes };
     }

@@ -20,6 +20,7 @@ import { batches, datasetInfo } from '../data';
 import { evaluate, listOptimizers, train, type TrainHook } from '../train';
 import { sparseTrainingSupport, trainSparse, type SparseTrainHistory } from '../sparse/sparse-train';
 import { sweepData } from './data-cache';
+import { methodOptionsOf } from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
@@ -99,13 +100,6 @@ function resolve(given: Record<string, unknown>, where: string): TrialConfig {
   };
 }
 
-/** The options a method declares, read from a configuration. */
-function ownOptions(method: string, config: TrialConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const o of findMethod(method)?.options ?? []) if (config[o.name] !== undefined) out[o.name] = config[o.name];
-  return out;
-}
-
 /** Per-layer densities of a masked model, in layer order. */
 function layerDensities(model: tf.LayersModel): Record<string, number> {
   const masked = MaskedModel.of(model);
@@ -136,7 +130,7 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
         pruneData.push({ xs: b.xs, ys: b.ys, size: b.size });
       }
     }
-    const options: PruneOptions = { method: initMethod, sparsity: config.sparsity as number, seed, methodOptions: ownOptions(initMethod, config) };
+    const options: PruneOptions = { method: initMethod, sparsity: config.sparsity as number, seed, methodOptions: methodOptionsOf(initMethod, config) };
     for (const k of ['scope', 'keepFirstDense', 'keepLastDense', 'exclude'] as const) if (config[k] !== undefined) (options as Record<string, unknown>)[k] = config[k];
     try {
       prune(net, { ...options, ...(pruneData.length ? { data: pruneData } : {}) });
@@ -154,7 +148,7 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     const perEpoch = Math.ceil(data.train.count / (config.batchSize as number));
     const totalSteps = (config.steps as number | undefined) ?? (config.epochs as number) * perEpoch;
     const masked = MaskedModel.of(net);
-    const plan = config.trainMethod === 'none' ? undefined : trainingPlan(net, config.trainMethod as string, ownOptions(config.trainMethod as string, config), { totalSteps, stepsPerEpoch: perEpoch, seed });
+    const plan = config.trainMethod === 'none' ? undefined : trainingPlan(net, config.trainMethod as string, methodOptionsOf(config.trainMethod as string, config), { totalSteps, stepsPerEpoch: perEpoch, seed });
     const curve: number[] = [];
     const curveHook: TrainHook = { onEpochEnd: () => void curve.push(evaluate(net, data.test).accuracy) };
     const t1 = Date.now();

@@ -12,6 +12,7 @@ import { experimentData } from '../experiments/data';
 import { recipeOptions, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { InterruptedError } from '../interrupt';
 import { listModels } from '../models';
+import { findMethod } from '../prune/method';
 import type { OptionSpec } from '../prune/method-options';
 import { listOptimizers } from '../train';
 import { denseCheckpoint, type DenseKey } from './checkpoints';
@@ -154,4 +155,11 @@ export function dataOf(config: TrialConfig, dir: string) {
 
 export function checkAborted(signal: AbortSignal, where: string): void {
   if (signal.aborted) throw new InterruptedError(`The trial was stopped ${where}.`);
+}
+
+/** The options a method declares, read from a trial configuration (the fields it sets). */
+export function methodOptionsOf(method: string, config: TrialConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of findMethod(method)?.options ?? []) if (config[o.name] !== undefined) out[o.name] = config[o.name];
+  return out;
 }
