@@ -35,6 +35,17 @@ const liteConfig = require('./package.json')['prunelab-lite'];
 // compiler is the same API: one compiler in the bundle, the version the Node side tests.
 const TYPESCRIPT = path.dirname(require.resolve('typescript/package.json', { paths: [path.join(HERE, '..')] }));
 
+// The browser edition of the `pl` API (../src/browser.ts): every module of ../src with a
+// `*.browser.ts` sibling is replaced by that sibling (Node's file system, zlib, util, tfjs-node,
+// worker processes stay out; test/browser/api-import-graph.test.ts checks the same rule).
+const SRC = path.join(HERE, '..', 'src');
+const BROWSER_SUBSTITUTES = Object.fromEntries(
+  glob.sync(`${SRC}/**/*.browser.ts`).flatMap((browserFile) => {
+    const nodeModule = browserFile.replace(/\.browser\.ts$/, '');
+    return [[`${nodeModule}$`, browserFile], [`${nodeModule}.ts$`, browserFile]];
+  }),
+);
+
 const liteAppData = {};
 for (const app of liteConfig.apps) {
   const data = fs.readJSONSync(path.join(APP, app, 'package.json'));
@@ -238,8 +249,15 @@ module.exports = [
     entry: allEntryPoints,
     resolve: {
       extensions: ['.ts', '.tsx', '.js', '...'],
-      fallback: { util: false },
+      fallback: { util: false, path: require.resolve('path-browserify') },
+      // one copy of each package (tfjs above all) for the app, the kernel and ../src: lite's own first
+      modules: [path.join(HERE, 'node_modules'), 'node_modules'],
       alias: {
+        ...BROWSER_SUBSTITUTES,
+        // the local kernel package, from this checkout whatever node_modules links to
+        '@prunelab/lite-kernel': path.join(HERE, 'kernel'),
+        // danfojs-node's core needs only the tfjs tensor API (as vendor/tfjs-node-shim says in Node)
+        '@tensorflow/tfjs-node$': require.resolve('@tensorflow/tfjs'),
         typescript: TYPESCRIPT,
         '@tslab/typescript-for-tslab': TYPESCRIPT,
         // the base config's ProvidePlugin injects this into modules outside lite/ too (typescript)

@@ -115,6 +115,27 @@ for (const f of fs.readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) {
   fs.copyFileSync(path.join(wasmDist, f), path.join(SITE, 'build', f));
 }
 
+// 5. prunelab's sparse kernels (build/wasm/sparse.wasm, from `npm run build` at the top level)
+//    beside the worker, and the datasets the notebooks load by name: the repository's datasets/
+//    (manifests, MNIST, the tiny set) plus Fashion-MNIST from the Debian package when it is
+//    installed (the site then serves all three; without it, loading 'fashion-mnist' says so).
+const REPO = path.dirname(HERE);
+const sparseWasm = path.join(REPO, 'build', 'wasm', 'sparse.wasm');
+if (!fs.existsSync(sparseWasm)) throw new Error(`postbuild: ${sparseWasm} is missing: run 'npm run build' at the repository root first.`);
+fs.copyFileSync(sparseWasm, path.join(SITE, 'build', 'sparse.wasm'));
+const DATASETS = path.join(SITE, 'datasets');
+fs.rmSync(DATASETS, { recursive: true, force: true });
+fs.cpSync(path.join(REPO, 'datasets'), DATASETS, { recursive: true, filter: (src) => !/README|\.py$/.test(path.basename(src)) });
+const fashionDir = process.env.LITE_FASHION_MNIST || '/usr/share/datasets/fashion-mnist';
+const fashionManifest = JSON.parse(fs.readFileSync(path.join(REPO, 'datasets', 'manifests', 'fashion-mnist.json'), 'utf8'));
+const fashionFiles = Object.values(fashionManifest.files).map((f) => f.name);
+if (fashionFiles.every((f) => fs.existsSync(path.join(fashionDir, f)))) {
+  fs.mkdirSync(path.join(DATASETS, 'fashion-mnist'), { recursive: true });
+  for (const f of fashionFiles) fs.copyFileSync(path.join(fashionDir, f), path.join(DATASETS, 'fashion-mnist', f));
+} else {
+  console.warn(`postbuild: Fashion-MNIST not found in ${fashionDir} (apt-get install the dataset package, or set LITE_FASHION_MNIST): the site will not serve it.`);
+}
+
 function* findFiles(dir, pred) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);

@@ -10,11 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
 import { InternalError, UnknownNameError, UserError } from '../errors';
+import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend } from './modules';
 
 export { registerMissingGradients } from './gradients/index';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** A backend prunelab can run on (which of them exist depends on the edition: see ./modules). */
+export type BackendName = (typeof BACKEND_PREFERENCE)[number];
+export { BACKEND_PREFERENCE };
 
 /** The backend last announced on the console; the choice is printed once per change. */
 let announced: BackendName | undefined;
@@ -24,31 +26,11 @@ let pending: Promise<unknown> = Promise.resolve();
 /** Why a backend module could not be loaded, by backend name (for error messages). */
 const loadErrors = new Map<BackendName, string>();
 
-function tryRequire(name: BackendName, moduleName: string): boolean {
-  try {
-    require(moduleName);
-    return true;
-  } catch (e) {
-    loadErrors.set(name, e instanceof Error ? e.message.split('\n')[0] : String(e));
-    return false;
-  }
-}
-
 /** Makes the backend's module register itself with tfjs; false when it cannot load here. */
 function loadBackendModule(name: BackendName): boolean {
-  switch (name) {
-    case 'tensorflow':
-      return tryRequire(name, '@tensorflow/tfjs-node');
-    case 'wasm':
-      if (!tryRequire(name, '@tensorflow/tfjs-backend-wasm')) return false;
-      // Registers the kernels training needs that tfjs-backend-wasm lacks. The explicit
-      // '/index' keeps a stale build/src/backend/wasm-kernels.js (the old placeholder) from
-      // shadowing the folder.
-      require('./wasm-kernels/index').registerMissingWasmKernels();
-      return true;
-    case 'cpu':
-      return true;
-  }
+  const loaded = loadModule(name);
+  if (loaded !== true) loadErrors.set(name, loaded);
+  return loaded === true;
 }
 
 function checkName(name: string): BackendName {
@@ -113,7 +95,7 @@ function silenceTfjsNodeBanner(): void {
 }
 
 async function initBackendNow(requested?: BackendName | string): Promise<BackendName> {
-  const fromEnv = process.env.PRUNELAB_BACKEND?.trim();
+  const fromEnv = requestedBackend();
   const wanted = requested ?? (fromEnv ? fromEnv : undefined);
   const candidates: BackendName[] = wanted !== undefined ? [checkName(wanted)] : [...BACKEND_PREFERENCE];
   registerMissingGradients();
@@ -133,12 +115,7 @@ async function initBackendNow(requested?: BackendName | string): Promise<Backend
   const name = candidates[0];
   const cause = loadErrors.get(name) ?? 'unknown reason';
   throw new UserError(
-    `Backend '${name}' could not be loaded here (${cause}). ` +
-      (name === 'tensorflow'
-        ? `It needs the optional dependency @tensorflow/tfjs-node, whose install downloads ` +
-          `libtensorflow (internet, linux/macOS x64 or arm64); install it or use 'wasm' ` +
-          `(initBackend('wasm') or PRUNELAB_BACKEND=wasm).`
-        : `Try one of: ${BACKEND_PREFERENCE.filter((b) => b !== name).join(', ')}.`),
+    `Backend '${name}' could not be loaded here (${cause}). ` + backendAdvice(name, BACKEND_PREFERENCE.filter((b) => b !== name)),
   );
 }
 

@@ -1,9 +1,9 @@
 /**
  * The datasets prunelab knows out of the box. File-based ones read their manifest from
- * `datasets/manifests/<name>.json` at load time (so importing prunelab never touches the disk).
+ * `datasets/manifests/<name>.json` at load time (so importing prunelab never touches the disk;
+ * in the browser edition the site serves that folder: see ./shipped).
  */
-import { loadIdxDataset } from './idx-dataset';
-import { readManifest } from './manifest';
+import { loadIdxDataset, shippedManifest } from './shipped';
 import { mixSeed } from './random';
 import { makeBlobs, makeSpirals, makeXor, type SyntheticOptions } from './synthetic';
 import type { DatasetInfo, DatasetLoadContext, DatasetLoader } from './load-options';
@@ -22,7 +22,7 @@ export interface BuiltinDataset {
 
 const idx = (name: string, description: string): BuiltinDataset => ({
   name,
-  loader: (ctx) => loadIdxDataset(readManifest(name), ctx),
+  loader: async (ctx) => loadIdxDataset(await shippedManifest(name), ctx),
   info: { description, defaultNormalize: 'unit' },
 });
 

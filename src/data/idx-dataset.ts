@@ -12,7 +12,8 @@ import { downloadFile } from './download';
 import { datasetCacheRoot, datasetSearchPlaces, type SearchPlace } from './locate';
 import { IDX_FILE_ROLES, packageDatasetsDir, type IdxDatasetManifest, type IdxFileRole, type ManifestFile } from './manifest';
 import type { DatasetLoadContext } from './load-options';
-import type { Dataset, Examples } from './types';
+import { idxExamples } from './idx-examples';
+import type { Dataset } from './types';
 import { UserError } from '../errors';
 
 /**
@@ -207,20 +208,6 @@ async function locateAndRead(m: IdxDatasetManifest, ctx: DatasetLoadContext): Pr
   throw new DatasetNotFoundError(m.name, places.map((p) => p.dir), `Dataset '${m.name}' not found. ${searched}`);
 }
 
-function toExamples(images: IdxFile, labels: IdxFile, m: IdxDatasetManifest, split: string): Examples {
-  const count = images.idx.shape[0];
-  // The Float32Array/Int32Array constructors convert the bytes natively (no per-pixel JS loop).
-  const x = new Float32Array(images.idx.data);
-  const y = new Int32Array(labels.idx.data);
-  const numClasses = m.classNames.length;
-  for (let i = 0; i < count; i++) {
-    if (y[i] >= numClasses) {
-      throw new IdxFormatError(labels.path, `label ${y[i]} of ${split} example ${i} is outside [0, ${numClasses}) (${m.name} has ${numClasses} classes).`);
-    }
-  }
-  return { x, y, count, featureShape: [...m.imageShape], numClasses };
-}
-
 /**
  * Loads the raw splits of an IDX dataset (values in `[0, 255]`, `featureRange` set).
  *
@@ -233,8 +220,8 @@ export async function loadIdxDataset(manifest: IdxDatasetManifest, ctx: DatasetL
   const { dir, files } = await locateAndRead(manifest, ctx);
   return {
     name: ctx.name,
-    train: toExamples(files.trainImages, files.trainLabels, manifest, 'train'),
-    test: toExamples(files.testImages, files.testLabels, manifest, 'test'),
+    train: idxExamples(files.trainImages.idx, files.trainLabels.idx, files.trainLabels.path, manifest, 'train'),
+    test: idxExamples(files.testImages.idx, files.testLabels.idx, files.testLabels.path, manifest, 'test'),
     classNames: [...manifest.classNames],
     source: dir,
     featureRange: [0, 255],

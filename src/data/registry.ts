@@ -8,7 +8,7 @@ import { Registry, type RegisterOptions } from '../registry';
 import { BUILTIN_DATASETS } from './builtin-datasets';
 import { UnknownDatasetError } from './errors';
 import { flattenExamples, subsetExamples, trainValidationSplit, validateExamples } from './examples';
-import { downloadsAllowedByEnv } from './locate';
+import { downloadsAllowedByEnv, loadIdxDataset } from './shipped';
 import {
   LOAD_OPTION_KEYS,
   type DatasetInfo,
@@ -18,8 +18,7 @@ import {
 } from './load-options';
 import { NORMALIZE_MODES, applyNormalizationInPlace, fitNormalization } from './normalize';
 import { mixSeed } from './random';
-import { loadIdxDataset } from './idx-dataset';
-import { checkManifest, type IdxDatasetManifest } from './manifest';
+import { checkManifest, type IdxDatasetManifest } from './manifest-check';
 import type { Dataset, Examples } from './types';
 
 /** A registered dataset: its loader and its description and defaults. */

@@ -3,6 +3,7 @@
  * protocol), read from `PRUNELAB_BUDGET`, and a helper that picks a budget's settings.
  */
 import { UnknownNameError, UserError } from '../errors';
+import { envVar } from '../env';
 
 /** The two budgets of the notebooks: `quick` (CI, a few minutes) and `paper` (the paper's protocol). */
 export type BudgetName = 'quick' | 'paper';
@@ -16,7 +17,7 @@ export const BUDGET_NAMES: readonly BudgetName[] = ['quick', 'paper'];
  * @param value the setting to read (default: the environment variable).
  * @throws for any other value, naming the known budgets.
  */
-export function notebookBudget(value: string | undefined = process.env.PRUNELAB_BUDGET): BudgetName {
+export function notebookBudget(value: string | undefined = envVar('PRUNELAB_BUDGET')): BudgetName {
   const v = (value ?? '').trim().toLowerCase();
   if (v === '') return 'quick';
   if ((BUDGET_NAMES as readonly string[]).includes(v)) return v as BudgetName;

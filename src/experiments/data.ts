@@ -1,5 +1,5 @@
 /** The data of an experiment: a dataset and its seeded subsets, loaded once per spec and shared by all seeds. */
-import { loadDataset } from '../data';
+import { loadDataset } from '../data/core';
 import type { Dataset } from '../data/types';
 
 /** Which data an experiment uses. */

@@ -154,3 +154,8 @@ export function readJsonFile(file: string, what = 'JSON file'): unknown {
     throw new UserError(`Cannot read the ${what} ${target}: it is not valid JSON (${(err as Error).message}); the file is truncated, or is not a ${what}.`);
   }
 }
+
+/** True when `file` exists (a file or a directory). */
+export function fileExists(file: string): boolean {
+  return fs.existsSync(file);
+}

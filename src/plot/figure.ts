@@ -3,6 +3,7 @@
  * rendering for the classic Notebook.
  */
 import { escapeHtml, registerFormatter, type MimeBundle } from '../report/display';
+import { processTag } from '../env';
 
 /** One plotly trace (`{type: 'bar', x, y, ...}`); any plotly.js trace attributes are allowed. */
 export type Trace = Record<string, unknown> & { type?: string; name?: string };
@@ -79,7 +80,7 @@ export interface StaticImage {
  */
 export function figureHtml(fig: Figure, staticImage?: StaticImage): string {
   htmlCounter += 1;
-  const id = `prunelab-plot-${process.pid}-${Date.now().toString(36)}-${htmlCounter}`;
+  const id = `prunelab-plot-${processTag()}-${Date.now().toString(36)}-${htmlCounter}`;
   const height = typeof fig.layout?.height === 'number' ? fig.layout.height : 420;
   const title = figureTitle(fig).replace(/<br>/g, ' ');
   const img = staticImage

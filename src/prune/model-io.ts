@@ -7,10 +7,9 @@
  * files (present, the sizes the manifest needs, finite values) before tfjs builds anything, so
  * a corrupt or foreign directory is rejected with the file and the problem named.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ensureDir, readJsonFile, readRegularFile, writeFileAtomic } from '../io/files';
+import { ensureDir, fileExists, readJsonFile, readRegularFile, writeFileAtomic } from '../io/files';
 import { scanNonFinite } from '../data/finite';
 import { UserError } from '../errors';
 
@@ -149,7 +148,7 @@ export function directoryModelHandler(dir: string): tf.io.IOHandler {
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const file = path.resolve(dir, MODEL_JSON);
-      if (!fs.existsSync(file)) throw new UserError(`Cannot load the model: no ${MODEL_JSON} in ${path.resolve(dir)}; save a model there first (saveModelToDir, or exportModel of a MaskedModel).`);
+      if (!fileExists(file)) throw new UserError(`Cannot load the model: no ${MODEL_JSON} in ${path.resolve(dir)}; save a model there first (saveModelToDir, or exportModel of a MaskedModel).`);
       const json = readJsonFile(file, 'model description');
       const { specs, paths } = checkModelJson(json, file);
       const weightFiles = paths.map((p) => path.resolve(dir, p));

@@ -14,7 +14,8 @@
  * registerFormatter({ name: 'sweep', test: (v) => v instanceof Sweep, format: (v) => tableBundle(...) });
  * ```
  */
-import { inspect } from 'util';
+import { inspectValue } from './inspect';
+import { processTag } from '../env';
 import { UserError } from '../errors';
 
 /** `Symbol.for('Jupyter.display')`: `obj[DISPLAY_SYMBOL]()` returns the object's MIME bundle. */
@@ -84,7 +85,7 @@ export function listFormatters(): string[] {
 
 /** The plain-text form of any value, as Node's REPL shows it (strings quoted, like IPython's repr). */
 export function plainText(value: unknown): string {
-  return inspect(value, { depth: 4, colors: false, maxArrayLength: 50, breakLength: 100 });
+  return inspectValue(value, { depth: 4, maxArrayLength: 50, breakLength: 100 });
 }
 
 /** A bundle's values as they go on the wire: JSON types as objects, text types as strings. */
@@ -121,7 +122,7 @@ export function mimeBundle(value: unknown): MimeBundle {
     } catch (e) {
       // A display must not turn a cell that worked into an error (e.g. a model whose tensors were
       // disposed); say what failed, with a one-level view of the value instead of a deep dump.
-      return { 'text/plain': `${inspect(value, { depth: 0, colors: false, breakLength: 100 })}\n(display formatter '${f.name}' failed: ${(e as Error)?.message ?? String(e)})` };
+      return { 'text/plain': `${inspectValue(value, { depth: 0, breakLength: 100 })}\n(display formatter '${f.name}' failed: ${(e as Error)?.message ?? String(e)})` };
     }
   }
   return { 'text/plain': plainText(value) };
@@ -151,7 +152,7 @@ let counter = 0;
 /** A new, process-unique display id. */
 export function newDisplayId(): string {
   counter += 1;
-  return `prunelab-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  return `prunelab-${processTag()}-${Date.now().toString(36)}-${counter}`;
 }
 
 /**

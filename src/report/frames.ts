@@ -1,11 +1,12 @@
 /** danfojs DataFrames from row objects (danfojs is loaded on first use: it takes most of a second). */
 import type * as Danfo from 'danfojs-node';
+import { loadDanfo } from './danfo-module';
 
 let danfo: typeof Danfo | null = null;
 
-/** The danfojs-node module (loaded on first call). */
+/** The danfojs module (loaded on first call; danfojs-node in Node, its core in the browser). */
 export function danfojs(): typeof Danfo {
-  danfo ??= require('danfojs-node') as typeof Danfo;
+  danfo ??= loadDanfo();
   return danfo;
 }
 

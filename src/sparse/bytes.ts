@@ -4,7 +4,7 @@
  * one byte per N:M position), next to dense float32, a bit-packed mask, and gzip of the
  * dense masked weights (the number TF-MOT's tutorials report). For "model size vs sparsity".
  */
-import * as zlib from 'zlib';
+import { gzipSize } from './gzip';
 import { denseToSparse, SparseFormat, SparseMatrix, ToSparseOptions } from './formats';
 
 /** Storage of one sparse matrix, in bytes. */
@@ -62,12 +62,12 @@ export function maskBitsBytes(shape: readonly number[]): number {
 }
 
 /**
- * Bytes of gzip (level 9) of the dense float32 little-endian values.
+ * Bytes of gzip (level 9) of the dense float32 little-endian values (NaN in the browser edition).
  *
  * @param values the (masked) dense weights.
  */
 export function gzipBytes(values: Float32Array): number {
-  return zlib.gzipSync(Buffer.from(values.buffer, values.byteOffset, values.byteLength), { level: 9 }).length;
+  return gzipSize(values);
 }
 
 /** One row of a size report. */

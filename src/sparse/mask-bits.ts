@@ -53,12 +53,17 @@ export function countMaskBits(bits: Uint8Array): number {
 
 /** Base64 text of bytes (for JSON files). */
 export function bytesToBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  if (typeof Buffer !== 'undefined') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  // browsers: btoa over a binary string, in chunks (spreading a large array overflows the stack)
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 /** Bytes of base64 text. @throws on characters outside the base64 alphabet. */
 export function base64ToBytes(text: string): Uint8Array {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new UserError('Invalid base64 text in mask data.');
+  if (typeof Buffer === 'undefined') return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   const b = Buffer.from(text, 'base64');
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -9,10 +9,9 @@
  * allocator's bookkeeping was a measurable part of a ~10 µs call) and freed by `dispose()`. Typed-array views are always created
  * afresh after an allocation, because growing the memory detaches old views.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { SparseMatrix, convertSparse } from './formats';
 import { InternalError, ShapeError, UserError } from '../errors';
+import { sparseWasmBinary } from './wasm-binary';
 
 /** The functions exported by assembly/sparse.ts. */
 export interface SparseWasmExports {
@@ -37,13 +36,6 @@ export interface SparseWasmExports {
   bsrSpmv(blockPtr: number, blockCol: number, vals: number, nBlockRows: number, R: number, C: number, nRows: number, x: number, y: number, bias: number): void;
   csrSddmmT16(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
   csrSddmmT32(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
-}
-
-/** Where the compiled kernels are looked for (first existing wins). */
-function wasmCandidates(): string[] {
-  const env = process.env.PRUNELAB_SPARSE_WASM;
-  // build/src/sparse/wasm.js -> build/wasm/sparse.wasm
-  return [...(env ? [env] : []), path.resolve(__dirname, '..', '..', 'wasm', 'sparse.wasm')];
 }
 
 const ALIGN = 16;
@@ -149,18 +141,11 @@ export function instantiateSparseWasm(bytes: Uint8Array): SparseWasm {
 /**
  * The shared kernel instance, loaded on first use.
  *
- * @throws when build/wasm/sparse.wasm is missing (with the command that builds it).
+ * @throws when the kernels' binary is missing (see ./wasm-binary.ts).
  */
 export function sparseWasm(): SparseWasm {
   if (instance) return instance;
-  const file = wasmCandidates().find((f) => fs.existsSync(f));
-  if (!file) {
-    throw new UserError(
-      `Sparse wasm kernels not found (looked in ${wasmCandidates().join(', ')}). ` +
-        `Build them with 'npm run build:wasm' (node scripts/build-wasm.js), or use impl: 'tfjs'.`,
-    );
-  }
-  instance = instantiateSparseWasm(fs.readFileSync(file));
+  instance = instantiateSparseWasm(sparseWasmBinary());
   return instance;
 }
 

@@ -19,7 +19,10 @@ export class PrunelabKernel extends BaseKernel implements IKernel {
     this._worker.addEventListener('message', (e) => this._onWorkerMessage(e.data));
     this._remote = wrap<WorkerApi>(this._worker);
     this._remote.initialize().then(
-      () => this._ready.resolve(),
+      (backend) => {
+        this._backend = backend;
+        this._ready.resolve();
+      },
       (err) => this._ready.reject(err),
     );
   }
@@ -49,7 +52,7 @@ export class PrunelabKernel extends BaseKernel implements IKernel {
       },
       protocol_version: '5.3',
       status: 'ok',
-      banner: 'prunelab: pruning on TensorFlow.js, in the browser',
+      banner: `prunelab: pruning on TensorFlow.js, in the browser${this._backend ? ` (backend ${this._backend})` : ''}`,
       help_links: [],
     };
   }
@@ -101,13 +104,24 @@ export class PrunelabKernel extends BaseKernel implements IKernel {
   async commMsg(): Promise<void> {}
   async commClose(): Promise<void> {}
 
-  /** Streams (console.log in the worker) arrive as plain postMessage, not comlink. */
+  /** Interrupting stops the running cell's training at its next batch (the worker's AbortSignal). */
+  async interruptRequest(): Promise<void> {
+    await this._remote.interrupt();
+  }
+
+  /** Streams and displays (console.log, pl.display, progress bars) arrive as plain postMessage, not comlink. */
   private _onWorkerMessage(msg: any): void {
     if (msg?.type === 'stream') {
       this.stream(msg.bundle, this.parentHeader);
+    } else if (msg?.type === 'display') {
+      const content = { data: msg.bundle, metadata: {}, transient: msg.displayId ? { display_id: msg.displayId } : {} };
+      if (msg.update) this.updateDisplayData(content, this.parentHeader);
+      else this.displayData(content, this.parentHeader);
     }
   }
 
+  /** The tfjs backend the worker started on. */
+  private _backend = '';
   private _worker: Worker;
   private _remote: Remote<WorkerApi>;
   private _ready = new PromiseDelegate<void>();

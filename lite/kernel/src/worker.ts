@@ -2,71 +2,56 @@
 // A cell is TypeScript with magics, compiled by the shared cell transform
 // (kernel/browser/cell-transform.ts): top-level declarations live in one scope
 // object for the notebook, top-level await works, the last expression is the
-// result. `tf` (tfjs 4.22) and `pl.backend()` are globals.
+// result. `pl` is prunelab's browser API (src/browser.ts) with the same magic
+// registry as the Node kernel, `tf` is tfjs 4.22 and `dfd` is danfojs.
 import { expose } from 'comlink';
 import { CellSyntaxError, compileCell, runCompiledCell } from '../../../kernel/browser/cell-transform';
 import { MagicSyntaxError, RUNTIME } from '../../../kernel/magic-transform';
+import * as runtime from '../../../kernel/runtime';
+import * as pl from '../../../src/browser';
+import { DISPLAY_SYMBOL, display, html, isNoResult, mimeBundle, rawBundle, registerFormatter, setDisplaySink, type MimeBundle } from '../../../src/report/display';
+import { createMagicContext, type MagicContext } from '../../../src/magics/context';
+import { setAmbientSignalSource } from '../../../src/interrupt';
+import { danfojs } from '../../../src/report/frames';
+import { setDatasetsBaseUrl } from '../../../src/data/shipped.browser';
+import { fetchSparseWasmBinary } from '../../../src/sparse/wasm-binary.browser';
+import { browserFilesStatus, browserFileBytes, listBrowserFiles, openBrowserFiles, removeBrowserFile } from '../../../src/io/files.browser';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export type ExecResult =
-  | { status: 'ok'; data?: Record<string, string> }
+  | { status: 'ok'; data?: MimeBundle }
   | { status: 'error'; ename: string; evalue: string; traceback: string[] };
 
-function send(name: 'stdout' | 'stderr', args: unknown[]): void {
-  const text = args.map((a) => (typeof a === 'string' ? a : show(a))).join(' ') + '\n';
+function send(name: 'stdout' | 'stderr', text: string): void {
   postMessage({ type: 'stream', bundle: { name, text } });
 }
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v instanceof tf.Tensor) return v.toString();
-  try {
-    return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-/** Try backends in order; return the one tfjs ends up on and what each attempt said. */
-async function chooseBackend(order = ['webgpu', 'webgl', 'wasm', 'cpu']) {
-  const tried: Record<string, string> = {};
-  for (const name of order) {
-    if (!tf.engine().registryFactory[name]) {
-      tried[name] = 'not registered';
-      continue;
-    }
-    try {
-      const ok = await tf.setBackend(name);
-      if (ok) {
-        await tf.ready();
-        // prove it computes
-        const s = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).sum());
-        const v = (await s.data())[0];
-        s.dispose();
-        tried[name] = `ok (64x64 matmul sum = ${v})`;
-        return { backend: tf.getBackend(), tried };
-      }
-      tried[name] = 'setBackend returned false';
-    } catch (e) {
-      tried[name] = `error: ${(e as Error).message}`;
-    }
-  }
-  return { backend: tf.getBackend(), tried };
+function consoleText(args: unknown[]): string {
+  return args.map((a) => (typeof a === 'string' ? a : String(mimeBundle(a)['text/plain'] ?? a))).join(' ') + '\n';
 }
 
 /** The notebook's variables: every cell's top-level declarations (see cell-transform.ts). */
-const notebookScope: Record<string, unknown> = {
-  // magic lines compile to calls of this runtime; no magic is declared in the browser yet
-  // (their declarations import Node-only modules), so compiling one fails first
-  [RUNTIME]: Object.fromEntries(['line', 'cell', 'help', 'inlineStart', 'inlineEnd'].map((name) => [name, magicsUnavailable])),
-};
+const notebookScope: Record<string, unknown> = {};
+// not enumerable: the runtime is no notebook variable (error suggestions, completion), yet `with` finds it
+Object.defineProperty(notebookScope, RUNTIME, { value: runtime, enumerable: false });
 
-function magicsUnavailable(): never {
-  throw new Error('Magics are not available in the browser kernel yet.');
-}
+/** Aborted by an interrupt of the running cell (the kernel posts {type: 'interrupt'}). */
+let cellAbort = new AbortController();
+
+/** What magics see of the notebook: its variables, output and interrupt signal. */
+const magicContext: MagicContext = {
+  ...createMagicContext({
+    variables: notebookScope,
+    print: (text) => send('stdout', text.endsWith('\n') ? text : text + '\n'),
+    display: (value) => display(value),
+  }),
+  get signal() {
+    return cellAbort.signal;
+  },
+};
 
 let cellCount = 0;
 
@@ -83,31 +68,66 @@ function errorResult(code: string, e: unknown): ExecResult {
   let traceback = [String(err?.stack ?? e)];
   if (e instanceof CellSyntaxError) traceback = [err.message, ...sourceContext(code, e.line, e.column)];
   else if (e instanceof MagicSyntaxError) traceback = [`${err.name} in cell line ${e.line + 1}:`, ...sourceContext(code, e.line, 0), err.message];
+  else if (e instanceof pl.UserError || (err && (runtime.MAGIC_ERROR_INFO as symbol) in err)) {
+    // A user's mistake: the message says what to do; the bundle's stack helps nobody.
+    const where = (err as unknown as Record<symbol, runtime.MagicErrorInfo>)[runtime.MAGIC_ERROR_INFO];
+    traceback = [`${err.name}${where ? ` in ${where.magic} (cell line ${where.line + 1})` : ''}: ${err.message}`];
+  }
   return { status: 'error', ename: err?.name ?? 'Error', evalue: err?.message ?? String(e), traceback };
 }
 
+/** Files saved in the browser's storage (saveMasks, saveModelToDir, ...), listed and downloadable. */
+const files = {
+  list: listBrowserFiles,
+  remove: removeBrowserFile,
+  status: browserFilesStatus,
+  /** Shows a link that downloads a saved file. */
+  download(file: string) {
+    const bytes = browserFileBytes(file);
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const name = file.split('/').pop() || 'file';
+    return html(`<a download="${name}" href="data:application/octet-stream;base64,${btoa(binary)}">download ${name}</a> (${bytes.length} bytes)`, `${file}: ${bytes.length} bytes`);
+  },
+};
+
 const api = {
-  async initialize(): Promise<void> {
-    console.log = (...a: unknown[]) => send('stdout', a);
+  /** Starts the kernel: console to the notebook, data and kernels' URLs, storage, the best backend. */
+  async initialize(): Promise<string> {
+    console.log = (...a: unknown[]) => send('stdout', consoleText(a));
     console.info = console.log;
-    console.error = (...a: unknown[]) => send('stderr', a);
+    console.error = (...a: unknown[]) => send('stderr', consoleText(a));
     console.warn = console.error;
-    // the wasm binaries are copied next to the worker chunk (static folder)
-    setWasmPaths(new URL('./', self.location.href).href);
-    (self as any).tf = tf;
-    (self as any).pl = {
-      backend: chooseBackend,
-      isolated: () => (self as any).crossOriginIsolated === true,
-      offscreen: () => typeof OffscreenCanvas !== 'undefined',
-    };
+    // the wasm binaries (tfjs's and prunelab's sparse kernels) are copied next to the worker chunk;
+    // the site serves prunelab's datasets/ folder at its root
+    const here = new URL('./', self.location.href);
+    setWasmPaths(here.href);
+    setDatasetsBaseUrl(new URL('../datasets/', here).href);
+    await Promise.all([fetchSparseWasmBinary(new URL('sparse.wasm', here).href), openBrowserFiles()]);
+    setDisplaySink({ show: (bundle, displayId, update) => postMessage({ type: 'display', bundle, displayId, update }) });
+    setAmbientSignalSource(() => cellAbort.signal);
+    runtime.setRuntimeHost({ context: () => magicContext });
+    const g = self as unknown as Record<string, unknown>;
+    g.tf = tf;
+    g.pl = { ...pl, display, html, rawBundle, DISPLAY_SYMBOL, registerFormatter, mimeBundle, files, interruptSignal: () => cellAbort.signal };
+    Object.defineProperty(g, 'dfd', { get: () => danfojs(), configurable: true });
+    // the backend choice prints itself ("prunelab: using the 'webgpu' backend ...") on the first cell's output
+    return pl.initBackend();
+  },
+
+  /** Aborts the running cell's signal: training loops stop at the next batch. */
+  interrupt(): void {
+    cellAbort.abort(new pl.InterruptedError('KeyboardInterrupt: the cell was interrupted.'));
   },
 
   async execute(code: string): Promise<ExecResult> {
+    cellAbort = new AbortController();
+    runtime.resetInline();
     try {
       const compiled = compileCell(code, { scriptName: `prunelab-cell-${++cellCount}.js` });
       const value = await runCompiledCell(compiled, notebookScope);
-      if (value === undefined) return { status: 'ok' };
-      return { status: 'ok', data: { 'text/plain': show(value) } };
+      if (value === undefined || isNoResult(value)) return { status: 'ok' };
+      return { status: 'ok', data: mimeBundle(value) };
     } catch (e) {
       return errorResult(code, e);
     }

@@ -129,6 +129,10 @@ interface Wrapped {
 export function installLazyFusedConv2d(): boolean {
   const fused = tf.fused as { conv2d: typeof tf.fused.conv2d };
   if ((fused.conv2d as Wrapped).__prunelabOriginal !== undefined) return false;
+  // In an ES-module bundle (the browser edition) tf.fused is a frozen module namespace, and
+  // tfjs-layers holds its own binding anyway: the speed-up is then not available, nothing breaks.
+  const slot = Object.getOwnPropertyDescriptor(fused, 'conv2d');
+  if (slot && !slot.writable && !slot.set) return false;
   const original = fused.conv2d;
   const wrapper = ((a: FusedConv2dArgs) => (takesLazyPath(a) ? lazyFusedConv2d(a) : original(a))) as typeof tf.fused.conv2d;
   (wrapper as Wrapped).__prunelabOriginal = original;

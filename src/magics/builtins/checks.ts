@@ -1,6 +1,6 @@
 /** Checks of variable arguments shared by the magics. */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset, Examples } from '../../data';
+import type { Dataset, Examples } from '../../data/core';
 import { MaskedModel } from '../../prune';
 
 /** What a value is, for messages (`a Dataset`, `a number`, `undefined`). */

@@ -1,5 +1,5 @@
 /** `%data`: load a dataset by name. */
-import { listDatasets, loadDataset, type Dataset } from '../../data';
+import { listDatasets, loadDataset, type Dataset } from '../../data/core';
 import { defineMagic } from '../registry';
 import { magicSeed } from '../state';
 

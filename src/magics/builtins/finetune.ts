@@ -1,6 +1,6 @@
 /** `%finetune`: train a (pruned) model with its masks held, with a live progress bar. */
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, type Dataset } from '../../data';
+import { batchCount, type Dataset } from '../../data/core';
 import { agpSchedule, iterativeSchedule, listMethods, MaskedModel, oneShotSchedule, Pruner, trainingPlan, type SparsitySchedule } from '../../prune';
 import { methodExtraArgs, methodListing, methodOptionsFromArgs } from '../method-args';
 import { ProgressBar } from '../../report/progress';

@@ -3,7 +3,7 @@ import { createModel, listModels } from '../../models';
 import { defineMagic } from '../registry';
 import { magicSeed } from '../state';
 import { checkDataset } from './checks';
-import type { Dataset } from '../../data';
+import type { Dataset } from '../../data/core';
 import { OptionError } from '../../errors';
 
 defineMagic({

@@ -1,6 +1,6 @@
 /** `%prune`: prune a model's weights now, or set up gradual pruning for the next `%finetune`. */
 import * as tf from '@tensorflow/tfjs';
-import { batches, type Dataset } from '../../data';
+import { batches, type Dataset } from '../../data/core';
 import { allocationNames, criterionNames, findMethod, listMethods, maskSparsity, methodNames, prune, resolveGranularity, sparsitySummary, type PruneBatch, type PruneOptions } from '../../prune';
 import { methodExtraArgs, methodListing, methodOptionsFromArgs } from '../method-args';
 import { defineMagic, magicUsage, type MagicSpec } from '../registry';

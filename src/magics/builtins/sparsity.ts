@@ -1,6 +1,6 @@
 /** `%sparsity`: the per-layer sparsity table of a model, or its activation sparsity on data. */
 import * as tf from '@tensorflow/tfjs';
-import { batches, type Dataset } from '../../data';
+import { batches, type Dataset } from '../../data/core';
 import { OptionError } from '../../errors';
 import { activationSparsity, type MaskedModel } from '../../prune';
 import { activationSparsityFigure } from '../../plot/activation-sparsity';

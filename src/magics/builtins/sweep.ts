@@ -1,34 +1,11 @@
 /**
  * `%sweep`: run a sweep from a spec file or a spec variable with a progress bar, and look at a
- * running or finished one (a thin layer over `pl.sweep` and `pl.sweeps`).
+ * running or finished one (a thin layer over `pl.sweep` and `pl.sweeps`). The declaration is
+ * shared by both editions; what it does lives in `./sweep-run` (Node: worker pools, Slurm,
+ * results on disk), which the browser edition replaces with an explanation.
  */
-import * as fs from 'fs';
-import { OptionError, UserError } from '../../errors';
-import { InterruptedError } from '../../interrupt';
-import { executorNames } from '../../sweep/executors';
-import { readSpecFile } from '../../sweep/spec';
-import { loadSweep, readSpec, rowsToDataFrame, statusLine, sweepStatus, type SweepResults } from '../../sweep/store';
-import { sweep, type RerunMode } from '../../sweep/sweep';
-import type { SweepSpec } from '../../sweep/types';
 import { defineMagic } from '../registry';
-import type { MagicContext } from '../context';
-
-/** The spec named on the line: a notebook variable of that name, else a spec file. */
-function specOf(target: string, ctx: MagicContext): { spec: SweepSpec; baseDir?: string } {
-  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(target) && ctx.has(target)) {
-    const spec = ctx.get(target);
-    if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
-      throw new OptionError(`%sweep run: ${target} is ${Array.isArray(spec) ? 'a list' : typeof spec}, not a sweep spec { name, trial, grid, fixed? }.`, 'spec');
-    }
-    return { spec: spec as SweepSpec };
-  }
-  if (fs.existsSync(target)) return readSpecFile(target);
-  throw new UserError(`%sweep run: '${target}' is neither a notebook variable nor a spec file; give a variable holding { name, trial, grid, fixed? } or the path of a JSON spec.`);
-}
-
-function failureLines(r: SweepResults): string[] {
-  return r.failed.map((f) => `  failed ${f.id} ${JSON.stringify(f.config)}: ${f.error.name}: ${f.error.message.split('\n')[0]} (log: ${f.log})`);
-}
+import { runSweepMagic, sweepExecutorNames } from './sweep-run';
 
 defineMagic({
   name: 'sweep',
@@ -42,7 +19,7 @@ defineMagic({
     { name: 'action', kind: 'positional', choices: ['run', 'status', 'results'], help: 'run a spec, or show the status or results of a sweep.' },
     { name: 'target', kind: 'positional', help: 'run: a notebook variable holding a spec, or a spec file; status/results: a results directory or a sweep name.' },
     { name: 'dir', help: 'Results directory (default ~/.cache/prunelab/sweeps/<name>).' },
-    { name: 'executor', choices: () => executorNames(), help: 'Where trials run (default PRUNELAB_EXECUTOR, else local).' },
+    { name: 'executor', choices: () => sweepExecutorNames(), help: 'Where trials run (default PRUNELAB_EXECUTOR, else local).' },
     { name: 'workers', type: 'int', min: 1, help: 'Trials at the same time (default: the number of cores).' },
     { name: 'rerun', choices: ['none', 'failed', 'all'], default: 'none', help: 'Run recorded trials again: the failed ones, or all.' },
     { name: 'as', type: 'identifier', default: 'sweepResults', help: 'Variable to store the results in (rows, failed, dir).' },
@@ -57,37 +34,5 @@ defineMagic({
   api:
     "const s = await pl.sweep(spec, { workers: 2 });   // s.rows, s.failures\n" +
     "pl.sweeps.status('mnist-magnitude'); const res = pl.sweeps.load('mnist-magnitude'); pl.sweeps.toDataFrame(res.rows)",
-  async run({ args }, ctx) {
-    const target = args.target as string;
-    if (args.action === 'status') {
-      const s = sweepStatus(target);
-      ctx.print(statusLine(s));
-      for (const c of s.corrupt) ctx.print(`  ${c.problem}`);
-      return loadSweep(s.dir);
-    }
-    if (args.action === 'results') {
-      const r = loadSweep(target);
-      ctx.print(`${r.rows.length} done, ${r.failed.length} failed${r.corrupt.length ? `, ${r.corrupt.length} corrupt records` : ''} in ${r.dir}`);
-      for (const line of failureLines(r)) ctx.print(line);
-      for (const c of r.corrupt) ctx.print(`  ${c.problem}`);
-      if (r.rows.length) ctx.display(rowsToDataFrame(r.rows));
-      return r;
-    }
-    const { spec, baseDir } = specOf(target, ctx);
-    const s = await sweep(spec, {
-      dir: args.dir as string | undefined,
-      executor: args.executor as string | undefined,
-      workers: args.workers as number | undefined,
-      rerun: args.rerun as RerunMode,
-      signal: ctx.signal,
-      baseDir,
-    });
-    const results: SweepResults = { dir: s.dir, spec: readSpec(s.dir), rows: s.rows, failed: s.failures, corrupt: s.corrupt };
-    if (s.interrupted) {
-      throw new InterruptedError(`%sweep stopped: ${s.done} of ${s.total} trials done (results in ${s.dir}); run the same line again to resume.`);
-    }
-    ctx.print(`sweep ${s.name}: ${s.done} done, ${s.failed} failed, ${s.skipped} already there (${s.seconds.toFixed(1)} s, ${s.executor}); results in ${s.dir}`);
-    for (const line of failureLines(results)) ctx.print(line);
-    return results;
-  },
+  run: runSweepMagic,
 });

@@ -18,8 +18,10 @@ export function formatDuration(seconds: number): string {
 }
 
 interface TimeState {
-  wall: bigint;
-  cpu: NodeJS.CpuUsage;
+  /** performance.now() at the start, in ms. */
+  wall: number;
+  /** CPU usage at the start; undefined where the host has none (browsers). */
+  cpu: NodeJS.CpuUsage | undefined;
   print: (text: string) => void;
 }
 
@@ -34,12 +36,18 @@ defineMagic({
   examples: ['%time net.predict(tf.zeros([1, 784]))', '%%time\nawait pl.train(net, data.train, { epochs: 1 })'],
   api: 'const t0 = performance.now(); /* code */ console.log(performance.now() - t0, "ms");',
   start(_inv, ctx): TimeState {
-    return { wall: process.hrtime.bigint(), cpu: process.cpuUsage(), print: (t) => ctx.print(t) };
+    // CPU time exists in Node only; the browser edition reports wall time alone
+    const cpu = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? process.cpuUsage() : undefined;
+    return { wall: performance.now(), cpu, print: (t) => ctx.print(t) };
   },
   finish(state) {
     const s = state as TimeState;
+    const wall = (performance.now() - s.wall) / 1e3;
+    if (!s.cpu) {
+      s.print(`Wall time: ${formatDuration(wall)}`);
+      return;
+    }
     const cpu = process.cpuUsage(s.cpu);
-    const wall = Number(process.hrtime.bigint() - s.wall) / 1e9;
     const user = cpu.user / 1e6;
     const sys = cpu.system / 1e6;
     s.print(`CPU times: user ${formatDuration(user)}, sys: ${formatDuration(sys)}, total: ${formatDuration(user + sys)}\nWall time: ${formatDuration(wall)}`);
@@ -70,12 +78,12 @@ export async function timeit(fn: () => Promise<unknown>, options: { loops?: numb
   const repeat = options.repeat ?? 7;
   const signal = options.signal ?? ambientSignal(); // in a notebook: the cell's interrupt
   const runOnce = async (loops: number) => {
-    const t0 = process.hrtime.bigint();
+    const t0 = performance.now();
     for (let i = 0; i < loops; i++) {
       await fn();
       if (signal?.aborted) throw signal.reason;
     }
-    return Number(process.hrtime.bigint() - t0) / 1e9;
+    return (performance.now() - t0) / 1e3;
   };
   let loops = options.loops ?? 0;
   const timings: number[] = [];

@@ -4,6 +4,7 @@
  */
 import { defineMagic } from '../registry';
 import { OptionError } from '../../errors';
+import { envVar } from '../../env';
 
 /**
  * - `minimal`: the error alone (name and message);
@@ -17,7 +18,7 @@ export type TracebackMode = 'minimal' | 'context' | 'verbose';
 export const TRACEBACK_MODES: readonly TracebackMode[] = ['minimal', 'context', 'verbose'];
 
 /** `PRUNELAB_TRACEBACK=verbose` (or `full`) starts a kernel in verbose mode, e.g. to debug prunelab itself. */
-function initialMode(env = process.env.PRUNELAB_TRACEBACK): TracebackMode {
+function initialMode(env = envVar('PRUNELAB_TRACEBACK')): TracebackMode {
   const v = (env ?? '').trim().toLowerCase();
   if (v === 'full') return 'verbose';
   return (TRACEBACK_MODES as readonly string[]).includes(v) ? (v as TracebackMode) : 'context';

@@ -1,0 +1,10 @@
+/**
+ * The browser build's gzip size: browsers compress only asynchronously (CompressionStream) and
+ * the size report is synchronous, so the browser edition reports NaN ("not measured") rather
+ * than a number from another compressor.
+ */
+
+/** NaN: gzip sizes are measured in the Node edition only. */
+export function gzipSize(_values: Float32Array): number {
+  return NaN;
+}

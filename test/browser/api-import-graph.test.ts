@@ -1,0 +1,102 @@
+/**
+ * The browser edition's `pl` (src/browser.ts) must not reach a Node-only module once every
+ * module with a `*.browser.ts` sibling is replaced by it (what lite/rspack.config.js does), and
+ * each substitute must export what the module it replaces exports, or code that works in Node
+ * would find `undefined` in the browser.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import { builtinModules } from 'module';
+import * as path from 'path';
+
+const BUILD_SRC = path.resolve(__dirname, '..', '..', 'src');
+
+/** Packages that need Node (native code, processes, the file system) or are the Node kernel's. */
+const NODE_ONLY = new Set([...builtinModules, 'danfojs-node', '@tensorflow/tfjs-node', 'zeromq', 'playwright-core', 'tslab']);
+
+/**
+ * Node built-ins the bundle may keep because the browser build provides them:
+ * `path` is path-browserify (string functions only; `process.cwd()` is '/').
+ */
+const PROVIDED = new Set(['path']);
+
+/** Bare module names of a compiled module's `require("...")` calls, and its relative imports resolved. */
+function requires(file: string): { bare: string[]; local: string[] } {
+  const src = fs.readFileSync(file, 'utf8');
+  const bare: string[] = [];
+  const local: string[] = [];
+  for (const m of src.matchAll(/require\("([^"]+)"\)/g)) {
+    const r = m[1];
+    if (!r.startsWith('.')) {
+      bare.push(r.replace(/^node:/, ''));
+      continue;
+    }
+    const p = path.resolve(path.dirname(file), r);
+    const found = [`${p}.js`, path.join(p, 'index.js'), p].find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+    if (!found) throw new Error(`${file}: cannot resolve ${r}`);
+    local.push(found);
+  }
+  return { bare, local };
+}
+
+/** The browser substitute of a compiled module, if there is one. */
+function substitute(file: string): string {
+  const b = file.replace(/\.js$/, '.browser.js');
+  return fs.existsSync(b) ? b : file;
+}
+
+/** Node-only modules reachable from `entry` in the browser build, each with the import chain to it. */
+function nodeOnlyImports(entry: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const queue: { file: string; chain: string[] }[] = [{ file: entry, chain: [] }];
+  while (queue.length) {
+    const { file: requested, chain } = queue.shift()!;
+    const file = substitute(requested);
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const here = [...chain, path.relative(BUILD_SRC, file)];
+    const { bare, local } = requires(file);
+    for (const b of bare) {
+      const pkg = b.startsWith('@') ? b.split('/').slice(0, 2).join('/') : b.split('/')[0];
+      if ((NODE_ONLY.has(b) || NODE_ONLY.has(pkg)) && !PROVIDED.has(b) && !found.has(b)) found.set(b, here);
+    }
+    for (const l of local) queue.push({ file: l, chain: here });
+  }
+  return found;
+}
+
+function browserSubstitutes(dir = BUILD_SRC): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...browserSubstitutes(p));
+    else if (e.name.endsWith('.browser.js')) out.push(p);
+  }
+  return out;
+}
+
+describe('browser edition: the pl API without Node', () => {
+  it('src/browser.ts reaches no Node-only module once *.browser.ts substitutes are applied', () => {
+    const bad = nodeOnlyImports(path.join(BUILD_SRC, 'browser.js'));
+    const report = [...bad].map(([mod, chain]) => `  ${mod}: ${chain.join(' > ')}`).join('\n');
+    assert.strictEqual(bad.size, 0, `Node-only modules in the browser API:\n${report}`);
+  });
+
+  it('the check finds a Node-only module (the Node entry src/index.ts reaches fs and child_process)', () => {
+    const bad = nodeOnlyImports(path.join(BUILD_SRC, 'index.js'));
+    assert.ok(bad.has('fs') && bad.has('child_process'), `expected fs and child_process, found ${[...bad.keys()].join(', ')}`);
+  });
+
+  it('every *.browser.ts substitute exports the names of the module it replaces', () => {
+    const subs = browserSubstitutes();
+    assert.ok(subs.length >= 8, `expected the browser substitutes, found ${subs.length}`);
+    for (const b of subs) {
+      const node = b.replace(/\.browser\.js$/, '.js');
+      assert.ok(fs.existsSync(node), `${path.relative(BUILD_SRC, b)} substitutes nothing: no ${path.relative(BUILD_SRC, node)}`);
+      const exported = (f: string) => Object.keys(require(f)).filter((k) => k !== '__esModule').sort();
+      const missing = exported(node).filter((k) => !exported(b).includes(k));
+      assert.deepStrictEqual(missing, [], `${path.relative(BUILD_SRC, b)} lacks exports of its Node module: ${missing.join(', ')}`);
+    }
+  });
+});
