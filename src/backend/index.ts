@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
 import { InternalError, UnknownNameError, UserError } from '../errors';
-import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend } from './modules';
+import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped } from './modules';
 
 export { registerMissingGradients } from './gradients/index';
 
@@ -52,7 +52,8 @@ function checkName(name: string): BackendName {
 async function trySetBackend(name: BackendName): Promise<boolean> {
   // A module that loaded but registered with another copy of tfjs-core leaves no factory here.
   if (tf.findBackendFactory(name) == null) {
-    loadErrors.set(name, `the module loaded but registered no '${name}' backend with this @tensorflow/tfjs`);
+    // keep an earlier, more specific reason (a backend removed after it failed its check)
+    if (!loadErrors.has(name)) loadErrors.set(name, `the module loaded but registered no '${name}' backend with this @tensorflow/tfjs`);
     return false;
   }
   const previous = tf.engine().backendName;
@@ -60,6 +61,13 @@ async function trySetBackend(name: BackendName): Promise<boolean> {
   try {
     ok = await tf.setBackend(name);
     if (ok) await tf.ready();
+    if (ok) {
+      const verdict = await verifyBackend(name);
+      if (verdict !== true) {
+        loadErrors.set(name, verdict);
+        ok = false;
+      }
+    }
   } catch (e) {
     loadErrors.set(name, e instanceof Error ? e.message.split('\n')[0] : String(e));
     ok = false;
@@ -104,7 +112,10 @@ async function initBackendNow(requested?: BackendName | string): Promise<Backend
     if (!loadBackendModule(name)) continue;
     if (await trySetBackend(name)) {
       if (announced !== name) {
-        const why = requested !== undefined ? '' : wanted !== undefined ? ' (PRUNELAB_BACKEND)' : ' (best available)';
+        let why = requested !== undefined ? '' : wanted !== undefined ? ' (PRUNELAB_BACKEND)' : ' (best available)';
+        // the browser edition says why a preferred GPU backend was passed over
+        const skipped = announceSkipped() ? candidates.slice(0, candidates.indexOf(name)).filter((b) => loadErrors.has(b)) : [];
+        if (skipped.length) why += `; not ${skipped.map((b) => `'${b}': ${loadErrors.get(b)}`).join('; ')}`;
         console.log(`prunelab: using the '${name}' backend${why}`);
         announced = name;
       }

@@ -3,6 +3,7 @@
  * kernel's worker), then wasm (SIMD, threads when the page is cross-origin isolated), then plain
  * JS. The page's bundle has registered them all; whether one works is found by starting it.
  */
+import * as tf from '@tensorflow/tfjs';
 import { registerMissingWasmKernels } from './wasm-kernels/index';
 
 /** Backends in preference order. */
@@ -27,5 +28,34 @@ export function backendAdvice(name: string, others: readonly string[]): string {
 /** @returns true: the bundle registered every backend; the wasm one also gets the kernels training needs. */
 export function loadBackendModule(name: string): true | string {
   if (name === 'wasm') registerMissingWasmKernels();
+  return true;
+}
+
+/**
+ * Proves a GPU backend computes before prunelab uses it: a small product read back synchronously,
+ * as pruning and reporting do (dataSync). Headless Chromium's software WebGPU (SwiftShader, seen
+ * with Chromium 156) starts, computes asynchronously, but loses its device on the first
+ * synchronous read ("A valid external Instance reference no longer exists") and from then on
+ * gives zeros and fails every buffer: such a backend is refused here, and the next one in
+ * {@link BACKEND_PREFERENCE} is taken. The broken backend is removed (tfjs cannot restart it).
+ */
+export async function verifyBackend(name: string): Promise<true | string> {
+  if (name !== 'webgpu' && name !== 'webgl') return true;
+  let value: number;
+  try {
+    value = tf.tidy(() => tf.matMul(tf.ones([8, 16]), tf.ones([16, 4])).sum().dataSync()[0]);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // a lost device reports itself on the next task
+    const again = tf.tidy(() => tf.add(tf.ones([4]), tf.ones([4])).sum().dataSync()[0]);
+    if (again !== 8) value = NaN;
+  } catch (e) {
+    value = NaN;
+  }
+  if (value === 512) return true;
+  tf.removeBackend(name);
+  return `it started but a synchronous read-back gave ${Number.isNaN(value) ? 'an error' : value} instead of 512 (its device is lost); it is removed for this session`;
+}
+
+/** The browser edition says why a preferred GPU backend was passed over (students wonder why not WebGPU). */
+export function announceSkipped(): boolean {
   return true;
 }

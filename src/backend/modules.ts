@@ -44,3 +44,13 @@ export function loadBackendModule(name: string): true | string {
     return e instanceof Error ? e.message.split('\n')[0] : String(e);
   }
 }
+
+/** Node's backends compute what they are asked to once they start: nothing to verify. */
+export async function verifyBackend(_name: string): Promise<true | string> {
+  return true;
+}
+
+/** Node announces only its choice (tfjs-node is absent on most machines: saying so each time is noise). */
+export function announceSkipped(): boolean {
+  return false;
+}
