@@ -20,45 +20,6 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-
-/** The WebGPU adapter of the kernel's device, held for the worker's lifetime (see below). */
-let webGpuAdapter: unknown;
-
-/**
- * tfjs-backend-webgpu's own factory, except that it keeps the adapter. Chromium (156, headless,
- * in a worker) loses the device once the adapter object is garbage-collected: "A valid external
- * Instance reference no longer exists", then every buffer creation fails and reads give zeros.
- */
-function registerWebGpuKeepingAdapter(): void {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<any> } }).gpu;
-  if (!gpu) return;
-  tf.removeBackend('webgpu');
-  tf.registerBackend(
-    'webgpu',
-    async () => {
-      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      if (!adapter) throw new Error('navigator.gpu.requestAdapter() gave no adapter');
-      webGpuAdapter = adapter;
-      const features = ['timestamp-query', 'bgra8unorm-storage'].filter((f) => adapter.features.has(f));
-      const l = adapter.limits;
-      const device = await adapter.requestDevice({
-        requiredFeatures: features,
-        requiredLimits: {
-          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-          maxBufferSize: l.maxBufferSize,
-          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-        },
-      });
-      return new WebGPUBackend(device, adapter.info);
-    },
-    3,
-  );
-}
-
 export type ExecResult =
   | { status: 'ok'; data?: MimeBundle }
   | { status: 'error'; ename: string; evalue: string; traceback: string[] };
@@ -138,7 +99,6 @@ const api = {
     console.warn = console.error;
     // the wasm binaries (tfjs's and prunelab's sparse kernels) are copied next to the worker chunk;
     // the site serves prunelab's datasets/ folder at its root
-    registerWebGpuKeepingAdapter();
     const here = new URL('./', self.location.href);
     setWasmPaths(here.href);
     setDatasetsBaseUrl(new URL('../datasets/', here).href);
