@@ -78,17 +78,16 @@ export class PrunelabKernel extends BaseKernel implements IKernel {
   async completeRequest(
     content: KernelMessage.ICompleteRequestMsg['content'],
   ): Promise<KernelMessage.ICompleteReplyMsg['content']> {
-    return {
-      matches: [],
-      cursor_start: content.cursor_pos,
-      cursor_end: content.cursor_pos,
-      metadata: {},
-      status: 'ok',
-    };
+    const c = await this._remote.complete(content.code, content.cursor_pos);
+    return { matches: c.candidates, cursor_start: c.start, cursor_end: c.end, metadata: {}, status: 'ok' };
   }
 
-  async inspectRequest(): Promise<KernelMessage.IInspectReplyMsg['content']> {
-    return { status: 'ok', found: false, data: {}, metadata: {} };
+  /** Shift+Tab on a magic line shows its help (the same text as `%name?`). */
+  async inspectRequest(
+    content: KernelMessage.IInspectRequestMsg['content'],
+  ): Promise<KernelMessage.IInspectReplyMsg['content']> {
+    const help = await this._remote.inspect(content.code, content.cursor_pos);
+    return help ? { status: 'ok', found: true, data: { 'text/plain': help }, metadata: {} } : { status: 'ok', found: false, data: {}, metadata: {} };
   }
 
   async isCompleteRequest(): Promise<KernelMessage.IIsCompleteReplyMsg['content']> {

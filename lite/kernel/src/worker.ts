@@ -8,6 +8,8 @@ import { expose } from 'comlink';
 import { CellSyntaxError, compileCell, runCompiledCell } from '../../../kernel/browser/cell-transform';
 import { MagicSyntaxError, RUNTIME } from '../../../kernel/magic-transform';
 import * as runtime from '../../../kernel/runtime';
+import { completeMagicLine, magicInspect } from '../../../kernel/complete';
+import { findMagicLines } from '../../../kernel/magic-transform';
 import * as pl from '../../../src/browser';
 import { DISPLAY_SYMBOL, display, html, isNoResult, mimeBundle, rawBundle, registerFormatter, setDisplaySink, type MimeBundle } from '../../../src/report/display';
 import { createMagicContext, type MagicContext } from '../../../src/magics/context';
@@ -90,6 +92,45 @@ const files = {
   },
 };
 
+/** The completion result the kernel sends back (offsets in the cell). */
+export interface Completion {
+  /** Start of the text the candidates replace. */
+  start: number;
+  /** End of that text. */
+  end: number;
+  /** Candidates, best first. */
+  candidates: string[];
+}
+
+/**
+ * Names an expression like `pl.plot.` or `net.lay` can continue with: the properties of the
+ * object reached by the dotted path (notebook variables, then globals such as `pl` and `tf`),
+ * read without calling anything. The Node kernel completes with TypeScript's language service;
+ * here the live objects stand in for their types.
+ */
+function completeExpression(code: string, position: number): Completion {
+  const before = code.slice(0, position);
+  const m = /((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)?$/.exec(before)!;
+  const path = m[1] ? m[1].slice(0, -1).split('.') : [];
+  const prefix = m[2] ?? '';
+  const start = position - prefix.length;
+  let names: string[];
+  if (path.length) {
+    let obj: unknown = path[0] in notebookScope ? notebookScope[path[0]] : (self as unknown as Record<string, unknown>)[path[0]];
+    for (const p of path.slice(1)) obj = obj == null ? undefined : (obj as Record<string, unknown>)[p];
+    if (obj == null) return { start, end: position, candidates: [] };
+    const seen = new Set<string>();
+    for (let o: object | null = Object(obj); o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && !k.startsWith('_')) seen.add(k);
+    }
+    names = [...seen];
+  } else {
+    names = [...Object.keys(notebookScope), 'pl', 'tf', 'dfd', 'await', 'const', 'let', 'function', 'console'];
+  }
+  const candidates = names.filter((n) => n.startsWith(prefix)).sort();
+  return { start, end: position, candidates };
+}
+
 const api = {
   /** Starts the kernel: console to the notebook, data and kernels' URLs, storage, the best backend. */
   async initialize(): Promise<string> {
@@ -117,6 +158,22 @@ const api = {
   /** Aborts the running cell's signal: training loops stop at the next batch. */
   interrupt(): void {
     cellAbort.abort(new pl.InterruptedError('KeyboardInterrupt: the cell was interrupted.'));
+  },
+
+  /** Completion: magic names, options, choices and variables on magic lines; object members elsewhere. */
+  complete(code: string, position: number): Completion {
+    const line = findMagicLines(code).find((l) => position >= l.start && position <= l.end);
+    if (line) {
+      const info = completeMagicLine(code, line, position, Object.keys(notebookScope));
+      return { start: info.start, end: info.end, candidates: info.candidates };
+    }
+    return completeExpression(code, position);
+  },
+
+  /** The help of the magic on the line at `position` (Shift+Tab), or null. */
+  inspect(code: string, position: number): string | null {
+    const line = findMagicLines(code).find((l) => position >= l.start && position <= l.end);
+    return line ? magicInspect(line) : null;
   },
 
   async execute(code: string): Promise<ExecResult> {
