@@ -16,3 +16,13 @@ export * from './sparse';
 export * as plot from './plot';
 export * as report from './report-namespace';
 export * as magics from './magics';
+
+import { nodeOnly } from './node-only';
+/** Sweeps run trials in worker processes or on Slurm: Node only (calling it says so). */
+export const sweep = nodeOnly('pl.sweep', 'sweeps run their trials in worker processes or on a Slurm cluster');
+/** The sweep-backed notebook drivers (`pl.sweeps.sparsitySweep`, ...): Node only. */
+export const sweeps = nodeOnly('pl.sweeps', 'sweeps run their trials in worker processes or on a Slurm cluster');
+/** The survey's comparison benchmark (a sweep): Node only. */
+export const compare = nodeOnly('pl.compare', 'the comparison is a sweep of hundreds of trials');
+/** The notebook experiment protocols (sweep-backed): Node only. */
+export const experiments = nodeOnly('pl.experiments', 'the experiment protocols run as sweeps');

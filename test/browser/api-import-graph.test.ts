@@ -100,3 +100,17 @@ describe('browser edition: the pl API without Node', () => {
     }
   });
 });
+
+describe('browser edition: Node-only parts of pl explain themselves', () => {
+  it('pl.sweeps.sparsitySweep() raises a UserError naming the call and the Node edition', () => {
+    const pl = require('../../src/browser') as { sweeps: { sparsitySweep(o: object): unknown }; sweep(s: object): unknown };
+    assert.throws(() => pl.sweeps.sparsitySweep({}), (e: Error) => e.name === 'UserError' && /^pl\.sweeps\.sparsitySweep\(\) needs the Node edition/.test(e.message));
+    assert.throws(() => pl.sweep({}), /pl\.sweep\(\) needs the Node edition/);
+  });
+
+  it('a stand-in is not a promise (awaiting it does not hang) and has no symbol members', async () => {
+    const pl = require('../../src/browser') as { compare: unknown };
+    assert.strictEqual((pl.compare as { then?: unknown }).then, undefined);
+    assert.strictEqual((pl.compare as Record<symbol, unknown>)[Symbol.iterator], undefined);
+  });
+});
