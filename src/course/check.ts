@@ -208,7 +208,7 @@ function evaluateOne(e: Expectation): ExpectationOutcome {
   }
   // a list the student got right is said to be right, not shown twice
   if (Array.isArray(value)) return { what: e.what, passed: true, value, message: `${e.what} as expected`, notAnswered: false };
-  const shown = typeof value === 'number' || typeof value === 'string' ? ` = ${formatValue(value)}` : '';
+  const shown = ['number', 'string', 'boolean'].includes(typeof value) ? ` = ${formatValue(value)}` : '';
   return { what: e.what, passed: true, value, message: `${e.what}${shown} (expected ${expected})`, notAnswered: false };
 }
 
