@@ -16,5 +16,6 @@ export * as report from './report-namespace';
 export * as compare from './compare';
 export * as experiments from './experiments';
 export * as magics from './magics';
+export * as course from './course';
 export { sweep, sweeps, type SweepOptions, type SweepSummary, type RerunMode } from './sweep';
 export type { SweepSpec, TrialSpec, TrialRecord, SweepProgress, Executor, ExecutorRun } from './sweep/types';
