@@ -16,6 +16,7 @@ export * from './sparse';
 export * as plot from './plot';
 export * as report from './report-namespace';
 export * as magics from './magics';
+export * as course from './course';
 
 import { nodeOnly } from './node-only';
 /** Sweeps run trials in worker processes or on Slurm: Node only (calling it says so). */
