@@ -18,16 +18,46 @@ export function requestedBackend(): string | undefined {
 export function backendAdvice(name: string, others: readonly string[]): string {
   const why =
     name === 'webgpu'
-      ? 'WebGPU needs a browser that exposes navigator.gpu to workers (Chrome/Edge 113+; headless Chromium with --enable-unsafe-webgpu). '
+      ? 'WebGPU needs a hardware adapter exposed to workers (Chrome/Edge 113+; headless Chromium with --enable-unsafe-webgpu and a GPU). '
       : name === 'webgl'
         ? 'WebGL in the kernel worker needs OffscreenCanvas with a WebGL2 context. '
         : '';
   return `${why}Try one of: ${others.join(', ')}.`;
 }
 
-/** @returns true: the bundle registered every backend; the wasm one also gets the kernels training needs. */
+let webGpuGuarded = false;
+
+/**
+ * Puts a check in front of tfjs's WebGPU factory: a software adapter (SwiftShader, what headless
+ * Chromium offers without a GPU) is refused before any device exists. Such a device is lost on
+ * the first synchronous read (see {@link verifyBackend}), and in Chromium 156 taking it down
+ * also takes WebGL down ("WebGL is not supported on this device"), so it must not be tried at all.
+ */
+function guardWebGpu(): void {
+  if (webGpuGuarded) return;
+  webGpuGuarded = true;
+  const original = tf.findBackendFactory('webgpu');
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean; description?: string } } | null> } } }).navigator?.gpu;
+  if (!original || !gpu) return;
+  tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) throw new Error('navigator.gpu gives no adapter here');
+      if (adapter.info?.isFallbackAdapter) {
+        throw new Error(`the only WebGPU adapter is a software one (${adapter.info.description || 'SwiftShader'}), whose device is lost on the first synchronous read`);
+      }
+      return original();
+    },
+    3,
+  );
+}
+
+/** @returns true: the bundle registered every backend; wasm also gets the kernels training needs, webgpu a guard against software adapters. */
 export function loadBackendModule(name: string): true | string {
   if (name === 'wasm') registerMissingWasmKernels();
+  if (name === 'webgpu') guardWebGpu();
   return true;
 }
 
