@@ -168,6 +168,16 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     return w;
   }
 
+  /**
+   * How many plotly figures are drawn in the page, once `n` are or after 60 s (plotly.js is
+   * fetched on the first figure).
+   */
+  async function drawnFigures(w: Watched, n: number): Promise<number> {
+    const count = (k: number) => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((el) => el.querySelector('.main-svg')).length >= k;
+    await w.page.waitForFunction(count, n, { timeout: 60_000 }).catch(() => undefined);
+    return w.page.evaluate(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((el) => el.querySelector('.main-svg')).length);
+  }
+
   it('serves the site cross-origin isolated, and JupyterLab loads with the prunelab kernel and the notebooks, without console errors', async () => {
     // the site's root page redirects to the lab app
     const w = await openPage('/');
@@ -207,11 +217,7 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
       'saved-outputs.ipynb: a 3-trace Pareto figure and a 1-trace sparsity figure',
     );
     const w = await openNotebook(SAVED_OUTPUTS);
-    await w.page.waitForFunction(
-      (n) => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((el) => el.querySelector('.main-svg')).length >= n,
-      expected.figures.length,
-      { timeout: 60_000 },
-    );
+    await drawnFigures(w, expected.figures.length);
     const seen = await w.page.evaluate(() => ({
       figures: Array.from(document.querySelectorAll<HTMLElement>('.jp-OutputArea .js-plotly-plot')).map((el) => ({
         traceNames: ((el as any).data as { name?: string }[]).map((t) => t.name ?? ''),
@@ -238,35 +244,37 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     assertClean(w);
   });
 
-  it('re-lays out a figure when its output area changes width (the side panel closes)', async () => {
+  it('draws a figure at the width of its output area and re-lays it out when that changes (the side panel closes)', async () => {
     const w = await openNotebook(SAVED_OUTPUTS);
-    await w.page.waitForSelector('.js-plotly-plot .main-svg', { timeout: 60_000 });
-    const widths = () =>
-      w.page.evaluate(() => {
+    assert.strictEqual(await drawnFigures(w, 2), 2, 'plotly figures drawn');
+    /** The first figure's width and its svg's, once they agree (or after 10 s: the re-layout waits for a frame). */
+    const widths = async () => {
+      const fits = () => {
+        const el = document.querySelector<HTMLElement>('.js-plotly-plot')!;
+        return Math.abs(Number(el.querySelector('.main-svg')!.getAttribute('width')) - el.getBoundingClientRect().width) < 1;
+      };
+      await w.page.waitForFunction(fits, undefined, { timeout: 10_000 }).catch(() => undefined);
+      return w.page.evaluate(() => {
         const el = document.querySelector<HTMLElement>('.js-plotly-plot')!;
         return { box: Math.round(el.getBoundingClientRect().width), svg: Number(el.querySelector('.main-svg')!.getAttribute('width')) };
       });
-    await w.page.waitForFunction(() => {
-      const el = document.querySelector<HTMLElement>('.js-plotly-plot')!;
-      return Math.abs(Number(el.querySelector('.main-svg')!.getAttribute('width')) - el.getBoundingClientRect().width) < 1;
-    });
+    };
     const before = await widths();
+    assert.ok(Math.abs(before.svg - before.box) <= 1, `figure drawn ${before.svg} px wide in a ${before.box} px output area`);
     const leftOpen = await w.page.evaluate(() => !(window as any).jupyterapp.shell.leftCollapsed);
+    assert.ok(leftOpen, 'the left panel is open, so toggling it widens the notebook');
     // a panel resize, not a window resize: plotly's own `responsive` mode would not see it
     await w.page.evaluate(() => (window as any).jupyterapp.commands.execute('application:toggle-left-area'));
     await w.page.waitForFunction((b) => Math.round(document.querySelector('.js-plotly-plot')!.getBoundingClientRect().width) !== b, before.box);
-    // the re-layout waits for the next animation frame after the size change
-    await w.page.waitForTimeout(1000);
     const after = await widths();
-    assert.ok(leftOpen, 'the left panel was open, so toggling it widens the notebook');
     assert.ok(after.box > before.box + 100, `the output area widened: ${before.box} -> ${after.box} px`);
-    assert.ok(Math.abs(after.svg - after.box) <= 1, `figure width ${after.svg} px follows its output area (${after.box} px; was ${before.svg} px)`);
+    assert.ok(Math.abs(after.svg - after.box) <= 1, `figure ${after.svg} px wide after its output area widened to ${after.box} px (was ${before.svg} px)`);
     assertClean(w);
   });
 
   it('purges a figure (plotly.js data and listeners) when its output is cleared', async () => {
     const w = await openNotebook(SAVED_OUTPUTS);
-    await w.page.waitForSelector('.js-plotly-plot .main-svg', { timeout: 60_000 });
+    assert.strictEqual(await drawnFigures(w, 2), 2, 'plotly figures drawn');
     const figures = await w.page.evaluateHandle(() => Array.from(document.querySelectorAll('.js-plotly-plot')));
     const drawn = await figures.evaluate((els) => els.map((el) => (el as any)._fullLayout !== undefined));
     await w.page.evaluate(() => (window as any).jupyterapp.commands.execute('notebook:clear-all-cell-outputs'));
@@ -284,11 +292,14 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
 
   it('starts the prunelab kernel in the browser and runs a cell: 6*7 shows 42', async () => {
     const w = await openPage('/lab/index.html');
-    await w.page.evaluate(async () => {
+    const specs = await w.page.evaluate(async () => {
       const app = (window as any).jupyterapp;
       await app.restored;
-      await app.commands.execute('notebook:create-new', { kernelName: 'prunelab' });
+      await app.serviceManager.kernelspecs.ready;
+      return Object.keys(app.serviceManager.kernelspecs.specs.kernelspecs);
     });
+    assert.ok(specs.includes('prunelab'), `kernel specs: [${specs.join(', ')}]`);
+    await w.page.evaluate(() => (window as any).jupyterapp.commands.execute('notebook:create-new', { kernelName: 'prunelab' }));
     await w.page.waitForSelector('.jp-Notebook .jp-CodeCell .cm-content', { timeout: 60_000 });
     const kernel = await w.page.evaluate(async () => {
       const panel = (window as any).jupyterapp.shell.currentWidget;
