@@ -54,7 +54,7 @@ function liteInstallProblem() {
   for (const [key, entry] of Object.entries(locked)) {
     if (key === '' || !key.includes('node_modules/')) continue;
     const got = have[key];
-    if (!got) {
+    if (!got || !fs.existsSync(path.join(LITE, key, 'package.json'))) {
       if (entry.optional) continue;
       return `${key} is not installed`;
     }
@@ -109,7 +109,7 @@ function build(argv) {
     console.log(`lite: npm ci took ${s.toFixed(0)} s`);
   }
   const s = run('npm', ['run', '--silent', 'build'], { cwd: LITE, env: { ...process.env, LITE_OUT: out } });
-  console.log(`lite: built ${path.relative(ROOT, out) || out} in ${s.toFixed(0)} s`);
+  console.log(`lite: built ${shown(out)} in ${s.toFixed(0)} s`);
   printSize(out);
 }
 
@@ -121,11 +121,14 @@ function* files(dir) {
   }
 }
 
+/** A path as the user would type it: relative to the repository root when inside it. */
+const shown = (p) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
+
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** On disk, and gzip-compressed (level 6, what static hosts and CDNs typically serve). */
 function printSize(dir) {
-  if (!fs.existsSync(dir)) fail(`${path.relative(ROOT, dir)} does not exist: run \`npm run lite\` first`);
+  if (!fs.existsSync(dir)) fail(`${shown(dir)} does not exist: run \`npm run lite\` first`);
   const all = [...files(dir)].map((f) => ({ f, size: fs.statSync(f).size }));
   const total = all.reduce((s, x) => s + x.size, 0);
   const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 6 }).length;
@@ -143,10 +146,10 @@ async function serve(argv) {
   const portText = opts.port ?? process.env.LITE_PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) fail(`port '${portText}' is not a port number (0-65535; 0 picks a free one)`);
-  if (!fs.existsSync(path.join(dir, 'index.html'))) fail(`${path.relative(ROOT, dir)}/index.html not found: run \`npm run lite\` first`);
+  if (!fs.existsSync(path.join(dir, 'index.html'))) fail(`${shown(dir)}/index.html not found: run \`npm run lite\` first`);
   const { serve: listen } = await import(pathToFileURL(path.join(LITE, 'scripts', 'serve.mjs')).href);
   const server = await listen(dir, port).catch((e) => fail(`cannot listen on 127.0.0.1:${port}: ${e.message}`));
-  console.log(`lite: serving ${path.relative(ROOT, dir)} on http://127.0.0.1:${server.address().port}/ (cross-origin isolated: COOP/COEP set)`);
+  console.log(`lite: serving ${shown(dir)} on http://127.0.0.1:${server.address().port}/ (cross-origin isolated: COOP/COEP set)`);
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { server.close(() => process.exit(0)); server.closeAllConnections(); });
 }
 
