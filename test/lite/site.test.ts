@@ -21,7 +21,7 @@ const SITE = path.join(ROOT, 'build', 'lite');
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const SAVED_OUTPUTS = 'saved-outputs.ipynb';
 
-/** What the site is built from: a file here newer than the site means the site is stale. */
+/** What the site is built from: a file here (but docs) newer than the site means the site is stale. */
 const SOURCES = ['lite', 'kernel', 'src'].map((d) => path.join(ROOT, d));
 const NOT_SOURCES = new Set(['node_modules', 'build', '.gen'].map((d) => path.join(ROOT, 'lite', d)));
 
@@ -30,7 +30,7 @@ function newestSource(dir: string, best = { file: '', mtime: 0 }): { file: strin
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
       if (!NOT_SOURCES.has(p)) newestSource(p, best);
-    } else if (e.isFile()) {
+    } else if (e.isFile() && !e.name.endsWith('.md')) {
       const mtime = fs.statSync(p).mtimeMs;
       if (mtime > best.mtime) Object.assign(best, { file: p, mtime });
     }
@@ -138,9 +138,9 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     page.on('request', (r) => {
       if (!r.url().startsWith(base) && !/^(data|blob):/.test(r.url())) w.foreign.push(r.url());
     });
+    watched = w; // closed (and photographed on failure) after the test, even if it never loads
     await page.goto(`${base}${url}`);
     await page.waitForFunction(() => (window as any).jupyterapp?.shell?.currentWidget !== undefined, undefined, { timeout: 120_000 });
-    watched = w;
     return w;
   }
 
@@ -161,7 +161,7 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     assert.deepStrictEqual(w.foreign, [], 'requests to other hosts than the local server');
   }
 
-  /** Opens a notebook of the site's files and waits until its outputs are in the page. */
+  /** Opens a notebook of the site's files and waits until its cells are in the page. */
   async function openNotebook(name: string): Promise<Watched> {
     const w = await openPage(`/lab/index.html?path=${name}`);
     await w.page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 120_000 });
