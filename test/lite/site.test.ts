@@ -290,6 +290,37 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     assertClean(w);
   });
 
+  it('says what is wrong with a malformed figure, and draws a figure without a layout height at 420 px', async () => {
+    const w = await openPage('/lab/index.html');
+    await w.page.evaluate(async () => {
+      const app = (window as any).jupyterapp;
+      await app.restored;
+      await app.commands.execute('notebook:create-new', { kernelName: 'prunelab' });
+    });
+    await w.page.waitForSelector('.jp-Notebook .jp-CodeCell', { timeout: 60_000 });
+    // outputs as a kernel would send them, added to the cell's model directly
+    await w.page.evaluate((mime) => {
+      const outputs = (window as any).jupyterapp.shell.currentWidget.content.activeCell.model.outputs;
+      const show = (data: unknown) => outputs.add({ output_type: 'display_data', data: { [mime]: data, 'text/plain': 'figure' }, metadata: {} });
+      show({ data: 'not a list', layout: {} });
+      show({ data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'no height' } }, config: { responsive: true } });
+    }, PLOTLY_MIME);
+    const drawn = await drawnFigures(w, 1);
+    const seen = await w.page.evaluate(() => ({
+      // where the output area shows a renderer's error (it replaces the output's classes)
+      errors: Array.from(document.querySelectorAll('.jp-OutputArea [data-mime-type="application/vnd.jupyter.stderr"]')).map((o) => o.textContent?.trim() ?? ''),
+      height: Math.round(document.querySelector('.js-plotly-plot')?.getBoundingClientRect().height ?? 0),
+      svgHeight: Number(document.querySelector('.js-plotly-plot .main-svg')?.getAttribute('height')),
+    }));
+    assert.strictEqual(drawn, 1);
+    assert.deepStrictEqual(seen.errors, [
+      `Javascript Error: This ${PLOTLY_MIME} output is not a plotly figure: \`data\` is not an array of traces. ` +
+        'Expected {data: [trace objects], layout?: {...}, config?: {...}}, what pl.plot.* returns.',
+    ]);
+    assert.deepStrictEqual([seen.height, seen.svgHeight], [420, 420]);
+    assertClean(w);
+  });
+
   it('starts the prunelab kernel in the browser and runs a cell: 6*7 shows 42', async () => {
     const w = await openPage('/lab/index.html');
     const specs = await w.page.evaluate(async () => {
