@@ -30,6 +30,24 @@ const PROD = process.env.LITE_DEV ? false : true;
 
 const liteConfig = require('./package.json')['prunelab-lite'];
 
+// Our own extensions are folders of lite/ (package.json#prunelab-lite.localPackages: name -> folder),
+// resolved by path rather than through node_modules: adding one needs no `npm install`, and a site
+// built from a checkout uses that checkout's sources (a `file:` link in a node_modules shared
+// between checkouts points into whichever checkout installed it).
+const LOCAL_PACKAGES = Object.fromEntries(
+  Object.entries(liteConfig.localPackages ?? {}).map(([name, dir]) => [name, path.join(HERE, dir)]),
+);
+/** package.json of an extension: a local package's own, else the installed one's. */
+function packageJson(pkg) {
+  return LOCAL_PACKAGES[pkg]
+    ? fs.readJSONSync(path.join(LOCAL_PACKAGES[pkg], 'package.json'))
+    : require(`${pkg}/package.json`);
+}
+
+// plotly.js for the plotly renderer comes from the repository's top-level node_modules (the
+// Node kernel's dependency, the copy its tests and figure export use), like `typescript` below.
+const PLOTLY = path.dirname(require.resolve('plotly.js-dist-min/package.json', { paths: [path.join(HERE, '..')] }));
+
 // The browser kernel's cell transform (../kernel/browser) compiles cells with the repository's
 // own `typescript` (top-level devDependency), and the shared magic transform's tslab fork of the
 // compiler is the same API: one compiler in the bundle, the version the Node side tests.
@@ -86,7 +104,7 @@ function createShared(packageData, shared = null) {
   }
   for (let pkg of extensionPackages) {
     if (!shared[pkg]) {
-      shared[pkg] = { requiredVersion: require(`${pkg}/package.json`).version };
+      shared[pkg] = { requiredVersion: packageJson(pkg).version };
     }
   }
   const extraShared = [];
@@ -95,7 +113,7 @@ function createShared(packageData, shared = null) {
     let {
       dependencies = {},
       jupyterlab: { sharedPackages = {} } = {},
-    } = require(`${pkg}/package.json`);
+    } = packageJson(pkg);
     for (let [dep, requiredVersion] of Object.entries(dependencies)) {
       if (!shared[dep]) {
         pkgShared[dep] = { requiredVersion };
@@ -128,7 +146,7 @@ function createShared(packageData, shared = null) {
   Object.assign(shared, mergedShare);
   for (let [pkg, { requiredVersion }] of Object.entries(shared)) {
     if (requiredVersion && requiredVersion.startsWith('file:')) {
-      shared[pkg].requiredVersion = require(`${pkg}/package.json`).version;
+      shared[pkg].requiredVersion = packageJson(pkg).version;
     }
   }
   for (let pkg of packageData.jupyterlab.singletonPackages) {
@@ -148,7 +166,8 @@ for (const [name, data] of Object.entries(liteAppData)) {
   // schemas and themes into the static folder, style.js into .gen/<app>
   allAssetConfig.push(
     Build.ensureAssets({
-      packageNames,
+      packageNames: packageNames.filter((pkg) => !LOCAL_PACKAGES[pkg]),
+      packagePaths: packageNames.filter((pkg) => LOCAL_PACKAGES[pkg]).map((pkg) => LOCAL_PACKAGES[pkg]),
       output: buildDir,
       schemaOutput: STATIC,
       themeOutput: STATIC,
@@ -160,7 +179,7 @@ for (const [name, data] of Object.entries(liteAppData)) {
   for (const key of packageNames) {
     const {
       jupyterlab: { extension, mimeExtension },
-    } = require(`${key}/package.json`);
+    } = packageJson(key);
     if (extension !== undefined) extensions[key] = extension === true ? '' : extension;
     if (mimeExtension !== undefined) {
       mimeExtensions[key] = mimeExtension === true ? '' : mimeExtension;
@@ -254,8 +273,8 @@ module.exports = [
       modules: [path.join(HERE, 'node_modules'), 'node_modules'],
       alias: {
         ...BROWSER_SUBSTITUTES,
-        // the local kernel package, from this checkout whatever node_modules links to
-        '@prunelab/lite-kernel': path.join(HERE, 'kernel'),
+        ...LOCAL_PACKAGES,
+        'plotly.js-dist-min': PLOTLY,
         // danfojs-node's core needs only the tfjs tensor API (as vendor/tfjs-node-shim says in Node)
         '@tensorflow/tfjs-node$': require.resolve('@tensorflow/tfjs'),
         typescript: TYPESCRIPT,

@@ -6,17 +6,21 @@
 #   bash scripts/setup.sh --with-torch   also install python3-torch (reference fixtures, benchmark peer)
 #                                        and libopenblas0-pthread: without it Debian's torch runs on
 #                                        the reference BLAS (~30x slower), flattering our benchmarks
+#   bash scripts/setup.sh --no-lite      skip the browser edition (build/lite: lite/'s own npm
+#                                        packages, ~1.5 min the first time, and a ~30 s build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run_main=1
+with_lite=1
 # slurm-wlm, munge: the one-node Slurm cluster on 127.0.0.1 that the sweep tests start (scripts/slurm-local.sh)
 apt_packages=(dataset-fashion-mnist jupyter-notebook python3-nbclient jupyter-client python3-jupyter-kernel-test chromium slurm-wlm munge)
 for arg in "$@"; do
   case "$arg" in
     --no-run) run_main=0 ;;
     --with-torch) apt_packages+=(python3-torch libopenblas0-pthread) ;;
-    *) echo "setup: unknown option '$arg' (known: --no-run, --with-torch)" >&2; exit 2 ;;
+    --no-lite) with_lite=0 ;;
+    *) echo "setup: unknown option '$arg' (known: --no-run, --with-torch, --no-lite)" >&2; exit 2 ;;
   esac
 done
 
@@ -46,6 +50,13 @@ npm ci --no-audit --no-fund --loglevel=error
 echo "setup: building"
 npm run --silent build
 if [ -f scripts/install-kernelspec.sh ]; then bash scripts/install-kernelspec.sh; fi
+
+# 4. The browser edition (JupyterLite site in build/lite; test/lite checks it): lite/'s npm packages
+#    (npm ci, skipped while they match lite/package-lock.json), then the site.
+if [ "$with_lite" = 1 ]; then
+  echo "setup: building the browser edition (npm run lite)"
+  npm run --silent lite
+fi
 
 echo "setup: done"
 if [ "$run_main" = 1 ]; then

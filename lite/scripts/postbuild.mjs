@@ -39,6 +39,9 @@ for (const f of STATIC_FILES) {
   fs.mkdirSync(path.dirname(path.join(SITE, f)), { recursive: true });
   fs.copyFileSync(src, path.join(SITE, f));
 }
+// the browser asks every site for /favicon.ico (the pages link none); without it, every page
+// load logs a 404 console error
+fs.copyFileSync(path.join(APP, cfg.apps[0], 'favicon.ico'), path.join(SITE, 'favicon.ico'));
 
 // 2. federated extensions: prebuilt labextensions dropped into ./extensions
 const EXT = path.join(SITE, 'extensions');

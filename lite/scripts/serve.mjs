@@ -19,11 +19,20 @@ const TYPES = {
 };
 
 export function serve(root = ROOT, port = PORT) {
+  root = path.resolve(root);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root)) return end(res, 403);
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    // within root (a bare prefix test would let /../build-other/ through)
+    if (file !== root && !file.startsWith(root + path.sep)) return end(res, 403);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+      // as static hosts do: the app's relative URLs need the trailing slash
+      if (!url.pathname.endsWith('/')) {
+        res.writeHead(301, { Location: `${url.pathname}/${url.search}` });
+        return res.end();
+      }
+      file = path.join(file, 'index.html');
+    }
     if (!fs.existsSync(file)) {
       if (process.env.LITE_LOG) console.error(`404 ${url.pathname}`);
       return end(res, 404);
@@ -37,7 +46,10 @@ export function serve(root = ROOT, port = PORT) {
     });
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject); // e.g. EADDRINUSE
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 function end(res, code) {
