@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
 import { InternalError, UnknownNameError, UserError } from '../errors';
-import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped } from './modules';
+import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped, initFailure } from './modules';
 
 export { registerMissingGradients } from './gradients/index';
 
@@ -73,7 +73,7 @@ async function trySetBackend(name: BackendName): Promise<boolean> {
     ok = false;
   }
   if (!ok) {
-    if (!loadErrors.has(name)) loadErrors.set(name, 'its initialisation failed');
+    if (!loadErrors.has(name)) loadErrors.set(name, initFailure(name) ?? 'its initialisation failed');
     if (previous && previous !== name) await tf.setBackend(previous).catch(() => false);
   }
   return ok;

@@ -26,6 +26,8 @@ export function backendAdvice(name: string, others: readonly string[]): string {
 }
 
 let webGpuGuarded = false;
+/** Why the guarded WebGPU factory refused, for the error of `%backend webgpu` (tfjs only logs it). */
+let webGpuRefusal: string | undefined;
 
 /**
  * Puts a check in front of tfjs's WebGPU factory: a software adapter (SwiftShader, what headless
@@ -44,10 +46,11 @@ function guardWebGpu(): void {
     'webgpu',
     async () => {
       const adapter = await gpu.requestAdapter();
-      if (!adapter) throw new Error('navigator.gpu gives no adapter here');
-      if (adapter.info?.isFallbackAdapter) {
-        throw new Error(`the only WebGPU adapter is a software one (${adapter.info.description || 'SwiftShader'}), whose device is lost on the first synchronous read`);
-      }
+      if (!adapter) webGpuRefusal = 'navigator.gpu gives no adapter here';
+      else if (adapter.info?.isFallbackAdapter) {
+        webGpuRefusal = `the only WebGPU adapter is a software one (${adapter.info.description || 'SwiftShader'}), whose device is lost on the first synchronous read`;
+      } else webGpuRefusal = undefined;
+      if (webGpuRefusal) throw new Error(webGpuRefusal);
       return original();
     },
     3,
@@ -88,4 +91,9 @@ export async function verifyBackend(name: string): Promise<true | string> {
 /** The browser edition says why a preferred GPU backend was passed over (students wonder why not WebGPU). */
 export function announceSkipped(): boolean {
   return true;
+}
+
+/** Why a backend's factory refused (tfjs logs the error and reports only `false`). */
+export function initFailure(name: string): string | undefined {
+  return name === 'webgpu' ? webGpuRefusal : undefined;
 }

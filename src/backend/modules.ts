@@ -54,3 +54,8 @@ export async function verifyBackend(_name: string): Promise<true | string> {
 export function announceSkipped(): boolean {
   return false;
 }
+
+/** Why a backend's initialisation failed, when tfjs only logged it: nothing extra to say in Node. */
+export function initFailure(_name: string): string | undefined {
+  return undefined;
+}
