@@ -2,8 +2,8 @@
 //  - time to the first result after opening the site (navigation to `1 + 1` answered);
 //  - one LeNet-300-100 epoch on all of Fashion-MNIST (60k, batch 100, Adam) per browser backend,
 //    next to the same epoch on wasm in Node (build/src, this machine);
-//  - sparse (CSR, tfjs-op path) vs dense products of a 90%-sparse 300x784 kernel, batch 1 and 64,
-//    per browser backend (median of 20 after 3 warm-ups).
+//  - sparse (CSR: the tfjs-op path, and prunelab's wasm kernels on wasm) vs dense products of a
+//    90%-sparse 300x784 kernel, batch 1 and 64, per browser backend (median of 20 after 3 warm-ups).
 // Headless Debian chromium with software rendering (SwiftShader): NOT GPU speed.
 //   node scripts/measure.mjs [--epochs-on webgl,wasm] [--json out.json]
 import { spawnSync } from 'node:child_process';
@@ -59,7 +59,9 @@ for (const b of epochBackends) {
   try { results.epoch[b] = JSON.parse(await run(`await epochOf('${b}')`)); } catch (e) { results.epoch[b] = { error: e.message.slice(0, 300) }; }
 }
 results.products = {};
-for (const b of ['webgl', 'wasm', 'cpu', 'webgpu']) {
+// the tfjs-op sparse path on every backend that runs it in reasonable time (tfjs's cpu backend
+// takes minutes over UnsortedSegmentSum), prunelab's own wasm sparse kernels where data is on the CPU
+for (const [b, impls] of [['webgl', ['tfjs']], ['wasm', ['tfjs', 'wasm']]]) {
   try {
     results.products[b] = JSON.parse(await run(`await (async () => {
       await pl.initBackend('${b}');
@@ -71,8 +73,13 @@ for (const b of ['webgl', 'wasm', 'cpu', 'webgpu']) {
         const x = tf.randomNormal([batch, 784], 0, 1, 'float32', 3);
         const time = async (f) => { for (let i = 0; i < 3; i++) { const y = f(); await y.data(); y.dispose(); } const ts = []; for (let i = 0; i < 20; i++) { const t = performance.now(); const y = f(); await y.data(); ts.push(performance.now() - t); y.dispose(); } ts.sort((a, b) => a - b); return ts[10]; };
         const dense = await time(() => tf.matMul(x, Wt));
-        const sparse = await time(() => pl.sparseMatMul(x, csr, { impl: 'tfjs' }));
-        out['batch' + batch] = { denseMs: dense, sparseMs: sparse, speedup: dense / sparse };
+        const row = { denseMs: dense };
+        for (const impl of ${JSON.stringify(impls)}) {
+          const sparse = await time(() => pl.sparseMatMul(x, csr, { impl }));
+          row[impl + 'SparseMs'] = sparse;
+          row[impl + 'Speedup'] = dense / sparse;
+        }
+        out['batch' + batch] = row;
         x.dispose();
       }
       Wt.dispose();
