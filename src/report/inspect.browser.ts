@@ -27,10 +27,10 @@ function wrap(open: string, items: string[], close: string, indent: string, brea
   return `${open.trimEnd()}\n${items.map((i) => inner + i).join(',\n')}\n${indent}${close.trimStart()}`;
 }
 
-function format(value: unknown, depth: number, opts: Required<InspectOptions>, indent: string, seen: Set<object>, top: boolean): string {
+function format(value: unknown, depth: number, opts: Required<InspectOptions>, indent: string, seen: Set<object>): string {
   switch (typeof value) {
     case 'string':
-      return top ? quote(value) : quote(value);
+      return quote(value);
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
@@ -50,7 +50,7 @@ function format(value: unknown, depth: number, opts: Required<InspectOptions>, i
   if (obj instanceof RegExp) return String(obj);
   if (obj instanceof Error) return obj.stack ?? `${obj.name}: ${obj.message}`;
   const ctor = (obj as { constructor?: { name?: string } }).constructor?.name;
-  const next = (v: unknown) => format(v, depth - 1, opts, indent + '  ', seen, false);
+  const next = (v: unknown) => format(v, depth - 1, opts, indent + '  ', seen);
   seen.add(obj);
   try {
     if (Array.isArray(obj) || ArrayBuffer.isView(obj)) {
@@ -88,5 +88,5 @@ function format(value: unknown, depth: number, opts: Required<InspectOptions>, i
 /** The text of a value in `util.inspect`'s layout, without colours. */
 export function inspectValue(value: unknown, options: InspectOptions): string {
   const opts: Required<InspectOptions> = { maxArrayLength: 100, breakLength: 80, ...options };
-  return format(value, opts.depth, opts, '', new Set(), true);
+  return format(value, opts.depth, opts, '', new Set());
 }

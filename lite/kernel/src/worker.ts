@@ -15,6 +15,7 @@ import { DISPLAY_SYMBOL, display, html, isNoResult, mimeBundle, rawBundle, regis
 import { createMagicContext, type MagicContext } from '../../../src/magics/context';
 import { setAmbientSignalSource } from '../../../src/interrupt';
 import { danfojs } from '../../../src/report/frames';
+import { bytesToBase64 } from '../../../src/sparse/mask-bits';
 import { setDatasetsBaseUrl } from '../../../src/data/shipped.browser';
 import { fetchSparseWasmBinary } from '../../../src/sparse/wasm-binary.browser';
 import { browserFilesStatus, browserFileBytes, listBrowserFiles, openBrowserFiles, removeBrowserFile } from '../../../src/io/files.browser';
@@ -85,10 +86,8 @@ const files = {
   /** Shows a link that downloads a saved file. */
   download(file: string) {
     const bytes = browserFileBytes(file);
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     const name = file.split('/').pop() || 'file';
-    return html(`<a download="${name}" href="data:application/octet-stream;base64,${btoa(binary)}">download ${name}</a> (${bytes.length} bytes)`, `${file}: ${bytes.length} bytes`);
+    return html(`<a download="${name}" href="data:application/octet-stream;base64,${bytesToBase64(bytes)}">download ${name}</a> (${bytes.length} bytes)`, `${file}: ${bytes.length} bytes`);
   },
 };
 
