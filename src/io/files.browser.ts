@@ -5,7 +5,6 @@
  * and survive a reload of the page. The kernel loads the store when it starts
  * ({@link openBrowserFiles}); writes go to memory at once and to IndexedDB in the background.
  * Paths are POSIX paths relative to `/` (the kernel's working directory is `/`).
- * {@link browserFileBytes} gives a file's bytes so the kernel can offer it as a download.
  */
 import { UserError } from '../errors';
 
@@ -133,9 +132,4 @@ export function removeBrowserFile(file: string): boolean {
   const had = files.delete(target);
   if (had) persist(target, undefined);
   return had;
-}
-
-/** The bytes of a saved file, for a download link. */
-export function browserFileBytes(file: string): Uint8Array {
-  return readRegularFile(file);
 }

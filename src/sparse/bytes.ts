@@ -4,7 +4,9 @@
  * one byte per N:M position), next to dense float32, a bit-packed mask, and gzip of the
  * dense masked weights (the number TF-MOT's tutorials report). For "model size vs sparsity".
  */
-import { gzipSize } from './gzip';
+import { gzipBytes } from './gzip';
+
+export { gzipBytes };
 import { denseToSparse, SparseFormat, SparseMatrix, ToSparseOptions } from './formats';
 
 /** Storage of one sparse matrix, in bytes. */
@@ -59,15 +61,6 @@ export function denseBytes(shape: readonly number[]): number {
 /** Bytes of a bit-packed 0/1 mask of this shape (1 bit per weight, see ./mask-bits.ts). */
 export function maskBitsBytes(shape: readonly number[]): number {
   return Math.ceil(shape.reduce((a, b) => a * b, 1) / 8);
-}
-
-/**
- * Bytes of gzip (level 9) of the dense float32 little-endian values (NaN in the browser edition).
- *
- * @param values the (masked) dense weights.
- */
-export function gzipBytes(values: Float32Array): number {
-  return gzipSize(values);
 }
 
 /** One row of a size report. */

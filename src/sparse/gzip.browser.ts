@@ -5,6 +5,6 @@
  */
 
 /** NaN: gzip sizes are measured in the Node edition only. */
-export function gzipSize(_values: Float32Array): number {
+export function gzipBytes(_values: Float32Array): number {
   return NaN;
 }

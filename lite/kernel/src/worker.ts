@@ -18,7 +18,7 @@ import { danfojs } from '../../../src/report/frames';
 import { bytesToBase64 } from '../../../src/sparse/mask-bits';
 import { setDatasetsBaseUrl } from '../../../src/data/shipped.browser';
 import { fetchSparseWasmBinary } from '../../../src/sparse/wasm-binary.browser';
-import { browserFilesStatus, browserFileBytes, listBrowserFiles, openBrowserFiles, removeBrowserFile } from '../../../src/io/files.browser';
+import { browserFilesStatus, listBrowserFiles, openBrowserFiles, readRegularFile, removeBrowserFile } from '../../../src/io/files.browser';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -85,7 +85,7 @@ const files = {
   status: browserFilesStatus,
   /** Shows a link that downloads a saved file. */
   download(file: string) {
-    const bytes = browserFileBytes(file);
+    const bytes = readRegularFile(file);
     const name = file.split('/').pop() || 'file';
     return html(`<a download="${name}" href="data:application/octet-stream;base64,${bytesToBase64(bytes)}">download ${name}</a> (${bytes.length} bytes)`, `${file}: ${bytes.length} bytes`);
   },
