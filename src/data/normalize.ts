@@ -4,6 +4,8 @@
  *
  * - `unit`: maps the dataset's natural range (`featureRange`, e.g. [0, 255] for byte images) to
  *   [0, 1]; without a declared range, each feature's train min/max is mapped to [0, 1].
+ * - `symmetric`: like `unit`, to [−1, 1] instead (torchvision's `Normalize((0.5,), (0.5,))` after
+ *   `ToTensor`, with which many papers' checkpoints were trained).
  * - `standardize`: zero mean, unit variance. Images (rank ≥ 2 feature shapes) use one global
  *   mean/std, as is customary for MNIST-like data (per-pixel statistics blow up on always-black
  *   border pixels); vectors use per-feature statistics. A zero std is replaced by 1.
@@ -13,24 +15,29 @@ import type { Examples, Normalization } from './types';
 import { OptionError, ShapeError } from '../errors';
 
 /** The normalisation modes of `loadDataset`. */
-export type NormalizeMode = 'unit' | 'standardize' | 'none';
+export type NormalizeMode = 'unit' | 'symmetric' | 'standardize' | 'none';
 
 /** The modes, for validation messages. */
-export const NORMALIZE_MODES: readonly NormalizeMode[] = ['unit', 'standardize', 'none'];
+export const NORMALIZE_MODES: readonly NormalizeMode[] = ['unit', 'symmetric', 'standardize', 'none'];
 
 /**
  * Computes the normalisation of `mode` from training examples.
  *
  * @param train the training examples (statistics come from these only).
- * @param mode `unit` or `standardize`.
+ * @param mode `unit`, `symmetric` or `standardize`.
  * @param featureRange the data's natural range, if known (used by `unit`).
  * @returns offset and scale (global or per feature); scales are never 0.
  */
 export function fitNormalization(
   train: Examples,
-  mode: 'unit' | 'standardize',
+  mode: 'unit' | 'symmetric' | 'standardize',
   featureRange?: [number, number],
 ): Normalization {
+  if (mode === 'symmetric') {
+    // [lo, hi] → [−1, 1]: the unit map's offset moved to the middle of the range, half its scale
+    const u = fitNormalization(train, 'unit', featureRange);
+    return { ...u, mode, offset: u.offset.map((o, i) => o + u.scale[i] / 2), scale: u.scale.map((s) => s / 2) };
+  }
   const size = featureSize(train.featureShape);
   const { x, count } = train;
   if (mode === 'unit') {

@@ -46,8 +46,8 @@ export interface Dataset {
 
 /** A feature normalisation `x' = (x - offset) / scale`, with statistics taken from the training split. */
 export interface Normalization {
-  /** The mode asked for: `unit` maps to `[0, 1]`, `standardize` to zero mean and unit variance. */
-  mode: 'unit' | 'standardize';
+  /** The mode asked for: `unit` maps to `[0, 1]`, `symmetric` to `[−1, 1]`, `standardize` to zero mean and unit variance. */
+  mode: 'unit' | 'symmetric' | 'standardize';
   /** `global`: one offset/scale for all features (images); `perFeature`: one per feature. */
   scope: 'global' | 'perFeature';
   /** Subtracted first; one value (`global`) or one per feature. */

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types';
 import { createModel } from '../models';
 import { MaskedModel } from '../prune';
-import { evaluate, train, type History, type OptimizerName, type TrainOptions } from '../train';
+import { evaluate, train, type History, type LrSchedule, type OptimizerName, type TrainOptions } from '../train';
 import { pct, type Logger } from './log';
 import { OptionError } from '../errors';
 
@@ -24,6 +24,25 @@ export interface TrainRecipe {
   learningRate?: number;
   /** L2 weight decay (default 0). */
   weightDecay?: number;
+  /**
+   * Learning-rate schedule over the run (default `constant`): `cosine` to 0 at the end, or
+   * `multistep`, ×0.1 at 1/2 and 3/4 of the run (PyTorch's MultiStepLR at epochs 100 and 150 of 200,
+   * the CIFAR/ImageNet convention many papers' checkpoints were trained with).
+   */
+  lrSchedule?: RecipeLrSchedule;
+}
+
+/** The learning-rate schedules a recipe can name (see {@link TrainRecipe.lrSchedule}). */
+export const RECIPE_LR_SCHEDULES = ['constant', 'cosine', 'multistep'] as const;
+export type RecipeLrSchedule = (typeof RECIPE_LR_SCHEDULES)[number];
+
+function recipeSchedule(name: RecipeLrSchedule | undefined): LrSchedule | undefined {
+  switch (name ?? 'constant') {
+    case 'constant': return undefined;
+    case 'cosine': return { type: 'cosine' };
+    case 'multistep': return { type: 'multistep', at: [0.5, 0.75], gamma: 0.1 };
+    default: throw new OptionError(`recipe: unknown lrSchedule '${name}'. Known: ${RECIPE_LR_SCHEDULES.join(', ')}.`, 'lrSchedule');
+  }
 }
 
 /** `train` options of a recipe for one seed. */
@@ -36,6 +55,7 @@ export function recipeOptions(recipe: TrainRecipe, seed: number): TrainOptions {
     optimizerOptions: optimizer === 'momentum' || optimizer === 'nesterov' ? { momentum: 0.9 } : undefined,
     learningRate: recipe.learningRate ?? (optimizer === 'adam' ? 1e-3 : 0.01),
     weightDecay: recipe.weightDecay ?? 0,
+    ...(recipeSchedule(recipe.lrSchedule) ? { schedule: recipeSchedule(recipe.lrSchedule) } : {}),
     seed,
   };
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MaskSource, SlotOptimizer } from '../train/types';
 import { prunableWeights, weightsNamed, variableName, type PrunableWeight } from './targets';
 import { sparsitySummary, type SparsitySummary } from './accounting';
-import { applyMaskState, saveMasks, type LoadMasksOptions, type MaskStateFile } from './persistence';
+import { applyMaskState, writeMaskState, type LoadMasksOptions, type MaskStateFile } from './persistence';
 import { saveModelToDir } from './model-io';
 import { ShapeError, UnknownNameError, UserError } from '../errors';
 
@@ -462,7 +462,7 @@ export class MaskedModel implements MaskSource {
    * @throws Error naming the path when it cannot be written (never hangs, e.g. under /proc).
    */
   save(file: string): void {
-    saveMasks(this, file);
+    writeMaskState(this, file);
   }
 
   /**
@@ -488,6 +488,28 @@ export class MaskedModel implements MaskSource {
     for (const m of this.methodVars.values()) for (const v of m.values()) v.dispose();
     this.methodVars.clear();
   }
+}
+
+/**
+ * Saves a model's mask state (bit-packed masks, method variables, history) to a JSON file;
+ * missing directories are created and the file is replaced atomically.
+ *
+ * @param model the pruned model (or its MaskedModel).
+ * @param file path of the JSON file (in the browser edition: a name in the browser's storage).
+ * @throws UserError when `model` is not a model, or a model that was never pruned (nothing to
+ *   save: the message says to prune it first, or to save its weights instead); Error naming the
+ *   path when it cannot be written.
+ */
+export function saveMasks(model: tf.LayersModel | MaskedModel, file: string): void {
+  if (model instanceof MaskedModel) return writeMaskState(model, file);
+  if (!(model instanceof tf.LayersModel)) {
+    throw new UserError(`saveMasks: the first argument must be a tf.LayersModel (or its MaskedModel); got ${model === null || model === undefined ? String(model) : typeof model === 'object' ? `an object that is not a model (${Object.keys(model).slice(0, 4).join(', ') || 'no keys'})` : `a ${typeof model}`}.`);
+  }
+  const masked = MaskedModel.existing(model);
+  if (!masked || (masked.masks().size === 0 && masked.history.length === 0)) {
+    throw new UserError(`saveMasks: model '${model.name}' has no masks to save: prune it first (pl.prune(${model.name}, { sparsity: 0.9 }) or %prune), or save its weights with pl.exportModel.`);
+  }
+  writeMaskState(masked, file);
 }
 
 /**

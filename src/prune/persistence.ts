@@ -70,13 +70,14 @@ export function maskState(masked: MaskedModel): MaskStateFile {
 
 /**
  * Writes the mask state to a JSON file (directories are created; the file is replaced
- * atomically, so an interrupted save leaves the previous file intact).
+ * atomically, so an interrupted save leaves the previous file intact). Users call `saveMasks`
+ * (masked-model.ts), which also takes a plain model.
  *
  * @param masked the model with masks.
  * @param file path of the JSON file.
  * @throws Error naming the path when it cannot be written (no path hangs, e.g. under /proc).
  */
-export function saveMasks(masked: MaskedModel, file: string): void {
+export function writeMaskState(masked: MaskedModel, file: string): void {
   writeFileAtomic(file, JSON.stringify(maskState(masked)), 'mask file');
 }
 

@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types';
+import type { DataNormalize } from '../experiments/data';
 import { trainDense, type TrainRecipe } from '../experiments/runs';
 import { MaskedModel } from '../prune/masked-model';
 import { ensureDir, readJsonFile, writeFileAtomic } from '../io/files';
@@ -33,6 +34,8 @@ export interface DenseKey {
   trainSubset?: number;
   /** Test examples kept (all when absent). */
   testSubset?: number;
+  /** Input scaling other than `unit` (absent for [0, 1]). */
+  normalize?: DataNormalize;
   /** The dense training recipe. */
   recipe: TrainRecipe;
   /** Initialisation and data-order seed. */

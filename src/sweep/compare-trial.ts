@@ -47,7 +47,7 @@ import { shrinkModel } from '../sparse/shrink';
 import { evaluate, listOptimizers, train, type TrainOptions } from '../train';
 import type { Examples } from '../data';
 import { denseCheckpoint, disposeCheckpoint } from './checkpoints';
-import { checkAborted, checkDenseFields, dataOf, denseKey, inField, methodOptionsOf } from './trial-fields';
+import { checkAborted, checkDenseFields, DATA_FIELDS, dataOf, denseKey, inField, methodOptionsOf } from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
@@ -65,9 +65,7 @@ const FIELDS: OptionSpec[] = [
   { name: 'granularity', type: 'string', help: "element (default), 'N:M', 'block:RxC', or neuron / filter / channel for a structured method" },
   { name: 'scope', type: 'string', help: "allocation over layers (default: the method's own)" },
   { name: 'match', type: 'string', choices: ['units', 'params', 'flops'], default: 'units', help: "structured methods: 'params' or 'flops' searches the fraction of units that leaves the target's weights or FLOPs in the shrunk model; 'units' prunes that fraction of units" },
-  { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
-  { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
-  { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
+  ...DATA_FIELDS,
   { name: 'model', type: 'string', default: 'lenet-300-100', help: 'model registry name (pl.listModels())' },
   { name: 'seed', type: 'int', default: 1, help: 'seed of the initialization, data order, masks and methods (the same seed gives the same dense checkpoint to every method)' },
   { name: 'epochs', type: 'int', min: 1, help: 'the budget: passes over the training data in total, dense training and fine-tuning included' },

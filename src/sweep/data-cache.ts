@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Dataset, Examples } from '../data/types';
-import { experimentData, type DataSpec } from '../experiments/data';
+import { dataSpecKey, experimentData, type DataSpec } from '../experiments/data';
 import { readJsonFile, writeFileAtomic } from '../io/files';
 import { packageVersion, shortHash } from './ids';
 
@@ -26,7 +26,7 @@ const loaded = new Map<string, Promise<Dataset>>();
 
 /** The cache directory of a data spec in a results directory. */
 export function dataCacheDir(sweepDir: string, spec: DataSpec): string {
-  const key = { dataset: spec.dataset, trainSubset: spec.trainSubset ?? null, testSubset: spec.testSubset ?? null, version: packageVersion() };
+  const key = { ...dataSpecKey(spec), version: packageVersion() };
   return path.join(sweepDir, 'data', shortHash(key));
 }
 

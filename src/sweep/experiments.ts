@@ -78,6 +78,7 @@ function denseFixed(o: { data: DataSpec; model?: string; dense: TrainRecipe }): 
   const fixed: Record<string, unknown> = { dataset: o.data.dataset, model: o.model ?? 'lenet-300-100', ...recipeFields('dense', o.dense) };
   if (o.data.trainSubset !== undefined) fixed.trainSubset = o.data.trainSubset;
   if (o.data.testSubset !== undefined) fixed.testSubset = o.data.testSubset;
+  if (o.data.normalize !== undefined && o.data.normalize !== 'unit') fixed.normalize = o.data.normalize;
   return fixed;
 }
 

@@ -20,14 +20,12 @@ import { batches, datasetInfo } from '../data';
 import { evaluate, listOptimizers, train, type TrainHook } from '../train';
 import { sparseTrainingSupport, trainSparse, type SparseTrainHistory } from '../sparse/sparse-train';
 import { sweepData } from './data-cache';
-import { methodOptionsOf } from './trial-fields';
+import { DATA_FIELDS, dataSpecOf, methodOptionsOf } from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
 const FIELDS: OptionSpec[] = [
-  { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
-  { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
-  { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
+  ...DATA_FIELDS,
   { name: 'model', type: 'string', default: 'lenet-300-100', help: 'model registry name (pl.listModels())' },
   { name: 'seed', type: 'int', default: 1, help: 'seed of the initialization, the mask, the data order and the methods' },
   { name: 'initialization', type: 'string', choices: ['model', 'variance-scaling'], default: 'model', help: "the model's own initializers, or variance scaling (fan-in, truncated normal: SNIP's)" },
@@ -112,7 +110,7 @@ function layerDensities(model: tf.LayersModel): Record<string, number> {
 }
 
 async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics> {
-  const data = await sweepData(ctx.dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+  const data = await sweepData(ctx.dir, dataSpecOf(config));
   const seed = config.seed as number;
   const net = createModel(config.model as string, { seed, inputShape: data.train.featureShape, classes: data.train.numClasses });
   try {

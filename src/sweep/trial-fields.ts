@@ -8,8 +8,8 @@
  */
 import { datasetInfo } from '../data';
 import { OptionError, UnknownNameError, UserError } from '../errors';
-import { experimentData } from '../experiments/data';
-import { recipeOptions, type DenseRun, type TrainRecipe } from '../experiments/runs';
+import { DATA_NORMALIZE, experimentData, type DataNormalize, type DataSpec } from '../experiments/data';
+import { RECIPE_LR_SCHEDULES, recipeOptions, type DenseRun, type TrainRecipe } from '../experiments/runs';
 import { InterruptedError } from '../interrupt';
 import { listModels } from '../models';
 import { findMethod } from '../prune/method';
@@ -20,7 +20,7 @@ import { sweepData } from './data-cache';
 import type { TrialConfig } from './types';
 
 /** The recipe fields, without their prefix. */
-export const RECIPE_KEYS = ['epochs', 'steps', 'batchSize', 'optimizer', 'learningRate', 'weightDecay'] as const;
+export const RECIPE_KEYS = ['epochs', 'steps', 'batchSize', 'optimizer', 'learningRate', 'weightDecay', 'lrSchedule'] as const;
 export type RecipePrefix = 'dense' | 'finetune' | 'retrain' | 'finalRetrain';
 
 export const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
@@ -34,6 +34,7 @@ export function recipeFieldSpecs(prefix: RecipePrefix, what: string): OptionSpec
     { name: `${prefix}Optimizer`, type: 'string', help: `optimizer of the ${what} (default momentum, SGD with momentum 0.9)` },
     { name: `${prefix}LearningRate`, type: 'number', min: 0, exclusiveMin: true, help: `learning rate of the ${what} (default 0.01, 1e-3 for adam)` },
     { name: `${prefix}WeightDecay`, type: 'number', min: 0, help: `L2 weight decay of the ${what} (default 0)` },
+    { name: `${prefix}LrSchedule`, type: 'string', choices: [...RECIPE_LR_SCHEDULES], help: `learning-rate schedule of the ${what}: constant (default), cosine, or multistep (×0.1 at 1/2 and 3/4 of the run)` },
   ];
 }
 
@@ -83,16 +84,34 @@ export function normaliseRecipe(config: TrialConfig, prefix: RecipePrefix, where
     optimizer: o.optimizer as TrainRecipe['optimizer'],
     learningRate: o.learningRate,
     weightDecay: o.weightDecay,
+    // left out when constant, so that recipes written before schedules existed keep their trial ids
+    ...(recipe.lrSchedule !== undefined && recipe.lrSchedule !== 'constant' ? { lrSchedule: recipe.lrSchedule } : {}),
   };
   for (const k of RECIPE_KEYS) delete config[`${prefix}${cap(k)}`];
   Object.assign(config, recipeFields(prefix, full));
 }
 
-/** Fields shared by `dense` and `prune-finetune`: the data, the model, the seed, the dense recipe. */
-export const DENSE_FIELDS: OptionSpec[] = [
+/** The data fields of every trial that trains: the dataset, its subsets, its input scaling. */
+export const DATA_FIELDS: OptionSpec[] = [
   { name: 'dataset', type: 'string', default: 'mnist', help: 'dataset registry name (pl.listDatasets())' },
   { name: 'trainSubset', type: 'int', min: 1, help: 'training examples kept (seeded with 0, stratified; all when absent)' },
   { name: 'testSubset', type: 'int', min: 1, help: 'test examples kept (seeded with 0, stratified; all when absent)' },
+  { name: 'normalize', type: 'string', choices: [...DATA_NORMALIZE], help: 'input scaling: unit ([0, 1], when absent), symmetric ([−1, 1]) or standardize' },
+];
+
+/** The data a trial's fields name. */
+export function dataSpecOf(config: TrialConfig): DataSpec {
+  return {
+    dataset: config.dataset as string,
+    trainSubset: config.trainSubset as number | undefined,
+    testSubset: config.testSubset as number | undefined,
+    ...(config.normalize !== undefined && config.normalize !== 'unit' ? { normalize: config.normalize as DataNormalize } : {}),
+  };
+}
+
+/** Fields shared by `dense` and `prune-finetune`: the data, the model, the seed, the dense recipe. */
+export const DENSE_FIELDS: OptionSpec[] = [
+  ...DATA_FIELDS,
   { name: 'model', type: 'string', default: 'lenet-300-100', help: 'model registry name (pl.listModels())' },
   { name: 'seed', type: 'int', default: 1, help: "seed of the dense model's initialisation and data order, of fine-tuning and of random criteria" },
   ...recipeFieldSpecs('dense', 'dense training'),
@@ -124,9 +143,7 @@ export function checkDenseFields(config: TrialConfig, where: string): void {
 export function denseKey(config: TrialConfig): DenseKey {
   return {
     model: config.model as string,
-    dataset: config.dataset as string,
-    trainSubset: config.trainSubset as number | undefined,
-    testSubset: config.testSubset as number | undefined,
+    ...dataSpecOf(config),
     recipe: recipeFromConfig(config, 'dense'),
     seed: config.seed as number,
   };
@@ -144,13 +161,13 @@ export function denseKey(config: TrialConfig): DenseKey {
 export async function sweepDenseRun(dir: string, config: TrialConfig, log: (line: string) => void = console.log): Promise<DenseRun> {
   // experimentData, not the results directory's flat copy: the caller (a notebook) holds that
   // dataset already, and a second copy of all of MNIST would cost 200 MB
-  const data = await experimentData({ dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+  const data = await experimentData(dataSpecOf(config));
   const c = await denseCheckpoint(dir, denseKey(config), data, { log });
   return { modelName: config.model as string, seed: config.seed as number, model: c.model, weights: c.model.getWeights().map((w) => w.clone()), accuracy: c.accuracy, history: c.history };
 }
 
 export function dataOf(config: TrialConfig, dir: string) {
-  return sweepData(dir, { dataset: config.dataset as string, trainSubset: config.trainSubset as number | undefined, testSubset: config.testSubset as number | undefined });
+  return sweepData(dir, dataSpecOf(config));
 }
 
 export function checkAborted(signal: AbortSignal, where: string): void {

@@ -7,16 +7,20 @@ import { OptionError } from '../errors';
  * - `step`: lr · γ^⌊step / every⌋ (decay by γ every `every` steps).
  * - `cosine`: min + (lr − min)·(1 + cos(π·min(step, total)/total))/2, reaching `min` at `total`
  *   and staying there; `total` defaults to the last step of the `train` call.
+ * - `multistep`: lr · γ^(number of milestones passed), milestones given as fractions of the run
+ *   (PyTorch's `MultiStepLR` at epochs 100 and 150 of 200 is `at: [0.5, 0.75]`), so one recipe
+ *   reads the same at any length of training.
  * - a function `(step, baseLr) => lr` for anything else.
  */
 export type LrSchedule =
   | { type: 'constant' }
   | { type: 'step'; /** Steps between decays (> 0). */ every: number; /** Decay factor in (0, 1]. */ gamma: number }
   | { type: 'cosine'; /** Step at which the minimum is reached (> 0). */ total?: number; /** Final learning rate (default 0). */ min?: number }
+  | { type: 'multistep'; /** Increasing fractions of the run in (0, 1) where the rate is multiplied by `gamma`. */ at: number[]; /** Decay factor in (0, 1]; default 0.1. */ gamma?: number; /** Steps of the whole run (default: the last step of the `train` call). */ total?: number }
   | ((step: number, baseLr: number) => number);
 
 /** Known schedule types, for error messages. */
-export const SCHEDULE_TYPES = ['constant', 'step', 'cosine'] as const;
+export const SCHEDULE_TYPES = ['constant', 'step', 'cosine', 'multistep'] as const;
 
 /**
  * Validates a schedule and fills in defaults.
@@ -46,6 +50,19 @@ export function compileSchedule(
       if (!(total > 0) || !Number.isFinite(total)) throw new OptionError(`lr schedule 'cosine': total must be a positive number of steps, got ${total}.`, 'total');
       if (!(min >= 0) || !Number.isFinite(min)) throw new OptionError(`lr schedule 'cosine': min must be a finite number ≥ 0, got ${min}.`, 'min');
       return (s, lr) => min + ((lr - min) * (1 + Math.cos((Math.PI * Math.min(s, total)) / total))) / 2;
+    }
+    case 'multistep': {
+      const total = schedule.total ?? totalSteps;
+      const gamma = schedule.gamma ?? 0.1;
+      const at = schedule.at;
+      if (!Array.isArray(at) || at.length === 0 || at.some((f, i) => !(f > 0 && f < 1) || (i > 0 && f <= at[i - 1]))) {
+        throw new OptionError(`lr schedule 'multistep': at must be increasing fractions of the run in (0, 1), e.g. [0.5, 0.75]; got ${JSON.stringify(at)}.`, 'at');
+      }
+      if (!(gamma > 0 && gamma <= 1)) throw new OptionError(`lr schedule 'multistep': gamma must be in (0, 1], got ${gamma}.`, 'gamma');
+      if (!(total > 0) || !Number.isFinite(total)) throw new OptionError(`lr schedule 'multistep': total must be a positive number of steps, got ${total}.`, 'total');
+      // a milestone at fraction f takes effect from step round(f·total) on (MultiStepLR's epoch boundary when f·total is one)
+      const steps = at.map((f) => Math.round(f * total));
+      return (s, lr) => lr * Math.pow(gamma, steps.filter((m) => s >= m).length);
     }
     default:
       throw new OptionError(

@@ -78,7 +78,7 @@ describe('data/examples: subsets, splits, normalisation', () => {
     assert.throws(() => trainValidationSplit(traced(2, 2), 0.1), /gives 0 validation examples/);
   });
 
-  it('normalisation: unit with a declared range, per-feature min/max, global and per-feature standardize', () => {
+  it('normalisation: unit with a declared range, per-feature min/max, symmetric, global and per-feature standardize', () => {
     const img: Examples = { x: Float32Array.from([0, 255, 51, 102]), y: Int32Array.from([0]), count: 1, featureShape: [2, 2, 1], numClasses: 1 };
     const unit = fitNormalization(img, 'unit', [0, 255]);
     assert.deepEqual(unit, { mode: 'unit', scope: 'global', offset: [0], scale: [255] });
@@ -88,6 +88,11 @@ describe('data/examples: subsets, splits, normalisation', () => {
     const pts: Examples = { x: Float32Array.from([1, 10, 3, 30, 5, 50]), y: Int32Array.from([0, 0, 0]), count: 3, featureShape: [2], numClasses: 1 };
     const mm = fitNormalization(pts, 'unit');
     assert.deepEqual(Array.from(normalizeExamples(pts, mm).x), [0, 0, 0.5, 0.5, 1, 1]);
+    // symmetric: the same ranges to [−1, 1] (torchvision's Normalize(0.5, 0.5) after ToTensor)
+    const sym = fitNormalization(img, 'symmetric', [0, 255]);
+    assert.deepEqual(sym, { mode: 'symmetric', scope: 'global', offset: [127.5], scale: [127.5] });
+    assert.deepEqual(Array.from(normalizeExamples(img, sym).x), [-1, 1, Math.fround(51 / 127.5 - 1), Math.fround(102 / 127.5 - 1)]);
+    assert.deepEqual(Array.from(normalizeExamples(pts, fitNormalization(pts, 'symmetric')).x), [-1, -1, 0, 0, 1, 1]);
     const st = fitNormalization(pts, 'standardize');
     assert.equal(st.scope, 'perFeature');
     const z = normalizeExamples(pts, st).x;

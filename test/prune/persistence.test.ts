@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFromDir, MaskedModel, prune, saveModelToDir, type MaskStateFile } from '../../src/prune';
+import { loadMasks, loadModelFromDir, MaskedModel, prune, saveMasks, saveModelToDir, type MaskStateFile } from '../../src/prune';
 import { assertSameSnapshot, mlp, snapshot, uid } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -132,6 +132,21 @@ describe('prune: loading masks by name sees through tfjs suffixes', () => {
     assert.deepStrictEqual(loaded, saved);
     m.strip().dispose();
     lm.strip().dispose();
+  });
+
+  it('saveMasks takes the plain model too; a model never pruned, or no model, gets an error saying what to do', () => {
+    const net = mlp([6, 8, 3], 22);
+    const file = path.join(dir, 'plain.json');
+    assert.throws(() => saveMasks(net, file), (e: Error) => /model '.*' has no masks to save: prune it first \(pl\.prune\(.*\) or %prune\), or save its weights with pl\.exportModel/.test(e.message));
+    assert.ok(!fs.existsSync(file), 'nothing written');
+    assert.throws(() => saveMasks({ layers: 3 } as never, file), /first argument must be a tf\.LayersModel \(or its MaskedModel\); got an object that is not a model \(layers\)/);
+    assert.throws(() => saveMasks(undefined as never, file), /got undefined/);
+    const m = prune(net, { sparsity: 0.5, seed: 1 });
+    saveMasks(net, file);
+    const back = loadMasks(mlp([6, 8, 3], 23), file, { match: 'order' });
+    assert.deepStrictEqual([...back.masks().values()].map((t) => Array.from(t.dataSync())), [...m.masks().values()].map((t) => Array.from(t.dataSync())));
+    m.strip().dispose();
+    back.strip().dispose();
   });
 
   it('two weights that match after stripping the suffix are an error, not a guess', () => {

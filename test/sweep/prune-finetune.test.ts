@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { disposeRuns, evaluateVariants, experimentData, trainDenseRuns } from '../../src/experiments';
+import { disposeRuns, evaluateVariants, experimentData, recipeOptions, trainDenseRuns } from '../../src/experiments';
 import { paretoFigure, seedBandFigure } from '../../src/plot';
 import { meltColumns, summaryTable } from '../../src/report';
 import { isDataFrame } from '../../src/report/table';
@@ -102,6 +102,38 @@ describe('prune-finetune sweeps on tiny-fashion', function () {
     const b = await sweep(spec, { dir, workers: 2, progress: 'none', rerun: 'all' });
     assert.deepEqual(b.rows.map((r) => r.denseCached), [true, true]);
     assert.deepEqual(b.rows.map((r) => r.accuracyDense), a.rows.map((r) => r.accuracyDense));
+  });
+
+  it('input scaling and lr schedule are fields with keys of their own; specs without them keep the keys they had', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const recipe = { epochs: 30, batchSize: 128, optimizer: 'adam' as const, learningRate: 0.001, weightDecay: 0 };
+    const base = { model: 'lenet-300-100', dataset: 'fashion-mnist', trainSubset: 60000, testSubset: 10000, recipe, seed: 1 };
+    // the ids of the checkpoint and data cache that the paper runs of notebook 05 stored before these fields existed
+    assert.equal(path.basename(checkpointDir(dir, base)), '8a185e1d205cd589');
+    assert.equal(path.basename(dataCacheDir(dir, { dataset: 'fashion-mnist', trainSubset: 60000, testSubset: 10000 })), 'dcaad96f6f0b8244');
+    assert.equal(path.basename(dataCacheDir(dir, { dataset: 'fashion-mnist', trainSubset: 60000, testSubset: 10000, normalize: 'unit' })), 'dcaad96f6f0b8244');
+    assert.notEqual(checkpointDir(dir, { ...base, normalize: 'symmetric' }), checkpointDir(dir, base));
+    assert.notEqual(checkpointDir(dir, { ...base, recipe: { ...recipe, lrSchedule: 'multistep' } }), checkpointDir(dir, base));
+    assert.deepEqual(recipeOptions({ lrSchedule: 'multistep' }, 1).schedule, { type: 'multistep', at: [0.5, 0.75], gamma: 0.1 });
+    assert.equal(recipeOptions({ lrSchedule: 'constant' }, 1).schedule, undefined);
+
+    const spec = {
+      name: 'tiny-symmetric', trial: 'dense', grid: { seed: [1] },
+      fixed: { ...data, normalize: 'symmetric', ...recipeFields('dense', { ...dense, optimizer: 'momentum', lrSchedule: 'multistep' }) },
+    };
+    const r = await sweep(spec, { dir, workers: 1, progress: 'none' });
+    assert.deepEqual([r.done, r.failed], [1, 0], JSON.stringify(r.failures));
+    assert.equal(r.rows[0].normalize, 'symmetric');
+    assert.equal(r.rows[0].denseLrSchedule, 'multistep');
+    const saved = readSavedData(dataCacheDir(dir, { ...data, normalize: 'symmetric' }))!;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of saved.train.x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    assert.deepEqual([lo, hi], [-1, 1], 'symmetric inputs span [−1, 1]');
+    assert.equal(saved.normalization!.mode, 'symmetric');
+    // a bad value is refused before any trial runs, naming the choices
+    await assert.rejects(sweep({ ...spec, name: 'tiny-bad', fixed: { ...spec.fixed, normalize: 'pm1' } }, { dir, workers: 1, progress: 'none' }), /normalize.*unit, symmetric, standardize/);
+    await assert.rejects(sweep({ ...spec, name: 'tiny-bad2', fixed: { ...spec.fixed, denseLrSchedule: 'steps' } }, { dir, workers: 1, progress: 'none' }), /denseLrSchedule.*constant, cosine, multistep/);
   });
 });
 

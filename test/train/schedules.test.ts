@@ -19,10 +19,19 @@ describe('train/schedules', () => {
     // total defaults to the end of the run
     assert.ok(Math.abs(compileSchedule({ type: 'cosine' }, 40)(40, 0.1)) < 1e-12);
   });
+  it('multistep: ×γ at fractions of the run (MultiStepLR at epochs 100 and 150 of 200)', () => {
+    // 200 epochs of 10 steps: the rate drops at step 1000 (epoch 100) and 1500 (epoch 150)
+    const f = compileSchedule({ type: 'multistep', at: [0.5, 0.75] }, 2000);
+    assert.deepStrictEqual([0, 999, 1000, 1499, 1500, 1999].map((s) => +f(s, 0.1).toPrecision(12)), [0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    assert.strictEqual(compileSchedule({ type: 'multistep', at: [0.5], gamma: 0.5, total: 10 }, 999)(5, 1), 0.5);
+    assert.throws(() => compileSchedule({ type: 'multistep', at: [0.75, 0.5] }, 10), /increasing fractions of the run in \(0, 1\).*\[0.75,0.5\]/);
+    assert.throws(() => compileSchedule({ type: 'multistep', at: [1.5] }, 10), /at must be/);
+    assert.throws(() => compileSchedule({ type: 'multistep', at: [0.5], gamma: 0 }, 10), /gamma must be in \(0, 1\]/);
+  });
   it('function schedules and errors', () => {
     assert.strictEqual(learningRateAt((s, lr) => lr / (1 + s), 1, 3), 0.25);
     assert.throws(() => compileSchedule({ type: 'step', every: 0, gamma: 0.5 }, 1), /every must be a positive integer/);
     assert.throws(() => compileSchedule({ type: 'step', every: 2, gamma: 2 }, 1), /gamma/);
-    assert.throws(() => compileSchedule({ type: 'linear' } as never, 1), /Known types: constant, step, cosine/);
+    assert.throws(() => compileSchedule({ type: 'linear' } as never, 1), /Known types: constant, step, cosine, multistep/);
   });
 });
