@@ -1,6 +1,7 @@
 // Runs the code cells of a notebook file in the browser kernel of the built site (headless
 // Debian chromium) and prints each cell's status and last outputs, with the time since the first cell.
-//   node scripts/run-notebook.mjs ../notebooks/00-magics-tour.ipynb
+//   node scripts/run-notebook.mjs ../notebooks/00-magics-tour.ipynb [--backend wasm]
+// (--backend NAME runs `%backend NAME` before the notebook's first cell)
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
@@ -12,8 +13,10 @@ const page = await browser.newPage();
 await page.goto(`${base}/lab/index.html?path=hello.ipynb`);
 await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 120000 });
 const t0 = Date.now();
-for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
-  const code = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+const b = process.argv.indexOf('--backend');
+const cells = nb.cells.filter((c) => c.cell_type === 'code').map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source));
+if (b > 0) cells.unshift(`%backend ${process.argv[b + 1]}`);
+for (const code of cells) {
   const out = await page.evaluate(async (code) => {
     const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
     const res = [];

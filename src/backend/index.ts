@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
 import { InternalError, UnknownNameError, UserError } from '../errors';
-import { BACKEND_PREFERENCE, backendAdvice, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped, initFailure } from './modules';
+import { BACKEND_PREFERENCE, backendAdvice, howToChooseBackend, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped, initFailure } from './modules';
 
 export { registerMissingGradients } from './gradients/index';
 
@@ -41,7 +41,7 @@ function checkName(name: string): BackendName {
     name,
     BACKEND_PREFERENCE,
     `Unknown backend '${name}'. Known backends: ${BACKEND_PREFERENCE.join(', ')}. ` +
-      `Set PRUNELAB_BACKEND to one of them or call initBackend('wasm').`,
+      howToChooseBackend(),
   );
 }
 

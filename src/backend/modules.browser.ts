@@ -14,6 +14,11 @@ export function requestedBackend(): string | undefined {
   return undefined;
 }
 
+/** How a user picks a backend (appended to the error for an unknown name): no environment here. */
+export function howToChooseBackend(): string {
+  return "Switch with %backend webgl (or webgpu, wasm, cpu) or pl.initBackend('wasm').";
+}
+
 /** How to get a backend that could not be loaded (appended to the error). */
 export function backendAdvice(name: string, others: readonly string[]): string {
   const why =

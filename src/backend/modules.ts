@@ -11,6 +11,11 @@ export function requestedBackend(): string | undefined {
   return process.env.PRUNELAB_BACKEND?.trim() || undefined;
 }
 
+/** How a user picks a backend (appended to the error for an unknown name). */
+export function howToChooseBackend(): string {
+  return "Set PRUNELAB_BACKEND to one of them or call initBackend('wasm').";
+}
+
 /** How to get a backend that could not be loaded (appended to the error). */
 export function backendAdvice(name: string, others: readonly string[]): string {
   return name === 'tensorflow'

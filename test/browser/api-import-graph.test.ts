@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 
 const BUILD_SRC = path.resolve(__dirname, '..', '..', 'src');
 
@@ -102,15 +103,46 @@ describe('browser edition: the pl API without Node', () => {
 });
 
 describe('browser edition: Node-only parts of pl explain themselves', () => {
-  it('pl.sweeps.sparsitySweep() raises a UserError naming the call and the Node edition', () => {
-    const pl = require('../../src/browser') as { sweeps: { sparsitySweep(o: object): unknown }; sweep(s: object): unknown };
-    assert.throws(() => pl.sweeps.sparsitySweep({}), (e: Error) => e.name === 'UserError' && /^pl\.sweeps\.sparsitySweep\(\) needs the Node edition/.test(e.message));
+  it('pl.sweep() and the sweep engine behind pl.sweeps raise a UserError naming the call and the Node edition', () => {
+    const pl = require('../../src/browser') as { sweeps: Record<string, (...a: unknown[]) => unknown>; sweep(s: object): unknown };
+    assert.throws(() => pl.sweeps.status('01-mnist-quick'), (e: Error) => e.name === 'UserError' && /^pl\.sweeps\.status\(\) needs the Node edition/.test(e.message));
     assert.throws(() => pl.sweep({}), /pl\.sweep\(\) needs the Node edition/);
+    assert.strictEqual((pl.sweeps as { then?: unknown }).then, undefined);
   });
 
   it('a stand-in is not a promise (awaiting it does not hang) and has no symbol members', async () => {
     const pl = require('../../src/browser') as { compare: unknown };
     assert.strictEqual((pl.compare as { then?: unknown }).then, undefined);
     assert.strictEqual((pl.compare as Record<symbol, unknown>)[Symbol.iterator], undefined);
+  });
+});
+
+describe('browser edition: pl.sweeps runs the notebook drivers in the page', function () {
+  this.timeout(120000);
+  const pl = require('../../src/browser') as typeof import('../../src/browser');
+  const report = require('../../src/report-namespace') as typeof import('../../src/report-namespace');
+  const data = { dataset: 'tiny-fashion', trainSubset: 200, testSubset: 100 };
+  const dense = { steps: 10, batchSize: 50, learningRate: 0.05 };
+
+  it("sparsitySweep gives the in-process driver's rows, and a summary naming the page as executor", async () => {
+    const o = { data, seeds: [1, 2], sparsities: [0.5, 0.9], dense, finetune: { steps: 3, batchSize: 50, learningRate: 0.01 }, log: () => undefined };
+    const inPage = await pl.sweeps.sparsitySweep({ name: 'tiny', ...o, workers: 2, dir: '/ignored' });
+    const inProcess = await report.sparsitySweep(o);
+    assert.deepStrictEqual(inPage.rows, inProcess.rows);
+    assert.deepStrictEqual([inPage.sweep.executor, inPage.sweep.dir, inPage.sweep.done, inPage.sweep.total, inPage.sweep.rows[3].id], ['in-page', 'in-page:tiny', 4, 4, 'tiny/3']);
+    report.disposeRuns([...inPage.runs, ...inProcess.runs]);
+  });
+
+  it('iterativeSweep runs Han et al.\'s protocol per seed and measures the retrained weights', async () => {
+    const before = tf.memory().numTensors;
+    const h = await pl.sweeps.iterativeSweep({ name: 'tiny-han', denseFrom: 'tiny', data, seeds: [1, 2], dense, density: { fc1: 0.2, fc2: 0.3, fc3: 0.5 }, rounds: 2, retrain: { steps: 3, batchSize: 50, learningRate: 0.01 } });
+    assert.deepStrictEqual(h.rows.map((r) => [r.seed, r.round]), [[1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [2, 2]]);
+    assert.ok(h.measured.every((m) => Math.abs(m.kept.fc1 - 0.2) < 0.01 && Math.abs(m.kept.fc3 - 0.5) < 0.02), JSON.stringify(h.measured.map((m) => m.kept)));
+    assert.strictEqual(tf.memory().numTensors, before, 'the dense runs are disposed');
+  });
+
+  it('an executor is an error that says where it runs; a missing name says what to give', async () => {
+    await assert.rejects(pl.sweeps.variantSweep({ name: 'x', executor: 'slurm', data, seeds: [1, 2], dense, variants: [], finetune: null }), /executor: "slurm".*needs the Node edition/);
+    await assert.rejects(pl.sweeps.scheduleSweep({ data } as never), /pl\.sweeps\.scheduleSweep: give the sweep a name/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The prunelab browser kernel in the built site (build/lite), headless Debian Chromium: the tour
- * notebook and course lesson 1 run end to end and are checked by value, interrupts stop
+ * notebook, course lesson 1 and notebook 02 (a sweep-backed notebook, its grid run in the page)
+ * run end to end and are checked by value, interrupts stop
  * training, completion works on magic lines, the GPU backends either work or are refused with
  * the reason, and one training step and a sparse product on WebGL agree with tfjs's cpu backend
  * in Node to 1e-4 relative.
@@ -155,6 +156,29 @@ describe('browser edition: the prunelab kernel in the site (headless Chromium)',
     }
     assert.doesNotMatch(text, /✗/);
     assert.match(text, /3 of 3 exercises passed/);
+  });
+
+  it('runs notebook 02 (schedules) at the quick budget: pl.sweeps runs its grid in the page, and every claim holds', async () => {
+    // on wasm: software WebGL (all this machine has) takes minutes per grid; a student's GPU does not
+    const backend = /backend: (\w+)/.exec((await runCell(page!, '%backend')).text)![1];
+    assert.strictEqual((await runCell(page!, '%backend wasm')).status, 'ok');
+    try {
+      let text = '';
+      for (const c of codeCells(path.join(ROOT, 'notebooks', '02-schedules.ipynb'))) {
+        const r = await runCell(page!, c);
+        assert.strictEqual(r.status, 'ok', `${c.split('\n')[0]}: ${r.error}`);
+        text += r.text;
+      }
+      assert.match(text, /budget: quick, backend: wasm, seeds: 1, 2, 3/);
+      for (const m of ['one-shot', 'iterative \\(3 rounds\\)', 'gradual \\(AGP\\)']) {
+        const acc = Number(new RegExp(`\\| ${m} \\| 3 \\| ([\\d.]+) ±`).exec(text)?.[1]);
+        assert.ok(acc > 50 && acc <= 100, `${m}: final accuracy in the claims table: ${acc}`);
+      }
+      assert.ok((text.match(/✓/g) ?? []).length >= 3, 'the claims cell checked its claims');
+      assert.doesNotMatch(text, /✗/);
+    } finally {
+      await runCell(page!, `%backend ${backend}`);
+    }
   });
 
   it('an interrupt stops training at the next batch, and the kernel answers afterwards', async () => {
