@@ -74,6 +74,35 @@ for (const app of liteConfig.apps) {
   liteAppData[app] = data;
 }
 
+/** package.json of an installed package (lite's node_modules, then the repository's), or undefined. */
+function installedPackageJson(name) {
+  for (const dir of [path.join(HERE, 'node_modules'), path.join(HERE, '..', 'node_modules')]) {
+    const file = path.join(dir, name, 'package.json');
+    if (fs.existsSync(file)) return fs.readJSONSync(file);
+  }
+  if (LOCAL_PACKAGES[name]) return fs.readJSONSync(path.join(LOCAL_PACKAGES[name], 'package.json'));
+  if (name === 'prunelab') return fs.readJSONSync(path.join(HERE, '..', 'package.json'));
+  return undefined;
+}
+
+/**
+ * The licence text of a bundled package that ships no licence file (JupyterLab, Lumino and tfjs
+ * declare theirs in package.json only): the standard text of each licence it declares
+ * (lite/licenses/<SPDX id>.txt), with the copyright holder its package.json names, under a line
+ * saying where the licence came from. So the site's Help > Licenses shows a text for every package.
+ */
+function declaredLicenseText(packageName, licenseType) {
+  const ids = String(licenseType ?? '').split(/\s+(?:AND|OR)\s+/).map((id) => id.replace(/[()]/g, '').trim()).filter(Boolean);
+  const templates = ids.map((id) => path.join(HERE, 'licenses', `${id}.txt`));
+  if (!ids.length || !templates.every((t) => fs.existsSync(t))) return null;
+  const pkg = installedPackageJson(packageName) ?? {};
+  const person = (p) => (typeof p === 'string' ? p.replace(/\s*[<(].*$/, '') : p?.name);
+  const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const holder = person(pkg.author) || (pkg.contributors ?? []).map(person).filter(Boolean).join(', ') || `the authors of ${packageName}${repo ? ` (${repo})` : ''}`;
+  const head = `${packageName} ships no licence file; its package.json declares ${licenseType}. The standard text follows.\n\n`;
+  return head + templates.map((t) => fs.readFileSync(t, 'utf8').replace('{{holder}}', holder)).join('\n\n');
+}
+
 const licensePlugins = [];
 if (!process.env.NO_WEBPACK_LICENSES) {
   const licenseTypeOverrides = {
@@ -87,8 +116,8 @@ if (!process.env.NO_WEBPACK_LICENSES) {
   licensePlugins.push(
     new WPPlugin.JSONLicenseWebpackPlugin({
       licenseTypeOverrides,
-      handleMissingLicenseText: (packageName) =>
-        packageName.startsWith('@jupyterlite/') ? jupyterliteLicenseText : null,
+      handleMissingLicenseText: (packageName, licenseType) =>
+        packageName.startsWith('@jupyterlite/') ? jupyterliteLicenseText : declaredLicenseText(packageName, licenseType),
     }),
   );
 }

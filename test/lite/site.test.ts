@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, skipWith, testOutputDir } from '../kernel/helpers';
-import { CHROMIUM, ensureSite, startServer, stopServer } from './helpers';
+import { CHROMIUM, ensureSite, SITE, startServer, stopServer } from './helpers';
 
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const SAVED_OUTPUTS = 'saved-outputs.ipynb';
@@ -262,6 +262,23 @@ describe('browser edition (JupyterLite site, headless Chromium)', function () {
     ]);
     assert.deepStrictEqual([seen.height, seen.svgHeight], [420, 420]);
     assertClean(w);
+  });
+
+  it('lists a licence text for every bundled package (Help > Licenses), standard texts for those that ship none', () => {
+    const file = path.join(SITE, 'build', 'third-party-licenses.json');
+    const packages = (JSON.parse(fs.readFileSync(file, 'utf8')) as { packages: { name: string; licenseId: string; extractedText?: string }[] }).packages;
+    assert.ok(packages.length > 100, `${packages.length} packages`);
+    const missing = packages.filter((p) => !p.extractedText?.trim()).map((p) => `${p.name} (${p.licenseId})`);
+    assert.deepStrictEqual(missing, [], 'packages without a licence text');
+    const lab = packages.find((p) => p.name === '@jupyterlab/application')!;
+    assert.match(lab.extractedText!, /declares BSD-3-Clause[\s\S]*Copyright \(c\) Project Jupyter/);
+    const tfjs = packages.find((p) => p.name === '@tensorflow/tfjs-core')!;
+    assert.match(tfjs.extractedText!, /Apache License\s+Version 2\.0/);
+    // prunelab's own packages carry the repository's LICENSE (Apache-2.0, as package.json declares)
+    for (const name of ['prunelab', '@prunelab/lite-kernel', '@prunelab/lite-plotly']) {
+      const own = packages.find((p) => p.name === name);
+      assert.ok(own && own.licenseId === 'Apache-2.0' && /Apache License\s+Version 2\.0/.test(own.extractedText!), `${name}: ${own?.licenseId}`);
+    }
   });
 
   it('starts the prunelab kernel in the browser and runs a cell: 6*7 shows 42', async () => {
