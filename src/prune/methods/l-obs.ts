@@ -10,6 +10,15 @@
  * and bias, reading w_io after the earlier updates; pruned entries end at 0. Ψ⁻¹ is not downdated
  * between removals (the paper's approximation; OBC is the exact version).
  *
+ * That walk loses most of its compensation at high sparsity: each δ is optimal only while every
+ * other weight stays free, so the share of it that lands on entries pruned later is zeroed when
+ * those are removed. On LeNet-300-100 with 93% of each unit's fan-in pruned the measured ε is
+ * ≈ 100× the predicted Σ L and the test error ≈ 30%. `compensation: 'exact'` keeps the same masks
+ * and gives each unit the joint OBS update of all its pruned entries, i.e. the minimiser of
+ * ½ Δᵀ(Ψ + λI)Δ with the pruned entries at 0 (the point OBC's downdated walk ends at for that
+ * mask): w_K = (Ψ + λI)_KK⁻¹ ((Ψ + λI) w)_K over the kept entries K (bias included), or
+ * equivalently Δ = −Ψ⁻¹[:, P] (Ψ⁻¹_PP)⁻¹ w_P over the pruned ones P, whichever system is smaller.
+ *
  * Each call records, per layer, the predicted layer-wise error Σ L and the measured
  * ε_l = (1/2n) Σ ‖ẑ − z‖² on the call's data (the quantity whose square roots the paper's bound on
  * the output error sums); see the history record `l-obs-layer-errors`.
@@ -17,13 +26,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CriterionContext } from '../context';
 import { layerError, layerHessians, type LayerHessian } from '../hessian/layer-inputs';
-import { addDiagonal, spdInverse } from '../hessian/linalg';
+import { addDiagonal, choleskySolve, spdInverse } from '../hessian/linalg';
 import type { MaskEdit } from '../masked-model';
 import { registerMethod } from '../method';
 import type { PrunableWeight } from '../targets';
 
 /** Options of L-OBS. */
-export type LobsOptions = { inputDamping: number };
+export type LobsOptions = { inputDamping: number; compensation?: 'sequential' | 'exact' };
 
 /** Ψ, its damped inverse, per layer, computed once per call. */
 export interface LayerInverse extends LayerHessian {
@@ -80,6 +89,81 @@ export function lobsSensitivities(ctx: CriterionContext, o: LobsOptions): Map<st
   }));
 }
 
+/**
+ * The paper's walk (in place on the augmented [dim, out] weights): the removals in the given order,
+ * each δ = −(w_io / [Ψ⁻¹]_ii) Ψ⁻¹[:, i] on unit o's fan-in, Ψ⁻¹ never downdated.
+ */
+function sequentialWalk(h: LayerInverse, w: Float64Array, pruned: readonly { k: number }[]): void {
+  const { dim, fanOut, psiInv } = h;
+  // walk on the transpose (one contiguous row per output unit) and read Ψ⁻¹[:, i] as its row i
+  // (Ψ⁻¹ is symmetric): the inner loop then runs over contiguous memory
+  const wt = new Float64Array(fanOut * dim);
+  for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) wt[c * dim + r] = w[r * fanOut + c];
+  for (const { k } of pruned) {
+    const i = Math.floor(k / fanOut);
+    const c = k - i * fanOut;
+    const col = c * dim;
+    const f = wt[col + i] / psiInv[i * dim + i];
+    if (f === 0) continue;
+    const row = i * dim;
+    for (let r = 0; r < dim; r++) wt[col + r] -= f * psiInv[row + r];
+    wt[col + i] = 0;
+  }
+  for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) w[r * fanOut + c] = wt[c * dim + r];
+}
+
+/**
+ * The joint OBS update of each unit (in place on the augmented [dim, out] weights): with H = Ψ + λI,
+ * minimises ½ ΔᵀHΔ subject to the masked kernel entries being 0. Solves over the kept entries K
+ * (bias included) when they are fewer, w_K = H_KK⁻¹ (H w)_K, else over the pruned ones P,
+ * Δ = −Ψ⁻¹[:, P] (Ψ⁻¹_PP)⁻¹ w_P.
+ */
+export function exactCompensation(h: LayerInverse, w: Float64Array, mask: ArrayLike<number>, damping: number): void {
+  const { dim, fanIn, fanOut, psi, psiInv } = h;
+  const col = new Float64Array(dim);
+  for (let c = 0; c < fanOut; c++) {
+    for (let r = 0; r < dim; r++) col[r] = w[r * fanOut + c];
+    const keep: number[] = [];
+    const drop: number[] = [];
+    for (let r = 0; r < dim; r++) (r >= fanIn || mask[r * fanOut + c] ? keep : drop).push(r);
+    // nothing to remove (every masked entry already 0): w itself is the minimiser
+    if (drop.every((r) => col[r] === 0)) continue;
+    if (keep.length <= drop.length) {
+      // w_K = H_KK⁻¹ (H w)_K, H = Ψ + λI
+      const nk = keep.length;
+      const a = new Float64Array(nk * nk);
+      const b = new Float64Array(nk);
+      for (let x = 0; x < nk; x++) {
+        const row = keep[x] * dim;
+        let s = damping * col[keep[x]];
+        for (let r = 0; r < dim; r++) s += psi[row + r] * col[r];
+        b[x] = s;
+        for (let y = 0; y < nk; y++) a[x * nk + y] = psi[row + keep[y]];
+        a[x * nk + x] += damping;
+      }
+      const sol = choleskySolve(a, b, nk);
+      for (let r = 0; r < dim; r++) w[r * fanOut + c] = 0;
+      for (let x = 0; x < nk; x++) w[keep[x] * fanOut + c] = sol[x];
+    } else {
+      // Δ = −Ψ⁻¹[:, P] (Ψ⁻¹_PP)⁻¹ w_P
+      const np = drop.length;
+      const a = new Float64Array(np * np);
+      const b = new Float64Array(np);
+      for (let x = 0; x < np; x++) {
+        b[x] = col[drop[x]];
+        for (let y = 0; y < np; y++) a[x * np + y] = psiInv[drop[x] * dim + drop[y]];
+      }
+      const u = choleskySolve(a, b, np);
+      for (let r = 0; r < dim; r++) {
+        let s = 0;
+        for (let x = 0; x < np; x++) s += psiInv[r * dim + drop[x]] * u[x];
+        w[r * fanOut + c] = col[r] - s;
+      }
+      for (const r of drop) w[r * fanOut + c] = 0;
+    }
+  }
+}
+
 /** Stages the L-OBS walk (and records the layer-wise errors). */
 export function lobsUpdate(edit: MaskEdit, ctx: CriterionContext, targets: readonly PrunableWeight[], o: LobsOptions): void {
   const inv = layerInverses(ctx, o.inputDamping);
@@ -97,27 +181,13 @@ export function lobsUpdate(edit: MaskEdit, ctx: CriterionContext, targets: reado
       pruned.push({ k, s: (w[k] ** 2) / (2 * h.psiInv[i * h.dim + i]) });
     }
     pruned.sort((a, b) => a.s - b.s || a.k - b.k);
-    const { dim, fanOut, psiInv } = h;
-    // walk on the transpose (one contiguous row per output unit) and read Ψ⁻¹[:, i] as its row i
-    // (Ψ⁻¹ is symmetric): the inner loop then runs over contiguous memory
-    const wt = new Float64Array(fanOut * dim);
-    for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) wt[c * dim + r] = w[r * fanOut + c];
-    for (const { k } of pruned) {
-      const i = Math.floor(k / fanOut);
-      const c = k - i * fanOut;
-      const col = c * dim;
-      const f = wt[col + i] / psiInv[i * dim + i];
-      if (f === 0) continue;
-      const row = i * dim;
-      for (let r = 0; r < dim; r++) wt[col + r] -= f * psiInv[row + r];
-      wt[col + i] = 0;
-    }
-    for (let r = 0; r < dim; r++) for (let c = 0; c < fanOut; c++) w[r * fanOut + c] = wt[c * dim + r];
+    if (o.compensation === 'exact') exactCompensation(h, w, mask, o.inputDamping);
+    else sequentialWalk(h, w, pruned);
     for (let k = 0; k < t.size; k++) if (!mask[k]) w[k] = 0;
     stageAugmented(edit, h, w, mask);
     layers[t.layerName] = { pruned: pruned.length, predicted: pruned.reduce((a, p) => a + p.s, 0), measured: layerError(h, before, w) };
   }
-  edit.record({ method: 'l-obs-layer-errors', details: { inputDamping: o.inputDamping, layers } });
+  edit.record({ method: 'l-obs-layer-errors', details: { inputDamping: o.inputDamping, compensation: o.compensation ?? 'sequential', layers } });
 }
 
 registerMethod<LobsOptions>({
@@ -126,6 +196,7 @@ registerMethod<LobsOptions>({
   reference: 'Dong, Chen, Pan. Learning to Prune Deep Neural Networks via Layer-wise Optimal Brain Surgeon. NeurIPS 2017',
   options: [
     { name: 'inputDamping', type: 'number', default: 1e-6, min: 0, help: 'λ added to Ψ = (1/n)Σŷŷᵀ before inverting (the repo\'s Ψ⁻¹₀ = 10⁶·I)' },
+    { name: 'compensation', type: 'string', default: 'sequential', choices: ['sequential', 'exact'], help: 'sequential: the paper\'s walk, one δ per removal with Ψ⁻¹ never downdated (loses most of the compensation at high sparsity); exact: the joint OBS update of each unit\'s pruned entries on the same masks' },
   ],
   scores: (ctx, o) => lobsSensitivities(ctx, o),
   update: (edit, ctx, targets, o) => lobsUpdate(edit, ctx, targets, o),

@@ -19,7 +19,7 @@ describe('second-order methods: %prune and sweeps', function () {
   it('%prune? lists obd, obs, l-obs and woodfisher with their options', () => {
     const help = magicHelp('prune');
     for (const m of ['obd', 'obs', 'l-obs', 'woodfisher']) assert.match(help, new RegExp(`\\n\\s+${m}\\s+\\S`), m);
-    for (const flag of ['--diagonal', '--hutchinson-samples', '--hessian', '--hessian-damping', '--removal-order', '--weights-per-step', '--input-damping', '--block-size', '--fisher-damping', '--fisher-inverse', '--scale-prune-update']) {
+    for (const flag of ['--diagonal', '--hutchinson-samples', '--hessian', '--hessian-damping', '--removal-order', '--weights-per-step', '--input-damping', '--compensation', '--block-size', '--fisher-damping', '--fisher-inverse', '--scale-prune-update']) {
       assert.match(help, new RegExp(`${flag} `), flag);
     }
     assert.match(help, /--diagonal .*\[obd\] Hessian diagonal: gauss-newton/);
