@@ -39,7 +39,18 @@ export interface TimingOptions {
   warmup?: number;
   /** Timed runs. Default 15. */
   repeats?: number;
+  /**
+   * Time budget of one measurement in ms (default 2000): once the warm-up and timed runs have
+   * taken this long, timing stops after at least 3 timed runs (and the warm-up after 1 run), and
+   * `repeats` in the result says how many were taken. Fast work (microseconds to milliseconds)
+   * never reaches it; it keeps a slow path (sparse products through tfjs ops on software WebGL,
+   * ~0.5 s each) from turning `%speedup` into many minutes.
+   */
+  maxMs?: number;
 }
+
+/** Timed runs that a time budget never cuts below. */
+const MIN_TIMED_RUNS = 3;
 
 /**
  * Times a synchronous function.
@@ -50,16 +61,19 @@ export interface TimingOptions {
 export function timeIt(fn: () => void, opts: TimingOptions = {}): TimingStats {
   const warmup = opts.warmup ?? 3;
   const repeats = Math.max(1, opts.repeats ?? 15);
-  for (let i = 0; i < warmup; i++) fn();
+  const budget = opts.maxMs ?? 2000;
+  const start = performance.now();
+  const spent = () => performance.now() - start;
+  for (let i = 0; i < warmup && !(i >= 1 && spent() > budget); i++) fn();
   const t: number[] = [];
-  for (let i = 0; i < repeats; i++) {
+  for (let i = 0; i < repeats && !(i >= Math.min(MIN_TIMED_RUNS, repeats) && spent() > budget); i++) {
     const s = performance.now();
     fn();
     t.push(performance.now() - s);
   }
   t.sort((a, b) => a - b);
   const q = (p: number) => t[Math.min(t.length - 1, Math.floor(p * (t.length - 1) + 0.5))];
-  return { median: q(0.5), q1: q(0.25), q3: q(0.75), min: t[0], max: t[t.length - 1], repeats };
+  return { median: q(0.5), q1: q(0.25), q3: q(0.75), min: t[0], max: t[t.length - 1], repeats: t.length };
 }
 
 /** One measurement: dense vs one sparse variant. */

@@ -46,4 +46,16 @@ describe('speedup: practical vs theoretical', () => {
     const s = timeIt(() => { let x = 0; for (let i = 0; i < 1000; i++) x += i; return x; }, { warmup: 0, repeats: 5 });
     assert.ok(s.min <= s.q1 && s.q1 <= s.median && s.median <= s.q3 && s.q3 <= s.max && s.repeats === 5);
   });
+
+  it('timeIt stops a slow measurement at its time budget, after at least 3 timed runs, and says how many it took', () => {
+    let calls = 0;
+    const busy = (ms: number) => { calls++; const end = performance.now() + ms; while (performance.now() < end); };
+    // 30 ms a run, 100 ms budget: 3 warm-up runs (90 ms), then 3 timed runs, not 15
+    const slow = timeIt(() => busy(30), { warmup: 3, repeats: 15, maxMs: 100 });
+    assert.deepStrictEqual([slow.repeats, calls], [3, 6]);
+    assert.ok(slow.min >= 29, `each timed run took its 30 ms: ${slow.min}`);
+    // a budget never cuts below the repeats asked for when they are fewer than 3, and fast work takes all of them
+    assert.strictEqual(timeIt(() => busy(30), { warmup: 0, repeats: 2, maxMs: 1 }).repeats, 2);
+    assert.strictEqual(timeIt(() => busy(0), { warmup: 3, repeats: 15 }).repeats, 15);
+  });
 });
