@@ -37,7 +37,7 @@ describe('data/registry: datasets by name, search paths, checksums', () => {
 
   it('rejects unknown options and bad values, naming the known ones', async () => {
     await assert.rejects(loadDataset('xor', { subsets: 10 } as never), /unknown option 'subsets'\. Known options: subset, testSubset/);
-    await assert.rejects(loadDataset('xor', { normalize: 'zscore' as never }), /unknown normalize 'zscore'\. Known: unit, standardize, none/);
+    await assert.rejects(loadDataset('xor', { normalize: 'zscore' as never }), /unknown normalize 'zscore'\. Known: unit, symmetric, standardize, none/);
     await assert.rejects(loadDataset('xor', { subset: 0 }), /subset must be a positive integer; got 0/);
     await assert.rejects(loadDataset('xor', { subset: 5000 }), /subset = 5000 exceeds the 1000 examples available/);
     await assert.rejects(loadDataset('xor', { validationFraction: 1.5 }), /validationFraction must be in \[0, 1\)/);
