@@ -48,6 +48,7 @@ function recipeSchedule(name: RecipeLrSchedule | undefined): LrSchedule | undefi
 /** `train` options of a recipe for one seed. */
 export function recipeOptions(recipe: TrainRecipe, seed: number): TrainOptions {
   const optimizer = recipe.optimizer ?? 'momentum';
+  const schedule = recipeSchedule(recipe.lrSchedule);
   return {
     ...(recipe.steps !== undefined ? { steps: recipe.steps } : { epochs: recipe.epochs ?? 1 }),
     batchSize: recipe.batchSize ?? 64,
@@ -55,7 +56,7 @@ export function recipeOptions(recipe: TrainRecipe, seed: number): TrainOptions {
     optimizerOptions: optimizer === 'momentum' || optimizer === 'nesterov' ? { momentum: 0.9 } : undefined,
     learningRate: recipe.learningRate ?? (optimizer === 'adam' ? 1e-3 : 0.01),
     weightDecay: recipe.weightDecay ?? 0,
-    ...(recipeSchedule(recipe.lrSchedule) ? { schedule: recipeSchedule(recipe.lrSchedule) } : {}),
+    ...(schedule ? { schedule } : {}),
     seed,
   };
 }

@@ -56,26 +56,21 @@ function summary(name: string, rows: object[], t0: number): SweepSummary {
   };
 }
 
+/** A `pl.report` driver run in this page as its `pl.sweeps` namesake: the same result plus a summary. */
+function inPage<O, R extends { rows: object[] }>(driver: string, run: (o: O) => Promise<R>): (o: O & SweepRunOptions) => Promise<R & { sweep: SweepSummary }> {
+  return async (o) => {
+    const t0 = Date.now();
+    const r = await run(driverOptions(o, driver) as unknown as O);
+    return { ...r, sweep: summary(o.name, r.rows, t0) };
+  };
+}
+
 /** `pl.sweeps.variantSweep` in this page: `pl.report.variantSweep` plus a summary. */
-export async function variantSweep(o: VariantSweepOptions & SweepRunOptions): Promise<SweptVariants> {
-  const t0 = Date.now();
-  const r = await variantInProcess(driverOptions(o, 'variantSweep') as VariantSweepOptions);
-  return { ...r, sweep: summary(o.name, r.rows, t0) };
-}
-
+export const variantSweep: (o: VariantSweepOptions & SweepRunOptions) => Promise<SweptVariants> = inPage('variantSweep', variantInProcess);
 /** `pl.sweeps.sparsitySweep` in this page: `pl.report.sparsitySweep` plus a summary. */
-export async function sparsitySweep(o: SparsitySweepOptions & SweepRunOptions): Promise<SweptVariants> {
-  const t0 = Date.now();
-  const r = await sparsityInProcess(driverOptions(o, 'sparsitySweep') as SparsitySweepOptions);
-  return { ...r, sweep: summary(o.name, r.rows, t0) };
-}
-
+export const sparsitySweep: (o: SparsitySweepOptions & SweepRunOptions) => Promise<SweptVariants> = inPage('sparsitySweep', sparsityInProcess);
 /** `pl.sweeps.scheduleSweep` in this page: `pl.report.scheduleSweep` plus a summary. */
-export async function scheduleSweep(o: ScheduleSweepOptions & SweepRunOptions): Promise<SweptSchedules> {
-  const t0 = Date.now();
-  const r = await scheduleInProcess(driverOptions(o, 'scheduleSweep') as ScheduleSweepOptions);
-  return { ...r, sweep: summary(o.name, r.rows, t0) };
-}
+export const scheduleSweep: (o: ScheduleSweepOptions & SweepRunOptions) => Promise<SweptSchedules> = inPage('scheduleSweep', scheduleInProcess);
 
 /**
  * `pl.sweeps.iterativeSweep` in this page: per seed, a dense model, Han et al.'s protocol
