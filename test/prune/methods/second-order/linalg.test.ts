@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import {
   cholesky, choleskySolve, removeFromInverse, removeSetFromInverse, spdInverse, subMatrix, woodburyRankOne,
 } from '../../../../src/prune/hessian/linalg';
-import { fisherBlockInverse } from '../../../../src/prune/methods/woodfisher';
+import { fisherBlockInverse, lowRankFisherInverse } from '../../../../src/prune/methods/woodfisher';
 import { UserError } from '../../../../src/errors';
 import { values } from '../../helpers';
 import { maxRelDiff } from '../../helpers';
@@ -79,6 +79,19 @@ describe('second-order linear algebra (float64)', () => {
     const wood = fisherBlockInverse(g, n, c, 1e-5, 'woodbury');
     const direct = fisherBlockInverse(g, n, c, 1e-5, 'direct');
     assert.ok(maxRelDiff(wood, direct) < 1e-6, `relative difference ${maxRelDiff(wood, direct)}`);
+  });
+
+  it('the implicit (low-rank) Fisher inverse gives the diagonal and products of the direct inverse of λI + GᵀG/N (block 120, N 15)', () => {
+    const c = 120, n = 15, damping = 1e-4;
+    const g = Float64Array.from(values(n * c, 31), (v) => v * 0.01);
+    const direct = fisherBlockInverse(g, n, c, damping, 'direct');
+    const low = lowRankFisherInverse(g, n, c, damping);
+    assert.ok(maxRelDiff(low.diagonal, Float64Array.from({ length: c }, (_, a) => direct[a * c + a])) < 1e-8, 'diagonal');
+    const v = Float64Array.from(values(c, 41));
+    const expected = new Float64Array(c);
+    for (let r = 0; r < c; r++) for (let a = 0; a < c; a++) expected[r] += direct[r * c + a] * v[a];
+    assert.ok(maxRelDiff(low.apply(v), expected) < 1e-8, `F⁻¹v: ${maxRelDiff(low.apply(v), expected)}`);
+    assert.strictEqual(low.matrix, undefined, 'no c×c matrix is formed');
   });
 
   it('removing coordinates from an inverse gives the inverse of the remaining submatrix', () => {

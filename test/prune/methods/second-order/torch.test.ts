@@ -75,7 +75,7 @@ describe(`second-order methods vs PyTorch ${fixture.torch} (float64 references)`
     for (const v of Object.values(layers)) assert.ok(v.measured > 0 && Number.isFinite(v.predicted));
   });
 
-  for (const inverse of ['woodbury', 'direct'] as const) {
+  for (const inverse of ['woodbury', 'direct', 'low-rank'] as const) {
     it(`WoodFisher (${inverse}): block inverses, scores, global selection and the summed OBS update match torch`, () => {
       const o = { blockSize: fixture.woodfisher.blockSize, fisherDamping: fixture.woodfisher.damping, fisherInverse: inverse, scalePruneUpdate: 1 };
       const targets = selectTargets(fx.model);
@@ -84,10 +84,15 @@ describe(`second-order methods vs PyTorch ${fixture.torch} (float64 references)`
         const blocks = fisherBlocks(ctx, o);
         targets.forEach((t, i) => {
           const ref = fixture.woodfisher.layers[i];
-          const got = blocks.get(t.name)!.inverses;
+          const got = blocks.get(t.name)!.blocks;
           assert.strictEqual(got.length, ref.blocksWoodbury.length);
-          got.forEach((b, k) => assert.ok(relDiff(b, ref.blocksWoodbury[k]) < 1e-4, `${t.name} block ${k}: ${relDiff(b, ref.blocksWoodbury[k])}`));
-          got.forEach((b, k) => assert.ok(relDiff(b, ref.blocksDirect[k]) < 1e-4));
+          got.forEach((b, k) => {
+            // an implicit block is checked through what it gives: its diagonal and F⁻¹v for every unit vector
+            const matrix = b.matrix ?? Float64Array.from({ length: b.len * b.len }, (_, i) => b.apply(Float64Array.from({ length: b.len }, (_, a) => (a === i % b.len ? 1 : 0)))[Math.floor(i / b.len)]);
+            assert.ok(relDiff(matrix, ref.blocksWoodbury[k]) < 1e-4, `${t.name} block ${k}: ${relDiff(matrix, ref.blocksWoodbury[k])}`);
+            assert.ok(relDiff(matrix, ref.blocksDirect[k]) < 1e-4);
+            assert.ok(relDiff(b.diagonal, Float64Array.from({ length: b.len }, (_, a) => ref.blocksDirect[k][a * b.len + a])) < 1e-4, `${t.name} block ${k} diagonal`);
+          });
         });
       } finally {
         ctx.dispose();
