@@ -4,6 +4,7 @@ import {
   denseToSparse, kernelToSparse, sparseToKernel, SparseConv2D, SparseFormat, SparseLinear, sparseMatMul, ToSparseOptions,
   sparseWasm, WasmSparseOperator, resolveSparseImpl,
 } from '../../src/sparse';
+import { TfjsSparseOperator } from '../../src/sparse/tfjs-ops';
 import { noLeak, randn, randomMask, refMatMulT, relErr, rng } from './helpers';
 
 /** A mask whose pattern fits format f (N:M masks for 'nm', 4×4-block masks half the time for 'bsr'). */
@@ -54,6 +55,31 @@ describe('sparse kernels: sparse × dense equals the masked dense product', () =
       });
     }
   }
+
+  it('tfjs path: padded rows for rows of similar length (also with whole rows pruned), triplets and segment sum for one long row; both equal the masked dense product', () => {
+    const rows = 40, cols = 50;
+    const w = randn(rows * cols, r);
+    const bias = randn(rows, r);
+    const even = randomMask(rows * cols, 0.8, r);
+    const neurons = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i += 3) neurons.fill(1, i * cols, (i + 1) * cols); // 2 of 3 output units pruned
+    const oneLong = randomMask(rows * cols, 0.97, r);
+    oneLong.fill(1, 7 * cols, 8 * cols);
+    for (const [label, mask, layout] of [['even rows', even, 'padded-rows'], ['output units pruned', neurons, 'padded-rows'], ['one long row', oneLong, 'triplets']] as const) {
+      const a = w.map((v, i) => (mask[i] ? v : 0));
+      const op = new TfjsSparseOperator(tf, denseToSparse(a, [rows, cols], 'csr', { mask }), bias);
+      assert.strictEqual(op.layout, layout, label);
+      for (const B of [1, 9]) {
+        const x = randn(B * cols, r);
+        const xt = tf.tensor2d(x, [B, cols]);
+        const y = noLeak(() => { const t = op.matMul(xt); const d = t.dataSync().slice(); t.dispose(); return d; });
+        xt.dispose();
+        const e = relErr(y, refMatMulT(x, B, a, rows, cols, bias));
+        assert.ok(e <= 1e-5, `${label} B=${B}: rel err ${e}`);
+      }
+      op.dispose();
+    }
+  });
 
   it('the dense tfjs product agrees with the float64 reference too (sanity of the reference)', () => {
     const w = randn(30 * 40, r);
