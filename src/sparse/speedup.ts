@@ -44,7 +44,7 @@ export interface TimingOptions {
    * taken this long, timing stops after at least 3 timed runs (and the warm-up after 1 run), and
    * `repeats` in the result says how many were taken. Fast work (microseconds to milliseconds)
    * never reaches it; it keeps a slow path (sparse products through tfjs ops on software WebGL,
-   * ~0.5 s each) from turning `%speedup` into many minutes.
+   * 0.2 s each at batch 64) from turning `%speedup` into many minutes.
    */
   maxMs?: number;
 }
