@@ -80,7 +80,7 @@ export function maskHeatmap(mask: { values: ArrayLike<number>; shape: number[] }
       },
     ],
     layout: baseLayout(
-      `${options.title ?? 'Mask'} — ${(100 * (1 - density)).toFixed(1)}% pruned` + (pooled ? ` (blocks of ${blockRows}×${blockCols})` : ''),
+      `${options.title ?? 'Mask'} — ${(100 * (1 - density)).toFixed(1)}% pruned` + (pooled ? ` (each cell: the kept fraction of ${blockRows}×${blockCols} weights)` : ''),
       {
         xaxis: { title: { text: xName }, automargin: true },
         yaxis: { title: { text: yName }, autorange: 'reversed', automargin: true },

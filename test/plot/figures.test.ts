@@ -44,7 +44,7 @@ describe('training curves and mask heatmaps: data', () => {
     const values = new Float32Array(300 * 100).map((_, i) => (i % 3 === 0 ? 0 : 1));
     const f = maskHeatmap({ values, shape: [300, 100] });
     const t = f.data[0] as Record<string, number>;
-    assert.match(String((f.layout!.title as { text: string }).text), /blocks of 2×1/);
+    assert.match(String((f.layout!.title as { text: string }).text), /each cell: the kept fraction of 2×1 weights/);
     const rows = (t.z as unknown as number[][]).length;
     assert.strictEqual(rows, 150);
     // Cell i covers units [y0 + i·dy − dy/2, y0 + i·dy + dy/2): the axis spans units 0–299.
