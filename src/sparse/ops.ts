@@ -2,8 +2,9 @@
  * One sparse-kernel API, two implementations:
  * - 'wasm': the WebAssembly SIMD kernels (./wasm.ts), for the `cpu`, `wasm` and `tensorflow`
  *   backends — data leaves tfjs, is multiplied in wasm memory, and comes back as a tensor;
- * - 'tfjs': gather / segment-sum tfjs ops (./tfjs-ops.ts), for any backend including the GPU
- *   ones, where downloading to wasm would cost more than it saves.
+ * - 'tfjs': tfjs ops (./tfjs-ops.ts: padded rows by gather + row sum, else gather + segment
+ *   sum), for any backend including the GPU ones, where downloading to wasm would cost more
+ *   than it saves.
  * 'auto' picks 'wasm' on cpu / wasm / tensorflow when the kernels are built, else 'tfjs'.
  *
  * Layer kernels are stored transposed (A = Wᵀ, rows = output units): see ./formats.ts.
