@@ -16,11 +16,11 @@ import { MaskedModel, prune, type PruneBatch, type PruneOptions } from '../prune
 import { findMethod, listMethods } from '../prune/method';
 import { resolveOptionValues, type OptionSpec } from '../prune/method-options';
 import { trainingPlan } from '../prune/training-plan';
-import { batches, datasetInfo } from '../data';
+import { batches } from '../data';
 import { evaluate, listOptimizers, train, type TrainHook } from '../train';
 import { sparseTrainingSupport, trainSparse, type SparseTrainHistory } from '../sparse/sparse-train';
 import { sweepData } from './data-cache';
-import { DATA_FIELDS, dataSpecOf, methodOptionsOf } from './trial-fields';
+import { checkDataFields, DATA_FIELDS, dataSpecOf, methodOptionsOf } from './trial-fields';
 import { registerTrial, type TrialContext, type TrialMetrics } from './trials';
 import type { TrialConfig } from './types';
 
@@ -58,7 +58,7 @@ function resolve(given: Record<string, unknown>, where: string): TrialConfig {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(given)) (FIELD_NAMES.has(k) ? core : rest)[k] = v;
   const config = resolveOptionValues(FIELDS, core, where) as TrialConfig;
-  datasetInfo(config.dataset as string);
+  checkDataFields(config, where);
   const models = listModels().map((m) => m.name);
   const model = String(config.model).trim().toLowerCase().replace(/_/g, '-');
   if (!models.includes(model)) throw new UnknownNameError('model', String(config.model), models, `${where}: field 'model': unknown model '${config.model}'. Known models: ${models.join(', ')}.`);

@@ -147,8 +147,9 @@ export function expandSpec(spec: SweepSpec, options: ExpandOptions = {}): Expand
     ids.add(id);
     trials.push({ id, trial: trialFn.id, config });
   }
+  const own = new Set(trialFn.ownFields ?? []);
   for (const f of given) {
-    if (used.has(f)) continue;
+    if (used.has(f) || own.has(f)) continue;
     const declaredBy = listMethods().filter((m) => m.options.some((o) => o.name === f)).map((m) => m.name);
     const methods = [...new Set(trials.map((t) => t.config.method).filter((m) => typeof m === 'string'))];
     throw new OptionError(

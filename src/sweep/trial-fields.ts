@@ -129,8 +129,17 @@ export function inField<T>(where: string, field: string, fn: () => T): T {
   }
 }
 
-export function checkDenseFields(config: TrialConfig, where: string): void {
+/**
+ * Checks the data fields of a resolved config: the dataset exists, and `normalize: 'unit'` (the
+ * default) is dropped, so that spelling the default out gives the trial id of leaving it out.
+ */
+export function checkDataFields(config: TrialConfig, where: string): void {
   inField(where, 'dataset', () => datasetInfo(config.dataset as string));
+  if (config.normalize === 'unit') delete config.normalize;
+}
+
+export function checkDenseFields(config: TrialConfig, where: string): void {
+  checkDataFields(config, where);
   const models = listModels().map((m) => m.name);
   const model = String(config.model).trim().toLowerCase().replace(/_/g, '-');
   if (!models.includes(model)) {

@@ -108,6 +108,11 @@ export interface ResolvedTrial {
   resolve(given: Record<string, unknown>, where: string): TrialConfig;
   /** Refuses fields that no trial could use, before the grid is expanded. */
   checkFields?(fields: readonly string[], where: string): void;
+  /**
+   * The trial's own fields (not its methods' options): given, they count as used even when
+   * `resolve` drops them for holding their default (which keeps trial ids unchanged).
+   */
+  ownFields?: readonly string[];
 }
 
 /** True when a `trial` string names a module file rather than a registered function. */
@@ -191,7 +196,7 @@ function withResolution(id: string, fn: TrialFunction): ResolvedTrial {
     checkFields!(Object.keys(given), where);
     return resolveOptionValues(fields, given, where) as TrialConfig;
   };
-  return { id, fn, resolve, checkFields };
+  return { id, fn, resolve, checkFields, ownFields: fields?.map((f) => f.name) };
 }
 
 /** The builtin trial functions, for `%sweep?` and the README. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeRuns, evaluateVariants, experimentData, recipeOptions, trainDenseRuns } from '../../src/experiments';
 import { paretoFigure, seedBandFigure } from '../../src/plot';
 import { meltColumns, summaryTable } from '../../src/report';
+import { expandSpec } from '../../src/sweep/spec';
 import { isDataFrame } from '../../src/report/table';
 import { recipeFields, sweepDenseRun } from '../../src/sweep/builtin-trials';
 import { checkpointDir, denseCheckpoint, disposeCheckpoint } from '../../src/sweep/checkpoints';
@@ -114,6 +115,16 @@ describe('prune-finetune sweeps on tiny-fashion', function () {
     assert.equal(path.basename(dataCacheDir(dir, { dataset: 'fashion-mnist', trainSubset: 60000, testSubset: 10000 })), 'dcaad96f6f0b8244');
     assert.equal(path.basename(dataCacheDir(dir, { dataset: 'fashion-mnist', trainSubset: 60000, testSubset: 10000, normalize: 'unit' })), 'dcaad96f6f0b8244');
     assert.notEqual(checkpointDir(dir, { ...base, normalize: 'symmetric' }), checkpointDir(dir, base));
+    // a raw spec spelling the default scaling out expands to the trials of one that leaves it out
+    const needs: Record<string, object> = {
+      dense: {}, 'prune-finetune': { sparsity: 0.5 }, 'train-method': { method: 'penalty' }, 'sparse-from-scratch': { sparsity: 0.9 }, compare: { label: 'magnitude', protocol: 'one-shot', method: 'magnitude', sparsity: 0.9, epochs: 3, denseEpochs: 2 },
+    };
+    for (const [trial, fields] of Object.entries(needs)) {
+      const plain = { name: 'ids', trial, grid: { seed: [1] }, fixed: { dataset: 'mnist', ...fields } };
+      const ids = (fixed: object) => expandSpec({ ...plain, fixed: { ...plain.fixed, ...fixed } }).trials.map((t) => t.id);
+      assert.deepEqual(ids({ normalize: 'unit' }), ids({}), trial);
+      assert.notDeepEqual(ids({ normalize: 'symmetric' }), ids({}), trial);
+    }
     assert.notEqual(checkpointDir(dir, { ...base, recipe: { ...recipe, lrSchedule: 'multistep' } }), checkpointDir(dir, base));
     assert.deepEqual(recipeOptions({ lrSchedule: 'multistep' }, 1).schedule, { type: 'multistep', at: [0.5, 0.75], gamma: 0.1 });
     assert.equal(recipeOptions({ lrSchedule: 'constant' }, 1).schedule, undefined);
