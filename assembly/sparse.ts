@@ -526,3 +526,138 @@ export function csrSddmmT16(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize
 export function csrSddmmT32(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize, xt: usize, Bp: i32, out: usize): void {
   csrSddmmT<u32>(rowPtr, colIdx, nRows, dyt, xt, Bp, out);
 }
+
+// ---------------------------------------------------------------------------------------
+// Sparse training, dense layers: the products of a layer whose density is above the
+// break-even, with A dense ([nRows, K] row-major, pruned entries held at zero).
+// Both kernels sum in the same order as their CSR counterparts (over k in increasing order
+// per output lane; over the batch with csrSddmmT's two alternating accumulators), and adding
+// a zero product leaves a float sum unchanged: a layer gives the same bits on either path,
+// so the per-layer choice (a timing) cannot change a training run's numbers.
+
+/**
+ * Y[b, o] = Σ_k A[o, k] · XT[k, b] + bias[o], as csrSpmmT on a full pattern. Register
+ * blocking: 4 rows × 8 batch columns (8 accumulators); each XT load serves four rows.
+ */
+export function denseMmT(a: usize, nRows: i32, K: i32, xt: usize, Bp: i32, y: usize, B: i32, ldy: i32, bias: usize): void {
+  const rs = <usize>Bp << 2;
+  const ra = <usize>K << 2;
+  let o = 0;
+  for (; o + 4 <= nRows; o += 4) {
+    const p0 = a + <usize>o * ra, p1 = p0 + ra, p2 = p1 + ra, p3 = p2 + ra;
+    let b0 = 0;
+    for (; b0 + 8 <= Bp; b0 += 8) {
+      const xb = xt + (<usize>b0 << 2);
+      let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      for (let k = 0; k < K; k++) {
+        const xp = xb + <usize>k * rs;
+        const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+        const off = <usize>k << 2;
+        let w = v128.load32_splat(p0 + off);
+        c00 = f32x4.add(c00, f32x4.mul(w, x0)); c01 = f32x4.add(c01, f32x4.mul(w, x1));
+        w = v128.load32_splat(p1 + off);
+        c10 = f32x4.add(c10, f32x4.mul(w, x0)); c11 = f32x4.add(c11, f32x4.mul(w, x1));
+        w = v128.load32_splat(p2 + off);
+        c20 = f32x4.add(c20, f32x4.mul(w, x0)); c21 = f32x4.add(c21, f32x4.mul(w, x1));
+        w = v128.load32_splat(p3 + off);
+        c30 = f32x4.add(c30, f32x4.mul(w, x0)); c31 = f32x4.add(c31, f32x4.mul(w, x1));
+      }
+      let bv = biasAt(bias, o);
+      storeLanes(c00, y, b0, B, ldy, o, bv); storeLanes(c01, y, b0 + 4, B, ldy, o, bv);
+      bv = biasAt(bias, o + 1);
+      storeLanes(c10, y, b0, B, ldy, o + 1, bv); storeLanes(c11, y, b0 + 4, B, ldy, o + 1, bv);
+      bv = biasAt(bias, o + 2);
+      storeLanes(c20, y, b0, B, ldy, o + 2, bv); storeLanes(c21, y, b0 + 4, B, ldy, o + 2, bv);
+      bv = biasAt(bias, o + 3);
+      storeLanes(c30, y, b0, B, ldy, o + 3, bv); storeLanes(c31, y, b0 + 4, B, ldy, o + 3, bv);
+    }
+    for (; b0 + 4 <= Bp; b0 += 4) {
+      const xb = xt + (<usize>b0 << 2);
+      let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+      for (let k = 0; k < K; k++) {
+        const x0 = v128.load(xb + <usize>k * rs);
+        const off = <usize>k << 2;
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0 + off), x0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(p1 + off), x0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(p2 + off), x0));
+        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p3 + off), x0));
+      }
+      storeLanes(c0, y, b0, B, ldy, o, biasAt(bias, o));
+      storeLanes(c1, y, b0, B, ldy, o + 1, biasAt(bias, o + 1));
+      storeLanes(c2, y, b0, B, ldy, o + 2, biasAt(bias, o + 2));
+      storeLanes(c3, y, b0, B, ldy, o + 3, biasAt(bias, o + 3));
+    }
+  }
+  for (; o < nRows; o++) {
+    const p0 = a + <usize>o * ra;
+    for (let b0 = 0; b0 + 4 <= Bp; b0 += 4) {
+      const xb = xt + (<usize>b0 << 2);
+      let c0 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0 + (<usize>k << 2)), v128.load(xb + <usize>k * rs)));
+      storeLanes(c0, y, b0, B, ldy, o, biasAt(bias, o));
+    }
+  }
+}
+
+@inline
+function laneSum(a0: v128, a1: v128): f32 {
+  const s = f32x4.add(a0, a1);
+  return (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+}
+
+/**
+ * out[o·K + k] = Σ_b DYT[o, b] · XT[k, b] at every position: csrSddmmT on a full pattern,
+ * blocked 2 rows × 2 columns so each loaded batch run serves two dot products.
+ */
+export function denseGradT(nRows: i32, K: i32, dyt: usize, xt: usize, Bp: i32, out: usize): void {
+  const rs = <usize>Bp << 2;
+  let o = 0;
+  for (; o + 2 <= nRows; o += 2) {
+    const d0 = dyt + <usize>o * rs, d1 = d0 + rs;
+    const q0 = out + ((<usize>o * <usize>K) << 2), q1 = q0 + (<usize>K << 2);
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      const x0 = xt + <usize>k * rs, x1 = x0 + rs;
+      let a00 = f32x4.splat(0), b00 = a00, a01 = a00, b01 = a00, a10 = a00, b10 = a00, a11 = a00, b11 = a00;
+      let b: usize = 0;
+      for (; b + 32 <= rs; b += 32) {
+        const u0 = v128.load(d0 + b), v0 = v128.load(d0 + b, 16), u1 = v128.load(d1 + b), v1 = v128.load(d1 + b, 16);
+        const s0 = v128.load(x0 + b), t0 = v128.load(x0 + b, 16), s1 = v128.load(x1 + b), t1 = v128.load(x1 + b, 16);
+        a00 = f32x4.add(a00, f32x4.mul(u0, s0)); b00 = f32x4.add(b00, f32x4.mul(v0, t0));
+        a01 = f32x4.add(a01, f32x4.mul(u0, s1)); b01 = f32x4.add(b01, f32x4.mul(v0, t1));
+        a10 = f32x4.add(a10, f32x4.mul(u1, s0)); b10 = f32x4.add(b10, f32x4.mul(v1, t0));
+        a11 = f32x4.add(a11, f32x4.mul(u1, s1)); b11 = f32x4.add(b11, f32x4.mul(v1, t1));
+      }
+      if (b < rs) {
+        const u0 = v128.load(d0 + b), u1 = v128.load(d1 + b), s0 = v128.load(x0 + b), s1 = v128.load(x1 + b);
+        a00 = f32x4.add(a00, f32x4.mul(u0, s0)); a01 = f32x4.add(a01, f32x4.mul(u0, s1));
+        a10 = f32x4.add(a10, f32x4.mul(u1, s0)); a11 = f32x4.add(a11, f32x4.mul(u1, s1));
+      }
+      store<f32>(q0 + (<usize>k << 2), laneSum(a00, b00));
+      store<f32>(q0 + (<usize>k << 2), laneSum(a01, b01), 4);
+      store<f32>(q1 + (<usize>k << 2), laneSum(a10, b10));
+      store<f32>(q1 + (<usize>k << 2), laneSum(a11, b11), 4);
+    }
+    for (; k < K; k++) {
+      store<f32>(q0 + (<usize>k << 2), dotT(d0, xt + <usize>k * rs, rs));
+      store<f32>(q1 + (<usize>k << 2), dotT(d1, xt + <usize>k * rs, rs));
+    }
+  }
+  for (; o < nRows; o++) {
+    const d0 = dyt + <usize>o * rs, q0 = out + ((<usize>o * <usize>K) << 2);
+    for (let k = 0; k < K; k++) store<f32>(q0 + (<usize>k << 2), dotT(d0, xt + <usize>k * rs, rs));
+  }
+}
+
+// One dot product of two batch runs, in csrSddmmT's order.
+@inline
+function dotT(d: usize, x: usize, rs: usize): f32 {
+  let a0 = f32x4.splat(0), a1 = a0;
+  let b: usize = 0;
+  for (; b + 32 <= rs; b += 32) {
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(d + b, 16), v128.load(x + b, 16)));
+  }
+  if (b < rs) a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
+  return laneSum(a0, a1);
+}

@@ -4,7 +4,9 @@
  * - dense masked training: prunelab's training loop (`train()`, dense tfjs products with masks)
  *   with the model at 95% sparsity — the baseline every ratio below is against;
  * - sparse training (`trainSparse`, the wasm CSR/SDDMM kernels) at 90 / 95 / 98% sparsity,
- *   uniform random masks (every layer at the sparsity) and ERK masks;
+ *   uniform random masks (every layer at the sparsity) and ERK masks, twice: every layer on the
+ *   CSR kernels (`products: 'sparse'`), and each layer on CSR or dense kernels by its timed
+ *   break-even (`'auto'`, the default; the chosen products per layer are printed);
  * - PyTorch's dense epoch (bench/torch_train.py: LeNet-300-100, batch 128, Adam, one thread) as
  *   the peer, when /usr/bin/python3 has torch.
  * Target: at 95% a sparse epoch ≥ 3× faster than our dense masked epoch, and faster than PyTorch's.
@@ -19,7 +21,7 @@ import { loadDataset } from '../src/data';
 import type { Examples } from '../src/data/types';
 import { createModel } from '../src/models';
 import { MaskedModel, prune } from '../src/prune';
-import { trainSparse } from '../src/sparse';
+import { SparseMlpTrainer, trainSparse } from '../src/sparse';
 import { train } from '../src/train';
 import { PEER_PYTHON, describePeerBlas, runTorchPeer, type PeerBlas } from './torch-peer';
 import { spawnSync } from 'child_process';
@@ -51,17 +53,38 @@ async function denseMasked(data: Examples, sparsity: number): Promise<number> {
   return ms;
 }
 
-/** ms per step of the sparse path at `sparsity`. */
-function sparse(data: Examples, sparsity: number, distribution: string): number {
+/** ms per step of the sparse path at `sparsity`, and what each layer ran on ('d'/'s' per layer, density in %). */
+function sparse(data: Examples, sparsity: number, distribution: string, products: 'sparse' | 'auto'): { ms: number; layers: string } {
   const net = createModel('lenet-300-100', { seed: 0 });
   const masked = prune(net, { method: 'static', sparsity, seed: 0, methodOptions: { distribution } });
-  trainSparse(net, subset(data, 3 * BATCH), masked.masks(), { epochs: 1, batchSize: BATCH, learningRate: 0.01 }); // warm-up
+  const opts = { epochs: 1, batchSize: BATCH, learningRate: 0.01, products };
+  trainSparse(net, subset(data, 3 * BATCH), masked.masks(), opts); // warm-up
   const t = performance.now();
-  const h = trainSparse(net, data, masked.masks(), { epochs: 1, batchSize: BATCH, learningRate: 0.01 });
+  const h = trainSparse(net, data, masked.masks(), opts);
   const ms = (performance.now() - t) / h.steps;
   masked.strip();
   net.dispose();
-  return ms;
+  return { ms, layers: h.layers.map((c) => `${c.products === 'dense' ? 'D' : 'S'} ${(100 * c.density).toPrecision(2)}%`).join(', ') };
+}
+
+/**
+ * The per-layer break-even: a trainer with `products: 'auto'` times each layer's three products
+ * on the CSR and the dense kernels; here at uniform densities from 10% to 100%.
+ */
+function breakEvenTable(): void {
+  console.log(`\nPer-layer products of one training step at batch ${BATCH} (forward, weight gradient, input gradient), ms, as 'auto' timed them:`);
+  console.log('\n| density | fc1 784×300 CSR / dense | fc2 300×100 CSR / dense | fc3 100×10 CSR / dense | chosen |');
+  console.log('|---|---|---|---|---|');
+  for (const density of [0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 1]) {
+    const net = createModel('lenet-300-100', { seed: 0 });
+    const masked = density < 1 ? prune(net, { method: 'static', sparsity: 1 - density, seed: 0, methodOptions: { distribution: 'uniform' } }) : MaskedModel.of(net);
+    const trainer = new SparseMlpTrainer(net, masked.masks(), { batchSize: BATCH });
+    const c = trainer.layerProducts();
+    trainer.dispose();
+    masked.strip();
+    net.dispose();
+    console.log(`| ${(100 * density).toFixed(0)}% | ${c.map((x) => `${x.sparseMs!.toFixed(2)} / ${x.denseMs!.toFixed(2)}`).join(' | ')} | ${c.map((x) => (x.products === 'dense' ? 'D' : 'S')).join(' ')} |`);
+  }
 }
 
 function torchPeer(dataDir: string, repeats: number, steps: number | undefined): { ms: number; label: string } | undefined {
@@ -97,15 +120,19 @@ async function main(): Promise<void> {
   const data = steps ? subset(ds.train, Math.min(ds.train.count, steps * BATCH)) : ds.train;
   const denseRuns: number[] = [];
   const sparseRuns = new Map<string, number[]>();
+  const layerChoices = new Map<string, string[]>();
   for (let r = 0; r < repeats; r++) {
     denseRuns.push(await denseMasked(data, 0.95));
     console.log(`  run ${r + 1}: dense masked ${denseRuns.at(-1)!.toFixed(2)} ms/step`);
     for (const s of SPARSITIES) {
       for (const dist of ['uniform', 'erk']) {
-        const key = `${s}/${dist}`;
-        const ms = sparse(data, s, dist);
-        sparseRuns.set(key, [...(sparseRuns.get(key) ?? []), ms]);
-        console.log(`  run ${r + 1}: sparse ${100 * s}% ${dist} ${ms.toFixed(2)} ms/step`);
+        for (const products of ['sparse', 'auto'] as const) {
+          const key = `${s}/${dist}/${products}`;
+          const { ms, layers } = sparse(data, s, dist, products);
+          sparseRuns.set(key, [...(sparseRuns.get(key) ?? []), ms]);
+          layerChoices.set(key, [...(layerChoices.get(key) ?? []), layers]);
+          console.log(`  run ${r + 1}: sparse ${100 * s}% ${dist} ${products} ${ms.toFixed(2)} ms/step (${layers})`);
+        }
       }
     }
   }
@@ -113,15 +140,19 @@ async function main(): Promise<void> {
   const peer = torch ? torchPeer(ds.source, repeats, steps) : undefined;
   const epoch = (ms: number) => ((ms * full) / 1000).toFixed(2);
   console.log(`\nLeNet-300-100, Fashion-MNIST, batch ${BATCH}, SGD momentum 0.9, backend ${backend}; ${steps ? `${steps} steps timed, epoch extrapolated` : 'full epochs'}; median of ${repeats}.`);
-  console.log('\n| training | sparsity | masks | ms/step | epoch (s) | speedup vs dense masked | vs PyTorch dense |');
-  console.log('|---|---|---|---|---|---|---|');
-  console.log(`| dense masked (prunelab loop) | 95% | uniform | ${dense.toFixed(2)} | ${epoch(dense)} | 1.00× | ${peer ? `${(peer.ms / dense).toFixed(2)}×` : ''} |`);
+  console.log('\n| training | sparsity | masks | layers (S: CSR, D: dense kernels; density) | ms/step | epoch (s) | speedup vs dense masked | vs PyTorch dense |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| dense masked (prunelab loop) | 95% | uniform | tfjs | ${dense.toFixed(2)} | ${epoch(dense)} | 1.00× | ${peer ? `${(peer.ms / dense).toFixed(2)}×` : ''} |`);
   for (const [key, runs] of sparseRuns) {
-    const [s, dist] = key.split('/');
+    const [s, dist, products] = key.split('/');
     const ms = median(runs);
-    console.log(`| sparse (wasm CSR + SDDMM) | ${100 * Number(s)}% | ${dist} | ${ms.toFixed(2)} | ${epoch(ms)} | ${(dense / ms).toFixed(2)}× | ${peer ? `${(peer.ms / ms).toFixed(2)}×` : ''} |`);
+    // the choice of the run nearest the median (timed choices can differ between runs)
+    const layers = layerChoices.get(key)![runs.indexOf(ms)];
+    const label = products === 'sparse' ? 'sparse, every layer CSR' : 'sparse, per-layer break-even';
+    console.log(`| ${label} | ${100 * Number(s)}% | ${dist} | ${layers} | ${ms.toFixed(2)} | ${epoch(ms)} | ${(dense / ms).toFixed(2)}× | ${peer ? `${(peer.ms / ms).toFixed(2)}×` : ''} |`);
   }
-  if (peer) console.log(`| ${peer.label} | 0% | — | ${peer.ms.toFixed(2)} | ${epoch(peer.ms)} | ${(dense / peer.ms).toFixed(2)}× | 1.00× |`);
+  if (peer) console.log(`| ${peer.label} | 0% | — | dense | ${peer.ms.toFixed(2)} | ${epoch(peer.ms)} | ${(dense / peer.ms).toFixed(2)}× | 1.00× |`);
+  breakEvenTable();
   console.log(`\nSpeedups > 1 mean faster. load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores.`);
   console.log('Target: sparse at 95% ≥ 3× the dense masked epoch, and faster than the PyTorch dense epoch.');
 }

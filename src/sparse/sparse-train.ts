@@ -18,9 +18,16 @@
  * at their update steps only, the weights are written back, the hooks see the dense gradient
  * (one dense product per layer) and change the masks, and the changed layers are rebuilt.
  *
+ * Dense layers. Above a break-even density the CSR products lose to dense ones (index loads,
+ * no reuse of a loaded input run across rows). Each layer therefore runs on the CSR kernels or
+ * on dense kernels (`denseMmT`, `denseGradT`: the full matrix with pruned entries held at zero,
+ * their gradients zeroed), chosen per layer by timing both on the layer's own shape, density
+ * and batch when the trainer is built (`products: 'auto'`, the default; `layerProducts()` says
+ * what was chosen and the times). The dense kernels sum in the CSR kernels' order, so the
+ * choice changes the time of a step, never its numbers (bit for bit; tested).
+ *
  * What it does not do (yet): convolutions, activations other than relu/linear, optimizers
- * other than (momentum) SGD, a per-layer choice of dense products above the break-even density
- * (every layer runs sparse). `sparseTrainingSupport` says why a model is refused.
+ * other than (momentum) SGD. `sparseTrainingSupport` says why a model is refused.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '../data/types';
@@ -57,6 +64,28 @@ export interface SparseTrainerOptions {
   weightDecay?: number;
   /** Kernel instance (default: the shared one). */
   wasm?: SparseWasm;
+  /**
+   * Which products each layer runs: 'sparse' (CSR), 'dense' (dense kernels, masked), or
+   * 'auto' (default): per layer, whichever was faster when both were timed on it at build.
+   */
+  products?: LayerProducts | 'auto';
+}
+
+/** The two ways a layer's products run in {@link SparseMlpTrainer}. */
+export type LayerProducts = 'sparse' | 'dense';
+
+/** A layer's product choice, with the timings behind it (`auto` only). */
+export interface LayerProductsChoice {
+  /** The kernel variable's name. */
+  name: string;
+  /** Kept fraction of the kernel. */
+  density: number;
+  /** What the layer runs. */
+  products: LayerProducts;
+  /** ms of one step's products of this layer (forward, weight gradient, input gradient) on the CSR kernels, at the trainer's batch size; absent unless timed. */
+  sparseMs?: number;
+  /** The same on the dense kernels. */
+  denseMs?: number;
 }
 
 interface Layer {
@@ -66,6 +95,8 @@ interface Layer {
   nOut: number;
   relu: boolean;
   wide: boolean; // 32-bit column indices
+  dense: boolean; // dense products: nnz = nIn·nOut in A's order, pruned entries held at 0
+  keep?: Uint8Array; // dense layers: the mask in A's order (absent: nothing pruned)
   nnz: number;
   // wasm pointers
   rowPtr: number; colIdx: number; vals: number; grad: number;
@@ -80,6 +111,9 @@ interface Layer {
   biasGrad: Float32Array;
   steps: number;
 }
+
+/** Timed break-evens of this process, by layer shape, position, batch and density (see `choose`). */
+const breakEvenCache = new Map<string, { sparseMs: number; denseMs: number }>();
 
 /** Loss and correct predictions of one step. */
 export interface SparseStepResult {
@@ -97,6 +131,7 @@ export class SparseMlpTrainer {
   private x0 = 0; // the batch input [B, in]
   private readonly momentum: number;
   private readonly weightDecay: number;
+  private readonly choices: LayerProductsChoice[] = [];
   private disposed = false;
 
   /**
@@ -105,6 +140,10 @@ export class SparseMlpTrainer {
    * @param opts batch size, momentum, weight decay.
    */
   constructor(readonly model: tf.LayersModel, masks: ReadonlyMap<string, tf.Tensor>, opts: SparseTrainerOptions) {
+    const products = opts.products ?? 'auto';
+    if (products !== 'auto' && products !== 'sparse' && products !== 'dense') {
+      throw new UserError(`Sparse training: products '${String(products)}' is not one of 'auto', 'sparse', 'dense'.`);
+    }
     const why = sparseTrainingSupport(model);
     if (why) throw new UserError(`Sparse training: model '${model.name}' is not supported: ${why}. Train it with train() (dense products with masks).`);
     this.w = opts.wasm ?? sparseWasm();
@@ -121,7 +160,7 @@ export class SparseMlpTrainer {
         const [nIn, nOut] = kernel.shape as number[];
         const layer: Layer = {
           kernel, bias, nIn, nOut, relu: (l.getConfig() as { activation?: string }).activation === 'relu', wide: nIn > 0xffff || nOut > 0xffff,
-          nnz: 0, rowPtr: 0, colIdx: 0, vals: 0, grad: 0, tRowPtr: 0, tColIdx: 0, tVals: 0,
+          dense: opts.products === 'dense', nnz: 0, rowPtr: 0, colIdx: 0, vals: 0, grad: 0, tRowPtr: 0, tColIdx: 0, tVals: 0,
           biasPtr: this.alloc(nOut * 4), xt: this.alloc(nIn * this.Bp * 4), y: this.alloc(this.Bmax * nOut * 4),
           dy: this.alloc(this.Bmax * nOut * 4), dyt: this.alloc(nOut * this.Bp * 4),
           perm: new Uint32Array(0), rows: new Uint32Array(0), cols: new Uint32Array(0), mom: new Float32Array(0),
@@ -131,6 +170,14 @@ export class SparseMlpTrainer {
         this.layers.push(layer);
         this.build(layer, kernel.read().dataSync() as Float32Array, findMask(masks, kernel)?.dataSync(), undefined);
       }
+      this.layers.forEach((L, l) => {
+        const mask = findMask(masks, L.kernel)?.dataSync();
+        let kept = L.nIn * L.nOut;
+        if (mask) { kept = 0; for (let i = 0; i < mask.length; i++) if (mask[i]) kept++; }
+        const choice: LayerProductsChoice = { name: (L.kernel.read() as tf.Variable).name, density: kept / (L.nIn * L.nOut), products: L.dense ? 'dense' : 'sparse' };
+        if (products === 'auto') this.choose(L, l, mask, choice);
+        this.choices.push(choice);
+      });
     } catch (e) {
       this.dispose();
       throw e;
@@ -159,7 +206,8 @@ export class SparseMlpTrainer {
   private build(L: Layer, kernel: ArrayLike<number>, mask: ArrayLike<number> | undefined, old: Map<number, [number, number]> | undefined): void {
     const { nIn, nOut } = L;
     let nnz = 0;
-    for (let i = 0; i < nIn * nOut; i++) if (!mask || mask[i]) nnz++;
+    if (L.dense) nnz = nIn * nOut;
+    else for (let i = 0; i < nIn * nOut; i++) if (!mask || mask[i]) nnz++;
     for (const p of [L.rowPtr, L.colIdx, L.vals, L.grad, L.tRowPtr, L.tColIdx, L.tVals]) this.free(p);
     L.nnz = nnz;
     const idxBytes = L.wide ? 4 : 2;
@@ -177,16 +225,20 @@ export class SparseMlpTrainer {
     L.rows = new Uint32Array(nnz);
     L.cols = new Uint32Array(nnz);
     const mom = new Float32Array(nnz);
-    // A = Wᵀ: row o holds the kept k of column o of W ([in, out] row-major: W[k, o] at k·nOut + o)
+    L.keep = L.dense && mask ? new Uint8Array(nnz) : undefined;
+    // A = Wᵀ: row o holds the kept k of column o of W ([in, out] row-major: W[k, o] at k·nOut + o);
+    // a dense layer holds every k, pruned ones at zero
     let p = 0;
     for (let o = 0; o < nOut; o++) {
       rowPtr[o] = p;
       for (let k = 0; k < nIn; k++) {
         const i = k * nOut + o;
-        if (mask && !mask[i]) continue;
+        const kept = !mask || mask[i] !== 0;
+        if (!kept && !L.dense) continue;
+        if (L.keep) L.keep[p] = kept ? 1 : 0;
         colIdx[p] = k;
-        const prev = old?.get(i);
-        vals[p] = prev ? prev[0] : kernel[i];
+        const prev = kept ? old?.get(i) : undefined;
+        vals[p] = !kept ? 0 : prev ? prev[0] : kernel[i];
         mom[p] = prev ? prev[1] : 0;
         L.rows[p] = o;
         L.cols[p] = k;
@@ -213,6 +265,92 @@ export class SparseMlpTrainer {
   }
 
   /**
+   * Times the layer's products on the CSR and on the dense kernels at the full batch, on the
+   * trainer's own buffers, and keeps the faster. CSR: best of 3 after a warm-up; dense: one run
+   * first, and two more only when it is within 2× of CSR (a sparse layer's dense run is
+   * 1/density times as long, and the loser's time need not be exact). The result is kept per
+   * layer shape, batch and density (2% steps) for the process: later trainers of the same
+   * layer (the next trial, the next epoch's trainer) reuse it. Called before any training, so
+   * the buffers' contents do not matter; they are set to ones so no denormal slows a side.
+   */
+  private choose(L: Layer, l: number, mask: ArrayLike<number> | undefined, choice: LayerProductsChoice): void {
+    const key = `${L.nIn}x${L.nOut}:${l > 0}:${this.Bmax}:${Math.round(choice.density * 50)}`;
+    let timed = breakEvenCache.get(key);
+    if (!timed) {
+      this.f32(L.xt, L.nIn * this.Bp).fill(1);
+      this.f32(L.dyt, L.nOut * this.Bp).fill(1);
+      const once = (): number => {
+        const t = performance.now();
+        this.products(L, l, this.Bmax);
+        return performance.now() - t;
+      };
+      once(); // warm-up
+      const sparseMs = Math.min(once(), once(), once());
+      const kernel = L.kernel.read().dataSync() as Float32Array;
+      L.dense = true;
+      this.build(L, kernel, mask, undefined);
+      let denseMs = once();
+      if (denseMs < 2 * sparseMs) denseMs = Math.min(denseMs, once(), once());
+      if (denseMs >= sparseMs) {
+        L.dense = false;
+        this.build(L, kernel, mask, undefined);
+      }
+      timed = { sparseMs, denseMs };
+      breakEvenCache.set(key, timed);
+    } else if (timed.denseMs < timed.sparseMs) {
+      L.dense = true;
+      this.build(L, L.kernel.read().dataSync() as Float32Array, mask, undefined);
+    }
+    Object.assign(choice, timed, { products: L.dense ? 'dense' : 'sparse' });
+  }
+
+  /**
+   * A layer's products of one step: forward Y = X·W + b (from XT), the weight gradient (from
+   * DYT and XT) and, above the first layer, the input gradient into the layer below's dy.
+   * For timing: the step runs them with its element-wise work in between.
+   */
+  private products(L: Layer, l: number, B: number): void {
+    this.forwardProduct(L, B);
+    this.weightGradient(L);
+    if (l > 0) this.inputGradient(L, this.layers[l - 1], B);
+  }
+
+  private forwardProduct(L: Layer, B: number): void {
+    const e = this.w.exports;
+    if (L.dense) e.denseMmT(L.vals, L.nOut, L.nIn, L.xt, this.Bp, L.y, B, L.nOut, L.biasPtr);
+    else if (L.wide) e.csrSpmmT32(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, this.Bp, L.y, B, L.nOut, L.biasPtr);
+    else e.csrSpmmT16(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, this.Bp, L.y, B, L.nOut, L.biasPtr);
+  }
+
+  /** The weight gradient at the layer's stored entries (a dense layer's pruned ones zeroed). */
+  private weightGradient(L: Layer): void {
+    const e = this.w.exports;
+    if (L.dense) {
+      e.denseGradT(L.nOut, L.nIn, L.dyt, L.xt, this.Bp, L.grad);
+      if (L.keep) {
+        const g = this.f32(L.grad, L.nnz), keep = L.keep;
+        for (let q = 0; q < g.length; q++) if (!keep[q]) g[q] = 0;
+      }
+    } else if (L.wide) e.csrSddmmT32(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
+    else e.csrSddmmT16(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
+  }
+
+  /** dX = dY·Wᵀ into the layer below's dy, with Aᵀ's values gathered from A's. */
+  private inputGradient(L: Layer, below: Layer, B: number): void {
+    const e = this.w.exports;
+    const vals = this.f32(L.vals, L.nnz), tVals = this.f32(L.tVals, L.nnz);
+    for (let q = 0; q < L.nnz; q++) tVals[q] = vals[L.perm[q]];
+    if (L.dense) e.denseMmT(L.tVals, L.nIn, L.nOut, L.dyt, this.Bp, below.dy, B, L.nIn, 0);
+    else if (L.wide) e.csrSpmmT32(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, this.Bp, below.dy, B, L.nIn, 0);
+    else e.csrSpmmT16(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, this.Bp, below.dy, B, L.nIn, 0);
+  }
+
+  /** Per layer: sparse or dense products, and (with `products: 'auto'`) the timings behind the choice. */
+  layerProducts(): LayerProductsChoice[] {
+    return this.choices.map((c) => ({ ...c }));
+  }
+
+  /**
    * Replaces the masks (after a SET/RigL update): changed layers are rebuilt; kept connections
    * keep their values and momentum, new ones start at 0 with zero momentum.
    */
@@ -220,6 +358,10 @@ export class SparseMlpTrainer {
     this.check();
     for (const L of this.layers) {
       const m = findMask(masks, L.kernel)?.dataSync();
+      if (L.dense) {
+        this.remaskDense(L, m);
+        continue;
+      }
       const vals = this.f32(L.vals, L.nnz);
       const old = new Map<number, [number, number]>();
       let same = m !== undefined;
@@ -238,6 +380,22 @@ export class SparseMlpTrainer {
     }
   }
 
+  /** A dense layer takes a new mask in place: entries dropped or new start at 0, with zero momentum. */
+  private remaskDense(L: Layer, m: ArrayLike<number> | undefined): void {
+    const vals = this.f32(L.vals, L.nnz);
+    const keep = m ? new Uint8Array(L.nnz) : undefined;
+    for (let q = 0; q < L.nnz; q++) {
+      const now = !m || m[L.cols[q] * L.nOut + L.rows[q]] ? 1 : 0;
+      const before = L.keep ? L.keep[q] : 1;
+      if (!now || !before) {
+        vals[q] = 0;
+        L.mom[q] = 0;
+      }
+      if (keep) keep[q] = now;
+    }
+    L.keep = keep;
+  }
+
   /** Forward and backward on a batch; gradients land in the layers' buffers. */
   private forwardBackward(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): SparseStepResult {
     if (B < 1 || B > this.Bmax) throw new ShapeError(`Sparse training: batch of ${B}; the trainer was sized for at most ${this.Bmax}.`);
@@ -249,8 +407,7 @@ export class SparseMlpTrainer {
     let input = this.x0;
     for (const L of this.layers) {
       e.transposePad(input, B, L.nIn, L.xt, L.nIn, Bp);
-      if (L.wide) e.csrSpmmT32(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, Bp, L.y, B, L.nOut, L.biasPtr);
-      else e.csrSpmmT16(L.rowPtr, L.colIdx, L.vals, L.nOut, L.xt, Bp, L.y, B, L.nOut, L.biasPtr);
+      this.forwardProduct(L, B);
       if (L.relu) {
         const y = this.f32(L.y, B * L.nOut);
         for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
@@ -283,15 +440,8 @@ export class SparseMlpTrainer {
       L.biasGrad.fill(0);
       for (let b = 0; b < B; b++) for (let o = 0; o < L.nOut; o++) L.biasGrad[o] += dy[b * L.nOut + o];
       e.transposePad(L.dy, B, L.nOut, L.dyt, L.nOut, Bp);
-      if (L.wide) e.csrSddmmT32(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, Bp, L.grad);
-      else e.csrSddmmT16(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, Bp, L.grad);
-      if (l > 0) {
-        const vals = this.f32(L.vals, L.nnz), tVals = this.f32(L.tVals, L.nnz);
-        for (let q = 0; q < L.nnz; q++) tVals[q] = vals[L.perm[q]];
-        const below = this.layers[l - 1];
-        if (L.wide) e.csrSpmmT32(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, Bp, below.dy, B, L.nIn, 0);
-        else e.csrSpmmT16(L.tRowPtr, L.tColIdx, L.tVals, L.nIn, L.dyt, Bp, below.dy, B, L.nIn, 0);
-      }
+      this.weightGradient(L);
+      if (l > 0) this.inputGradient(L, this.layers[l - 1], B);
     }
     return { loss: loss / B, correct };
   }
@@ -342,11 +492,7 @@ export class SparseMlpTrainer {
    */
   refreshGradients(): void {
     this.check();
-    const e = this.w.exports;
-    for (const L of this.layers) {
-      if (L.wide) e.csrSddmmT32(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
-      else e.csrSddmmT16(L.rowPtr, L.colIdx, L.nOut, L.dyt, L.xt, this.Bp, L.grad);
-    }
+    for (const L of this.layers) this.weightGradient(L);
   }
 
   /** Forward and backward only (no update): loss and correct count; gradients stay in the buffers. */
@@ -414,7 +560,7 @@ export class SparseMlpTrainer {
 
   /** Non-zeros per layer (for reports). */
   nonzeros(): number[] {
-    return this.layers.map((L) => L.nnz);
+    return this.layers.map((L) => (L.keep ? L.keep.reduce((a, b) => a + b, 0) : L.nnz));
   }
 
   private check(): void {
@@ -496,6 +642,8 @@ export interface TrainSparseOptions {
   hooks?: readonly TrainHook[];
   /** The masks' owner, required with `hooks` (the hooks change its masks). */
   masked?: MaskedModel;
+  /** Per-layer products: 'auto' (default: the faster of CSR and dense, timed per layer), 'sparse' or 'dense'. */
+  products?: LayerProducts | 'auto';
 }
 
 /** What {@link trainSparse} returns. */
@@ -504,6 +652,8 @@ export interface SparseTrainHistory {
   epochs: { loss: number; accuracy: number; seconds: number }[];
   /** Steps taken. */
   steps: number;
+  /** Per layer: the products it ran on and, with 'auto', the timings that chose them. */
+  layers: LayerProductsChoice[];
 }
 
 /**
@@ -517,11 +667,11 @@ export function trainSparse(model: tf.LayersModel, data: Examples, masks: Readon
   const batchSize = opts.batchSize ?? 128;
   const hooks = (opts.hooks ?? []).filter((h) => typeof h.onGradients === 'function');
   if (hooks.length && !opts.masked) throw new UserError('trainSparse: hooks change masks; pass their owner as masked (MaskedModel.of(net)).');
-  const trainer = new SparseMlpTrainer(model, masks, { batchSize, momentum: opts.momentum, weightDecay: opts.weightDecay });
+  const trainer = new SparseMlpTrainer(model, masks, { batchSize, momentum: opts.momentum, weightDecay: opts.weightDecay, products: opts.products });
   const dim = data.featureShape.reduce((a, b) => a * b, 1);
   const xb = new Float32Array(batchSize * dim);
   const yb = new Int32Array(batchSize);
-  const history: SparseTrainHistory = { epochs: [], steps: 0 };
+  const history: SparseTrainHistory = { epochs: [], steps: 0, layers: trainer.layerProducts() };
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       const t0 = Date.now();

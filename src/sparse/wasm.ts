@@ -36,6 +36,8 @@ export interface SparseWasmExports {
   bsrSpmv(blockPtr: number, blockCol: number, vals: number, nBlockRows: number, R: number, C: number, nRows: number, x: number, y: number, bias: number): void;
   csrSddmmT16(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
   csrSddmmT32(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
+  denseMmT(a: number, nRows: number, K: number, xt: number, Bp: number, y: number, B: number, ldy: number, bias: number): void;
+  denseGradT(nRows: number, K: number, dyt: number, xt: number, Bp: number, out: number): void;
 }
 
 const ALIGN = 16;

@@ -152,4 +152,77 @@ describe("sparse training (wasm kernels) vs dense-masked tfjs on the run's backe
     assert.match(sparseTrainingSupport(conv)!, /is a Conv2D/);
     conv.dispose();
   });
+
+  describe('per-layer products: CSR or dense kernels, the same bits either way', () => {
+    function weightsAfter(products: 'sparse' | 'dense', sparsity: number, remask: boolean): Float32Array[] {
+      const m = net(sparsity);
+      const masked = MaskedModel.of(m);
+      const trainer = new SparseMlpTrainer(m, masked.masks(), { batchSize: B, momentum: 0.9, weightDecay: 1e-3, products });
+      assert.deepStrictEqual(trainer.layerProducts().map((c) => c.products), [products, products, products]);
+      for (let s = 0; s < 3; s++) trainer.step(data.x, data.y, B, 0.05);
+      if (remask) {
+        // flip a kept and a pruned position of the first kernel, as a SET/RigL update would
+        const name = masked.prunableWeights()[0].name;
+        const nm = Float32Array.from(masked.mask(name)!.dataSync());
+        const on = nm.indexOf(1), off = nm.indexOf(0);
+        nm[on] = 0;
+        nm[off] = 1;
+        const t = tf.tensor(nm, masked.prunable(name).shape);
+        trainer.setMasks(new Map([...masked.masks(), [name, t]]));
+        t.dispose();
+        assert.strictEqual(trainer.nonzeros()[0], nm.reduce((a, b) => a + b, 0));
+        for (let s = 0; s < 2; s++) trainer.step(data.x, data.y, B, 0.05);
+      }
+      const g = trainer.gradients(data.x, data.y, B);
+      trainer.syncToModel();
+      trainer.dispose();
+      const out = [...m.getWeights().map((t) => Float32Array.from(t.dataSync())), ...g.kernels, ...g.biases, Float32Array.of(g.loss)];
+      masked.strip();
+      m.dispose();
+      return out;
+    }
+
+    for (const [sparsity, remask] of [[0.5, false], [0.95, false], [0.8, true]] as const) {
+      it(`${sparsity * 100}% sparse${remask ? ', with a mask change' : ''}: weights after momentum steps, gradients and loss are bitwise equal`, () => {
+        const sparse = weightsAfter('sparse', sparsity, remask), dense = weightsAfter('dense', sparsity, remask);
+        sparse.forEach((a, i) => assert.deepStrictEqual(dense[i], a, `array ${i}`));
+      });
+    }
+
+    it("'auto' times both on each layer and keeps the faster; a bad choice is refused, nothing left allocated", () => {
+      const m = net(0.9);
+      const masked = MaskedModel.of(m);
+      const heap = sparseWasm().heap.allocatedBytes;
+      const trainer = new SparseMlpTrainer(m, masked.masks(), { batchSize: B });
+      const choices = trainer.layerProducts();
+      assert.deepStrictEqual(choices.map((c) => c.name), trainer.kernelNames());
+      for (const c of choices) {
+        assert.ok(Math.abs(c.density - 0.1) < 0.02, `density ${c.density}`);
+        assert.ok(c.sparseMs! > 0 && c.denseMs! > 0, JSON.stringify(c));
+        assert.strictEqual(c.products, c.denseMs! < c.sparseMs! ? 'dense' : 'sparse', JSON.stringify(c));
+      }
+      trainer.dispose();
+      assert.throws(() => new SparseMlpTrainer(m, masked.masks(), { batchSize: B, products: 'csr' as never }), /products 'csr' is not one of 'auto', 'sparse', 'dense'/);
+      assert.strictEqual(sparseWasm().heap.allocatedBytes, heap, 'wasm memory freed');
+      masked.strip();
+      m.dispose();
+    });
+
+    it("RigL on dense layers: the same masks and weights as on CSR layers (bit for bit)", () => {
+      const run = (products: 'sparse' | 'dense') => {
+        const m = net(0.8);
+        const mm = MaskedModel.of(m);
+        const plan = trainingPlan(m, 'rigl', { interval: 2, noise: 0, stopAt: 1 }, { totalSteps: 6, stepsPerEpoch: 1, seed: 3 });
+        const h = trainSparse(m, data, mm.masks(), { epochs: 6, batchSize: B, learningRate: 0.05, hooks: plan.trainOptions.hooks, masked: mm, products });
+        assert.deepStrictEqual(h.layers.map((c) => c.products), [products, products, products]);
+        const out = [...m.getWeights().map((t) => Float32Array.from(t.dataSync())), ...mm.prunableWeights().map((w) => Float32Array.from(mm.mask(w.name)!.dataSync()))];
+        assert.ok(mm.history.filter((e) => e.method === 'rigl').length >= 2, 'masks were updated');
+        mm.strip();
+        m.dispose();
+        return out;
+      };
+      const a = run('sparse'), b = run('dense');
+      a.forEach((x, i) => assert.deepStrictEqual(b[i], x, `array ${i}`));
+    });
+  });
 });
