@@ -661,3 +661,59 @@ function dotT(d: usize, x: usize, rs: usize): f32 {
   if (b < rs) a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
   return laneSum(a0, a1);
 }
+
+// ---------------------------------------------------------------------------------------
+// Sparse variational dropout's per-weight work (src/prune/regularization/variational.ts,
+// vdWeightTermsFused): log α = clip(log σ² − log(θ² + 1e-8), −8, 8), the train-clip mask,
+// θ̃ = θ·[log α < threshold], α θ̃², the KL approximation, and what the backward pass needs.
+// In f32 with AssemblyScript's Mathf: the 4 transcendental functions per weight cost a few ns
+// here against 10–30 ns in JavaScript and ≈40 tfjs element-wise kernels per layer.
+
+const VD_K1: f32 = 0.63576;
+const VD_K2: f32 = 1.8732;
+const VD_K3: f32 = 1.48695;
+const VD_CLIP: f32 = 8;
+
+/**
+ * out = [θ̃ | α θ̃² | KL] (3n floats); saved per weight: ∂la/∂θ, α, ∂KL/∂la and flags
+ * (bit 0: inside the clip, bit 1: below the threshold).
+ */
+export function vdForward(theta: usize, logS2: usize, n: i32, threshold: f32, out: usize, dLaDt: usize, alpha: usize, dKl: usize, flags: usize): void {
+  const nb = <usize>n << 2;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const th = load<f32>(theta + o);
+    const th2 = th * th;
+    const raw = load<f32>(logS2 + o) - Mathf.log(th2 + <f32>1e-8);
+    const inside = raw >= -VD_CLIP && raw <= VD_CLIP;
+    const la = inside ? raw : raw < 0 ? -VD_CLIP : VD_CLIP;
+    const ea = Mathf.exp(la);
+    const below = threshold - la > 0;
+    const kept: f32 = below ? th : 0;
+    const s: f32 = <f32>1 / (<f32>1 + Mathf.exp(-(VD_K2 + VD_K3 * la)));
+    store<f32>(out + o, kept);
+    store<f32>(out + nb + o, ea * kept * kept);
+    // softplus(−la) = log(1 + 1/α)
+    store<f32>(out + 2 * nb + o, -(VD_K1 * s - <f32>0.5 * Mathf.log1p(<f32>1 / ea) - VD_K1));
+    store<u8>(flags + <usize>i, <u8>((inside ? 1 : 0) | (below ? 2 : 0)));
+    store<f32>(dLaDt + o, inside ? (<f32>-2 * th) / (th2 + <f32>1e-8) : 0);
+    store<f32>(alpha + o, ea);
+    store<f32>(dKl + o, -(VD_K1 * VD_K3 * s * (1 - s) + <f32>0.5 / (<f32>1 + ea)));
+  }
+}
+
+/** Gradients in θ and log σ² from dy = [∂/∂θ̃ | ∂/∂(α θ̃²) | ∂/∂KL] and vdForward's saved values. */
+export function vdBackward(theta: usize, n: i32, dy: usize, dLaDt: usize, alpha: usize, dKl: usize, flags: usize, gTheta: usize, gLogS2: usize): void {
+  const nb = <usize>n << 2;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const th = load<f32>(theta + o);
+    const f = load<u8>(flags + <usize>i);
+    const m: f32 = (f & 2) != 0 ? 1 : 0;
+    const dK = load<f32>(dy + o), dV = load<f32>(dy + nb + o), dL = load<f32>(dy + 2 * nb + o);
+    const ea = load<f32>(alpha + o), dla = load<f32>(dLaDt + o), dkl = load<f32>(dKl + o);
+    const th2 = th * th;
+    store<f32>(gTheta + o, dK * m + dV * m * ea * (2 * th + th2 * dla) + dL * dkl * dla);
+    store<f32>(gLogS2 + o, (f & 1) != 0 ? dV * m * ea * th2 + dL * dkl : 0);
+  }
+}

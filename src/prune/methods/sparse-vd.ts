@@ -22,7 +22,7 @@ import { scalarSchedule, type ScalarScheduleSpec } from '../../train/scalar-sche
 import { MaskedModel } from '../masked-model';
 import { registerMethod } from '../method';
 import { baseWeightName, type PrunableWeight } from '../targets';
-import { klApprox, logAlpha } from '../regularization/variational';
+import { klApprox, logAlpha, vdFusedBackend, vdWeightTermsFused, vdWeightTermsOps } from '../regularization/variational';
 import { noiseSource } from '../regularization/noise';
 
 /** Options of the `sparse-vd` method, as declared below. */
@@ -66,19 +66,18 @@ registerMethod<SparseVdOptions>({
       state.layers.push({ weight: w, logSigma2 });
       // α θ̃² of the forward pass just evaluated, for the variance path of the same pass
       let variance: tf.Tensor | undefined;
-      // log α of this training step's forward pass, reused by its KL term (same tape)
-      let stepLogAlpha: { step: number; value: tf.Tensor } | undefined;
+      // the KL per weight of this training step's forward pass, reused by its penalty (same tape)
+      let stepKl: { step: number; value: tf.Tensor } | undefined;
       const bias = w.layer.weights.find((v) => v !== w.variable && /bias/.test(v.name));
       parametrize(masked.model, w.name, {
         name: 'sparse-vd',
         variables: [logSigma2],
         forward: (theta, mode) => {
-          const la = logAlpha(theta, logSigma2);
-          stepLogAlpha = mode.training ? { step: mode.step, value: la } : undefined;
-          // step(threshold − log α): 1 below the threshold, 0 at or above it; a zero gradient (Less has none)
-          const kept = tf.mul(theta, tf.step(tf.sub(o.threshold, la)));
-          variance = tf.mul(tf.exp(la), tf.square(kept));
-          return kept;
+          // one fused op on the CPU backends, tfjs ops on the GPU ones (see vdWeightTermsFused)
+          const terms = (vdFusedBackend() ? vdWeightTermsFused : vdWeightTermsOps)(theta, logSigma2, o.threshold);
+          stepKl = mode.training ? { step: mode.step, value: terms.kl } : undefined;
+          variance = terms.variance;
+          return terms.kept;
         },
         layerCall: (inputs, original, { layer, mode }) => {
           if (!mode.training) return original(inputs);
@@ -111,8 +110,8 @@ registerMethod<SparseVdOptions>({
           return activation ? activation.apply(b) : b;
         },
         penalty: (mode) => {
-          const la = stepLogAlpha && stepLogAlpha.step === mode.step && !stepLogAlpha.value.isDisposed ? stepLogAlpha.value : logAlpha(w.variable.read(), logSigma2);
-          return tf.mul(tf.sum(klApprox(la)), rw(mode.step) / o.trainSize) as tf.Scalar;
+          const kl = stepKl && stepKl.step === mode.step && !stepKl.value.isDisposed ? stepKl.value : klApprox(logAlpha(w.variable.read(), logSigma2));
+          return tf.mul(tf.sum(kl), rw(mode.step) / o.trainSize) as tf.Scalar;
         },
         finalize: (theta) => tf.tidy(() => {
           const mask = tf.cast(tf.less(logAlpha(theta, logSigma2), o.threshold), 'float32');
