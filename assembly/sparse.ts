@@ -506,16 +506,7 @@ function csrSddmmT<I>(rowPtr: usize, colIdx: usize, nRows: i32, dyt: usize, xt: 
     const d = dyt + <usize>o * rs;
     const e = <usize>load<u32>(rowPtr + ((<usize>o + 1) << 2));
     for (let p = <usize>load<u32>(rowPtr + (<usize>o << 2)); p < e; p++) {
-      const x = xt + <usize>load<I>(colIdx + (p << ish)) * rs;
-      let a0 = f32x4.splat(0), a1 = a0;
-      let b: usize = 0;
-      for (; b + 32 <= rs; b += 32) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(d + b, 16), v128.load(x + b, 16)));
-      }
-      if (b < rs) a0 = f32x4.add(a0, f32x4.mul(v128.load(d + b), v128.load(x + b)));
-      a0 = f32x4.add(a0, a1);
-      store<f32>(out + (p << 2), (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3)));
+      store<f32>(out + (p << 2), dotT(d, xt + <usize>load<I>(colIdx + (p << ish)) * rs, rs));
     }
   }
 }
@@ -649,7 +640,8 @@ export function denseGradT(nRows: i32, K: i32, dyt: usize, xt: usize, Bp: i32, o
   }
 }
 
-// One dot product of two batch runs, in csrSddmmT's order.
+// One dot product of two batch runs: csrSddmmT's, and denseGradT's order (two accumulators over
+// alternating 4-lane chunks, then (l0 + l1) + (l2 + l3)).
 @inline
 function dotT(d: usize, x: usize, rs: usize): f32 {
   let a0 = f32x4.splat(0), a1 = a0;
