@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingGradients } from './gradients/index';
 import { InternalError, UnknownNameError, UserError } from '../errors';
-import { BACKEND_PREFERENCE, backendAdvice, howToChooseBackend, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped, initFailure } from './modules';
+import { BACKEND_PREFERENCE, backendAdvice, howToChooseBackend, loadBackendModule as loadModule, requestedBackend, verifyBackend, announceSkipped, initFailure, precheckBackend } from './modules';
 
 export { registerMissingGradients } from './gradients/index';
 
@@ -54,6 +54,11 @@ async function trySetBackend(name: BackendName): Promise<boolean> {
   if (tf.findBackendFactory(name) == null) {
     // keep an earlier, more specific reason (a backend removed after it failed its check)
     if (!loadErrors.has(name)) loadErrors.set(name, `the module loaded but registered no '${name}' backend with this @tensorflow/tfjs`);
+    return false;
+  }
+  const refusal = await precheckBackend(name);
+  if (refusal !== true) {
+    loadErrors.set(name, refusal);
     return false;
   }
   const previous = tf.engine().backendName;

@@ -40,26 +40,50 @@ let webGpuRefusal: string | undefined;
  * the first synchronous read (see {@link verifyBackend}), and in Chromium 156 taking it down
  * also takes WebGL down ("WebGL is not supported on this device"), so it must not be tried at all.
  */
+type GpuNavigator = { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean; description?: string } } | null> };
+function navigatorGpu(): GpuNavigator | undefined {
+  return (globalThis as { navigator?: { gpu?: GpuNavigator } }).navigator?.gpu;
+}
+
+/** Asks for an adapter the way tfjs will; sets {@link webGpuRefusal} when there is none or only a software one. */
+async function probeWebGpu(gpu: GpuNavigator): Promise<string | undefined> {
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) webGpuRefusal = 'navigator.gpu gives no adapter here';
+  else if (adapter.info?.isFallbackAdapter) {
+    webGpuRefusal = `the only WebGPU adapter is a software one (${adapter.info.description || 'SwiftShader'}), whose device is lost on the first synchronous read`;
+  } else webGpuRefusal = undefined;
+  return webGpuRefusal;
+}
+
 function guardWebGpu(): void {
   if (webGpuGuarded) return;
   webGpuGuarded = true;
   const original = tf.findBackendFactory('webgpu');
-  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean; description?: string } } | null> } } }).navigator?.gpu;
+  const gpu = navigatorGpu();
   if (!original || !gpu) return;
   tf.removeBackend('webgpu');
   tf.registerBackend(
     'webgpu',
     async () => {
-      const adapter = await gpu.requestAdapter();
-      if (!adapter) webGpuRefusal = 'navigator.gpu gives no adapter here';
-      else if (adapter.info?.isFallbackAdapter) {
-        webGpuRefusal = `the only WebGPU adapter is a software one (${adapter.info.description || 'SwiftShader'}), whose device is lost on the first synchronous read`;
-      } else webGpuRefusal = undefined;
-      if (webGpuRefusal) throw new Error(webGpuRefusal);
+      // for a direct tf.setBackend('webgpu'): prunelab's own path refuses earlier (precheckBackend)
+      const refusal = await probeWebGpu(gpu);
+      if (refusal) throw new Error(refusal);
       return original();
     },
     3,
   );
+}
+
+/**
+ * Refuses a backend before tfjs tries it, where the reason is known without starting it: WebGPU
+ * with no adapter or only a software one. tfjs logs a failed factory with its stack on the
+ * console, which reads like a crash to a student; refused here, it is one line in prunelab's
+ * announcement instead.
+ */
+export async function precheckBackend(name: string): Promise<true | string> {
+  const gpu = navigatorGpu();
+  if (name !== 'webgpu' || !gpu) return true;
+  return (await probeWebGpu(gpu)) ?? true;
 }
 
 /** @returns true: the bundle registered every backend; wasm also gets the kernels training needs, webgpu a guard against software adapters. */

@@ -50,6 +50,11 @@ export function loadBackendModule(name: string): true | string {
   }
 }
 
+/** Node knows no reason to refuse a backend before trying it. */
+export async function precheckBackend(_name: string): Promise<true | string> {
+  return true;
+}
+
 /** Node's backends compute what they are asked to once they start: nothing to verify. */
 export async function verifyBackend(_name: string): Promise<true | string> {
   return true;

@@ -124,6 +124,8 @@ describe('browser edition: the prunelab kernel in the site (headless Chromium)',
     const gpu = await runCell(page!, '%backend webgpu');
     if (gpu.status === 'ok') assert.match(gpu.text, /backend: webgpu/);
     else assert.match(gpu.error ?? '', /software one|synchronous read-back|no adapter/, `a refused webgpu says why: ${gpu.error}`);
+    // refused before tfjs tries it: the cell does not show tfjs's "Initialization of backend webgpu failed" and a stack
+    assert.doesNotMatch(gpu.text, /Initialization of backend|    at /, `the refusal is one error, no tfjs log: ${gpu.text}`);
     if (backend === 'webgl') assert.strictEqual((await runCell(page!, '%backend webgl')).status, 'ok');
   });
 
