@@ -183,6 +183,9 @@ async function runTrainMethod(config: TrialConfig, ctx: TrialContext): Promise<T
           }
           curve.logAlphaHist.push(histogram(flat, LOG_ALPHA_BINS));
         }
+        // a line per epoch in the trial's log: a long trial shows how far it is and where it heads
+        ctx.log(`  epoch ${info.epoch + 1}/${epochs}: loss ${info.metrics.loss.toFixed(4)}, held-out accuracy ${pct(curve.accuracy.at(-1)!)}, ${pct(curve.sparsity.at(-1)!)} sparse as finalized` +
+          (curve.architecture.length ? `, units ${curve.architecture.at(-1)}` : '') + ` (${info.metrics.seconds.toFixed(1)} s)`);
       },
     };
     const lrFactor = config.methodLrFactor !== undefined ? scalarSchedule(config.methodLrFactor as never, 'methodLrFactor') : undefined;

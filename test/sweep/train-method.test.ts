@@ -3,6 +3,7 @@ import { strict as assert } from 'assert';
 import { recipeFields } from '../../src/sweep/builtin-trials';
 import { getTrial } from '../../src/sweep/trials';
 import { sweep } from '../../src/sweep/sweep';
+import { logTail } from '../../src/sweep/store';
 import { cleanup, tempDir } from './helpers';
 
 const data = { dataset: 'tiny-fashion', trainSubset: 300, testSubset: 200 };
@@ -49,6 +50,10 @@ describe('train-method trials', function () {
     assert.match(by('l0').architecture as string, /^\d+-\d+-\d+$/);
     assert.equal(by('l0').architectureTotal, '784-300-100');
     assert.equal((by('sparse-vd').curveLogAlphaHist as number[][])[0].reduce((a, b) => a + b, 0), 266200);
+    // a line per epoch in each trial's log (a long trial shows how far it is)
+    const log = logTail(s.dir, by('l0').id as string, 20);
+    assert.match(log, /epoch 1\/2: loss [\d.]+, held-out accuracy [\d.]+%, [\d.]+% sparse as finalized, units \d+-\d+-\d+ \([\d.]+ s\)/);
+    assert.match(log, /epoch 2\/2:/);
   });
 
   it('LeNet-5: L0 gates the conv feature maps and the Dense inputs (20-50-800-500), sparse VD runs its conv layers through the local reparameterisation', async () => {
