@@ -148,7 +148,14 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     const masked = MaskedModel.of(net);
     const plan = config.trainMethod === 'none' ? undefined : trainingPlan(net, config.trainMethod as string, methodOptionsOf(config.trainMethod as string, config), { totalSteps, stepsPerEpoch: perEpoch, seed });
     const curve: number[] = [];
-    const curveHook: TrainHook = { onEpochEnd: () => void curve.push(evaluate(net, data.test).accuracy) };
+    const epochs = Math.ceil(totalSteps / perEpoch);
+    // the test-accuracy curve (when asked) and a line per epoch in the trial's log (LeNet-5 trials run minutes per epoch)
+    const epochHook: TrainHook = {
+      onEpochEnd: (info) => {
+        if (config.curve) curve.push(evaluate(net, data.test).accuracy);
+        ctx.log(`  epoch ${info.epoch + 1}/${epochs}: loss ${info.metrics.loss.toFixed(4)}, training accuracy ${(100 * info.metrics.accuracy).toFixed(2)}%` + (config.curve ? `, test ${(100 * curve.at(-1)!).toFixed(2)}%` : '') + ` (${info.metrics.seconds.toFixed(1)} s)`);
+      },
+    };
     const t1 = Date.now();
     const useSparse = config.sparseKernels === true;
     if (useSparse) {
@@ -158,7 +165,7 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
     }
     const base = config.learningRate as number;
     const history = useSparse ? sparseHistory(trainSparse(net, data.train, masked.masks(), {
-      epochs: Math.ceil(totalSteps / perEpoch), batchSize: config.batchSize as number, weightDecay: config.weightDecay as number, seed,
+      epochs, batchSize: config.batchSize as number, weightDecay: config.weightDecay as number, seed,
       learningRate: config.lrSchedule === 'cosine' ? (step) => (base * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps))) / 2 : base,
       ...(plan ? { hooks: plan.trainOptions.hooks, masked } : {}),
     }), curve, () => evaluate(net, data.test).accuracy, config.curve === true) : await train(net, data.train, {
@@ -166,7 +173,7 @@ async function run(config: TrialConfig, ctx: TrialContext): Promise<TrialMetrics
       ...(config.lrSchedule === 'cosine' ? { schedule: { type: 'cosine' } } : {}),
       masks: masked,
       signal: ctx.signal,
-      hooks: [...(plan?.trainOptions.hooks ?? []), ...(config.curve ? [curveHook] : [])],
+      hooks: [...(plan?.trainOptions.hooks ?? []), epochHook],
       ...(plan ? { extraLosses: plan.trainOptions.extraLosses } : {}),
     });
     const trainSeconds = (Date.now() - t1) / 1000;

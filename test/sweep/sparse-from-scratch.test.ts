@@ -4,6 +4,7 @@ import { strict as assert } from 'assert';
 import { OptionError, UnknownNameError } from '../../src/errors';
 import { expandSpec } from '../../src/sweep/spec';
 import { sweep } from '../../src/sweep/sweep';
+import { logTail } from '../../src/sweep/store';
 import { cleanup, tempDir } from './helpers';
 
 const fixed = { dataset: 'tiny-fashion', trainSubset: 300, testSubset: 200, steps: 12, batchSize: 50, sparsity: 0.9 };
@@ -49,6 +50,10 @@ describe('sparse-from-scratch sweeps', function () {
     assert.deepEqual(Object.values(onKernels.densities as object).map((d) => (d as number).toFixed(2)), ['0.10', '0.10', '0.10'], 'uniform; the weights written back keep the masks');
     const snip = s.rows.find((r) => r.initMethod === 'snip')!;
     assert.notDeepEqual(Object.values(snip.densities as object).map((d) => (d as number).toFixed(3)), ['0.100', '0.100', '0.100'], 'SNIP ranks globally');
+    // 12 steps of 6 per epoch: a line per epoch in the trial's log
+    const log = logTail(s.dir, snip.id as string, 20);
+    assert.match(log, /epoch 1\/2: loss [\d.]+, training accuracy [\d.]+% \([\d.]+ s\)/);
+    assert.match(log, /epoch 2\/2:/);
   });
 
   it('bad fields: unknown init/training method, an option of no method, missing sparsity', () => {
