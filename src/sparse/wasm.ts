@@ -38,8 +38,6 @@ export interface SparseWasmExports {
   csrSddmmT32(rowPtr: number, colIdx: number, nRows: number, dyt: number, xt: number, Bp: number, out: number): void;
   denseMmT(a: number, nRows: number, K: number, xt: number, Bp: number, y: number, B: number, ldy: number, bias: number): void;
   denseGradT(nRows: number, K: number, dyt: number, xt: number, Bp: number, out: number): void;
-  vdForward(theta: number, logS2: number, n: number, threshold: number, out: number, dLaDt: number, alpha: number, dKl: number, flags: number): void;
-  vdBackward(theta: number, n: number, dy: number, dLaDt: number, alpha: number, dKl: number, flags: number, gTheta: number, gLogS2: number): void;
 }
 
 const ALIGN = 16;

@@ -22,7 +22,7 @@ import { scalarSchedule, type ScalarScheduleSpec } from '../../train/scalar-sche
 import { MaskedModel } from '../masked-model';
 import { registerMethod } from '../method';
 import { baseWeightName, type PrunableWeight } from '../targets';
-import { klApprox, logAlpha, vdFusedBackend, vdWeightTermsFused, vdWeightTermsOps } from '../regularization/variational';
+import { klApprox, logAlpha, vdWeightTerms } from '../regularization/variational';
 import { noiseSource } from '../regularization/noise';
 
 /** Options of the `sparse-vd` method, as declared below. */
@@ -73,9 +73,8 @@ registerMethod<SparseVdOptions>({
         name: 'sparse-vd',
         variables: [logSigma2],
         forward: (theta, mode) => {
-          // one fused op on the CPU backends, tfjs ops on the GPU ones (see vdWeightTermsFused)
-          const terms = (vdFusedBackend() ? vdWeightTermsFused : vdWeightTermsOps)(theta, logSigma2, o.threshold);
-          stepKl = mode.training ? { step: mode.step, value: terms.kl } : undefined;
+          const terms = vdWeightTerms(theta, logSigma2, o.threshold, mode.training);
+          stepKl = terms.kl ? { step: mode.step, value: terms.kl } : undefined;
           variance = terms.variance;
           return terms.kept;
         },
