@@ -229,7 +229,9 @@ async function runTrainMethod(config: TrialConfig, ctx: TrialContext): Promise<T
     const final = finalizedSparsity(model);
     const layerSparsity = final.layers.map((s) => round(s, 6));
     const all = remainingParams(model);
-    let accuracyFinetuned = accuracyPruned ?? accuracyFinal;
+    // the pipeline's end without fine-tuning: the net pruned at the end, or (pruned at the start or
+    // not pruned) the trained, finalized net — never the accuracy before training
+    let accuracyFinetuned = config.pruneAt === 'end' && accuracyPruned !== null ? accuracyPruned : accuracyFinal;
     const t1 = Date.now();
     if (config.finetune) {
       await train(model, data.train, { ...recipeOptions(recipeFromConfig(config, 'finetune'), seed), masks: MaskedModel.of(model), signal: ctx.signal });

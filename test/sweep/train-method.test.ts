@@ -80,19 +80,23 @@ describe('train-method trials', function () {
       {
         name: 'tiny-han',
         trial: 'train-method',
-        grid: [{ method: ['penalty'], norm: ['l1', 'l2'], pruneAt: ['end'] }, { method: ['none'], pruneAt: ['start'] }],
-        fixed: { ...data, ...recipeFields('dense', dense), methodEpochs: 1, methodBatchSize: 50, methodOptimizer: 'sgd', methodLearningRate: 0.05, lambda: 1e-4, rule: 'none', curveExamples: 100, layerSparsities: ['0.5', '0.6', '0.2'], finetune: true, ...recipeFields('finetune', { steps: 3, batchSize: 50 }) },
+        grid: [{ method: ['penalty'], norm: ['l1', 'l2'], pruneAt: ['end'], finetune: [true] }, { method: ['none'], pruneAt: ['start'], finetune: [true] }, { method: ['none'], pruneAt: ['start'], finetune: [false], label: ['no fine-tuning'] }],
+        fixed: { ...data, ...recipeFields('dense', dense), methodEpochs: 1, methodBatchSize: 50, methodOptimizer: 'sgd', methodLearningRate: 0.05, lambda: 1e-4, rule: 'none', curveExamples: 100, layerSparsities: ['0.5', '0.6', '0.2'], ...recipeFields('finetune', { steps: 3, batchSize: 50 }) },
       },
       { dir, workers: 1, progress: 'none' },
     );
-    assert.deepEqual([s.done, s.failed], [3, 0], JSON.stringify(s.failures));
+    assert.deepEqual([s.done, s.failed], [4, 0], JSON.stringify(s.failures));
+    // pruned at the start and not fine-tuned: the end of the pipeline is the trained net, not the accuracy before training
+    const plain = s.rows.find((r) => r.label === 'no fine-tuning')!;
+    assert.equal(plain.accuracyFinetuned, plain.accuracyFinal);
+    assert.notEqual(plain.accuracyFinetuned, plain.accuracyPruned);
     for (const r of s.rows) {
       const ls = r.layerSparsity as number[];
       [0.5, 0.6, 0.2].forEach((t, i) => assert.ok(Math.abs(ls[i] - t) < 0.01, `${r.method} ${r.norm ?? ''} layer ${i}: ${ls[i]} vs ${t}`));
       assert.equal(typeof r.accuracyPruned, 'number');
       assert.equal(typeof r.accuracyFinetuned, 'number');
     }
-    const start = s.rows.find((r) => r.method === 'none')!;
+    const start = s.rows.find((r) => r.method === 'none' && r.label !== 'no fine-tuning')!;
     assert.equal((start.curveSparsity as number[])[0] > 0.4, true, 'pruned before the run: the curve is sparse from the first epoch');
     const bad = tempDir();
     dirs.push(bad);
