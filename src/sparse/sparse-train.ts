@@ -153,6 +153,8 @@ export class SparseMlpTrainer {
     this.weightDecay = opts.weightDecay ?? 0;
     try {
       const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+      // each layer's kernel values and mask, read once: the build and the product choice use them
+      const read: { kernel: Float32Array; mask?: ArrayLike<number> }[] = [];
       this.x0 = this.alloc(this.Bmax * (dense[0].getWeights()[0].shape[0] as number) * 4);
       for (const l of dense) {
         const kernel = l.weights[0];
@@ -168,14 +170,15 @@ export class SparseMlpTrainer {
         };
         this.f32(layer.biasPtr, nOut).set(bias ? bias.read().dataSync() : new Float32Array(nOut));
         this.layers.push(layer);
-        this.build(layer, kernel.read().dataSync() as Float32Array, findMask(masks, kernel)?.dataSync(), undefined);
+        read.push({ kernel: kernel.read().dataSync() as Float32Array, mask: findMask(masks, kernel)?.dataSync() });
+        this.build(layer, read.at(-1)!.kernel, read.at(-1)!.mask, undefined);
       }
       this.layers.forEach((L, l) => {
-        const mask = findMask(masks, L.kernel)?.dataSync();
+        const { kernel, mask } = read[l];
         let kept = L.nIn * L.nOut;
         if (mask) { kept = 0; for (let i = 0; i < mask.length; i++) if (mask[i]) kept++; }
         const choice: LayerProductsChoice = { name: (L.kernel.read() as tf.Variable).name, density: kept / (L.nIn * L.nOut), products: L.dense ? 'dense' : 'sparse' };
-        if (products === 'auto') this.choose(L, l, mask, choice);
+        if (products === 'auto') this.choose(L, l, kernel, mask, choice);
         this.choices.push(choice);
       });
     } catch (e) {
@@ -273,7 +276,7 @@ export class SparseMlpTrainer {
    * layer (the next trial, the next epoch's trainer) reuse it. Called before any training, so
    * the buffers' contents do not matter; they are set to ones so no denormal slows a side.
    */
-  private choose(L: Layer, l: number, mask: ArrayLike<number> | undefined, choice: LayerProductsChoice): void {
+  private choose(L: Layer, l: number, kernel: Float32Array, mask: ArrayLike<number> | undefined, choice: LayerProductsChoice): void {
     const key = `${L.nIn}x${L.nOut}:${l > 0}:${this.Bmax}:${Math.round(choice.density * 50)}`;
     let timed = breakEvenCache.get(key);
     if (!timed) {
@@ -286,7 +289,6 @@ export class SparseMlpTrainer {
       };
       once(); // warm-up
       const sparseMs = Math.min(once(), once(), once());
-      const kernel = L.kernel.read().dataSync() as Float32Array;
       L.dense = true;
       this.build(L, kernel, mask, undefined);
       let denseMs = once();
@@ -299,7 +301,7 @@ export class SparseMlpTrainer {
       breakEvenCache.set(key, timed);
     } else if (timed.denseMs < timed.sparseMs) {
       L.dense = true;
-      this.build(L, L.kernel.read().dataSync() as Float32Array, mask, undefined);
+      this.build(L, kernel, mask, undefined);
     }
     Object.assign(choice, timed, { products: L.dense ? 'dense' : 'sparse' });
   }

@@ -75,10 +75,10 @@ export interface VdWeightTerms {
 /**
  * Sparse VD's per-weight work of a training step, as tfjs ops: log α, the train-clip mask, the
  * variance α θ̃² and the KL, with their gradients by the tape: ≈40 element-wise kernels per layer,
- * about as much time as the step's matrix products on wasm. A fused version (one SIMD pass
- * forward and one backward in prunelab's wasm module, polynomial exp/log) was measured no faster
- * (75.7 vs 74.2 ms per LeNet-300-100 step): copying θ, log σ² and the results between tfjs's
- * heap and the module's costs what the kernels save.
+ * about as much time as the step's matrix products on wasm (`npm run bench:method-profile`). A
+ * fused version (one SIMD pass forward and one backward in prunelab's wasm module, polynomial
+ * exp/log; not kept) was measured no faster on LeNet-300-100: copying θ, log σ² and the results
+ * between tfjs's heap and the module's cost what the kernels saved.
  */
 export function vdWeightTerms(theta: tf.Tensor, logSigma2: tf.Tensor, threshold: number, withKl = true): VdWeightTerms {
   const la = logAlpha(theta, logSigma2);
