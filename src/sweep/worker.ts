@@ -77,6 +77,9 @@ export async function executeTrial(
   try {
     const fn = resolveTrial(trial.trial).fn;
     const got = await fn.run(JSON.parse(JSON.stringify(trial.config)), { log, signal, dir, id: trial.id });
+    // A trial that hands its signal to `train` gets back a partial history when stopped, and may
+    // go on to evaluate and return: a result after the stop is not the configured run.
+    if (signal.aborted) throw new InterruptedError('stopped by the signal before it finished (its result would be partial)');
     const problem = metricsProblem(got);
     if (problem) throw new TypeError(problem);
     metrics = JSON.parse(JSON.stringify(got)) as TrialMetrics;

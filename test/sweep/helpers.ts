@@ -17,7 +17,8 @@ export function cleanup(dirs: string[]): void {
  * A user trial module (CommonJS), `fault.js#trial`. Each run appends its id to `<dir>/runs.txt`.
  * Trial `index` = `throwAt` throws; = `killAt` SIGKILLs its own worker the first time (a marker
  * file remembers); = `hangAt` sleeps for a minute the first time (after writing its pid to `hang-<id>`), or until its signal aborts;
- * = `exitAt` exits its worker with code 7; every trial sleeps `sleep` seconds and returns `{ double: 2 * index, pid }`.
+ * = `returnAt` also waits the first time, but returns its metrics when the signal aborts (as a trial
+ * that hands its signal to `train` would); = `exitAt` exits its worker with code 7; every trial sleeps `sleep` seconds and returns `{ double: 2 * index, pid }`.
  */
 const FAULT_MODULE = `
 const fs = require('fs');
@@ -30,6 +31,7 @@ exports.trial = {
     { name: 'throwAt', type: 'int', default: -1, help: 'this index throws' },
     { name: 'killAt', type: 'int', default: -1, help: 'this index kills its worker the first time' },
     { name: 'hangAt', type: 'int', default: -1, help: 'this index hangs the first time' },
+    { name: 'returnAt', type: 'int', default: -1, help: 'this index waits the first time and returns when stopped' },
     { name: 'exitAt', type: 'int', default: -1, help: 'this index exits its worker with code 7' },
     { name: 'sleep', type: 'number', default: 0, help: 'seconds every trial takes' },
   ],
@@ -49,6 +51,12 @@ exports.trial = {
       fs.writeFileSync(path.join(ctx.dir, 'hang-' + ctx.id), String(process.pid));
       await Promise.race([sleep(60), new Promise((r) => ctx.signal.addEventListener('abort', r))]);
       if (ctx.signal.aborted) throw new Error('stopped by the signal');
+    }
+    if (config.index === config.returnAt && !fs.existsSync(marker)) {
+      fs.writeFileSync(marker, 'waited once');
+      fs.writeFileSync(path.join(ctx.dir, 'hang-' + ctx.id), String(process.pid));
+      await Promise.race([sleep(60), new Promise((r) => ctx.signal.addEventListener('abort', r))]);
+      return { double: 2 * config.index, pid: process.pid, partial: true };
     }
     await sleep(config.sleep);
     return { double: 2 * config.index, pid: process.pid };

@@ -152,6 +152,24 @@ describe('sweeps on the local executor: faults', function () {
     assert.deepEqual([resumed.ran, resumed.done], [1, 2]);
   });
 
+  it('a trial that returns after SIGTERM (its training stopped early, as train() does with the signal) is recorded as interrupted, not done; it runs again on the next start', async () => {
+    const dir = resultsDir();
+    const spec = faultSpec(moduleDir, 'returns-when-stopped', [0, 1], { returnAt: 0 });
+    const running = sweep(spec, { dir, workers: 2, progress: 'none' });
+    await waitFor(() => fs.readdirSync(dir).some((f) => f.startsWith('hang-')), 20000, 'the waiting trial to start');
+    const marker = fs.readdirSync(dir).find((f) => f.startsWith('hang-'))!;
+    process.kill(Number(fs.readFileSync(path.join(dir, marker), 'utf8')), 'SIGTERM');
+    const s = await running;
+    const r = record(dir, marker.slice(5));
+    assert.equal(r.status, 'failed');
+    assert.equal(r.error?.name, INTERRUPTED);
+    assert.equal(r.metrics, undefined, 'the partial metrics are not kept');
+    assert.deepEqual([s.done, s.failed, s.pending], [1, 0, 1]);
+    const resumed = await sweep(spec, { dir, workers: 2, progress: 'none' });
+    assert.deepEqual([resumed.ran, resumed.done], [1, 2]);
+    assert.ok(resumed.rows.every((row) => row.partial === undefined));
+  });
+
   it('a corrupt or truncated record is reported with its path, counts as not done, and its trial runs again', async () => {
     const dir = resultsDir();
     const spec = faultSpec(moduleDir, 'corrupt', [0, 1, 2]);
