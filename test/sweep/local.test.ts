@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { INTERRUPTED, loadSweep, sweepStatus, trialPaths } from '../../src/sweep/store';
-import { sweep } from '../../src/sweep/sweep';
+import { sweep, type SweepSummary } from '../../src/sweep/sweep';
 import type { SweepProgress, SweepSpec, TrialRecord } from '../../src/sweep/types';
 import { cleanup, runCounts, tempDir, waitFor, writeFaultModule } from './helpers';
 
@@ -135,38 +135,36 @@ describe('sweeps on the local executor: faults', function () {
     assert.equal(runCounts(dir).get(hung), 2);
   });
 
-  it('a worker stopped by SIGTERM or SIGINT (Ctrl-C in a terminal reaches the workers too) records its trial as interrupted; it runs again on the next start', async () => {
+  /**
+   * Runs `spec` on two workers, SIGTERMs the worker of the trial that waits (it writes `hang-<id>`
+   * with its pid), and checks what every such stop must give: that trial recorded as interrupted
+   * (not done), the other done, and the next start running it again.
+   * @returns the stopped trial's record and the resumed sweep.
+   */
+  async function stopOneWithSigterm(spec: SweepSpec): Promise<{ stopped: TrialRecord; resumed: SweepSummary }> {
     const dir = resultsDir();
-    const spec = faultSpec(moduleDir, 'sigterm', [0, 1], { hangAt: 0 });
-    const running = sweep(spec, { dir, workers: 2, progress: 'none' });
-    await waitFor(() => fs.readdirSync(dir).some((f) => f.startsWith('hang-')), 20000, 'the hanging trial to start');
-    const marker = fs.readdirSync(dir).find((f) => f.startsWith('hang-'))!;
-    process.kill(Number(fs.readFileSync(path.join(dir, marker), 'utf8')), 'SIGTERM');
-    const s = await running;
-    const hung = marker.slice(5);
-    const r = record(dir, hung);
-    assert.equal(r.error?.name, INTERRUPTED);
-    assert.equal(r.error?.message, 'stopped by the signal', 'the worker wrote it, not the executor');
-    assert.deepEqual([s.done, s.failed, s.pending], [1, 0, 1]);
-    const resumed = await sweep(spec, { dir, workers: 2, progress: 'none' });
-    assert.deepEqual([resumed.ran, resumed.done], [1, 2]);
-  });
-
-  it('a trial that returns after SIGTERM (its training stopped early, as train() does with the signal) is recorded as interrupted, not done; it runs again on the next start', async () => {
-    const dir = resultsDir();
-    const spec = faultSpec(moduleDir, 'returns-when-stopped', [0, 1], { returnAt: 0 });
     const running = sweep(spec, { dir, workers: 2, progress: 'none' });
     await waitFor(() => fs.readdirSync(dir).some((f) => f.startsWith('hang-')), 20000, 'the waiting trial to start');
     const marker = fs.readdirSync(dir).find((f) => f.startsWith('hang-'))!;
     process.kill(Number(fs.readFileSync(path.join(dir, marker), 'utf8')), 'SIGTERM');
     const s = await running;
-    const r = record(dir, marker.slice(5));
-    assert.equal(r.status, 'failed');
-    assert.equal(r.error?.name, INTERRUPTED);
-    assert.equal(r.metrics, undefined, 'the partial metrics are not kept');
+    const stopped = record(dir, marker.slice(5));
+    assert.equal(stopped.status, 'failed');
+    assert.equal(stopped.error?.name, INTERRUPTED);
     assert.deepEqual([s.done, s.failed, s.pending], [1, 0, 1]);
     const resumed = await sweep(spec, { dir, workers: 2, progress: 'none' });
     assert.deepEqual([resumed.ran, resumed.done], [1, 2]);
+    return { stopped, resumed };
+  }
+
+  it('a worker stopped by SIGTERM or SIGINT (Ctrl-C in a terminal reaches the workers too) records its trial as interrupted; it runs again on the next start', async () => {
+    const { stopped } = await stopOneWithSigterm(faultSpec(moduleDir, 'sigterm', [0, 1], { hangAt: 0 }));
+    assert.equal(stopped.error?.message, 'stopped by the signal', 'the worker wrote it, not the executor');
+  });
+
+  it('a trial that returns after SIGTERM (its training stopped early, as train() does with the signal) is recorded as interrupted, not done; it runs again on the next start', async () => {
+    const { stopped, resumed } = await stopOneWithSigterm(faultSpec(moduleDir, 'returns-when-stopped', [0, 1], { returnAt: 0 }));
+    assert.equal(stopped.metrics, undefined, 'the partial metrics are not kept');
     assert.ok(resumed.rows.every((row) => row.partial === undefined));
   });
 
